@@ -1,0 +1,162 @@
+//! The one error type of the library and the kinds it sorts into.
+//!
+//! Every face of the library (Rust, C, Python) reports errors through these kinds, so a caller
+//! in any language can tell "no such session" from "the disk failed" without reading messages.
+
+use std::fmt;
+use std::io;
+use std::path::Path;
+
+/// What went wrong, in the terms a caller decides on.
+///
+/// Each kind maps to one C status (`OUTRIG_ERR_*`) and one Python exception class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An argument was refused before anything touched the filesystem: an invalid session id or
+    /// log name, a missing required field, a path that is not UTF-8.
+    InvalidArgument,
+    /// The session, record or path named does not exist.
+    NotFound,
+    /// Something that must be new already exists.
+    AlreadyExists,
+    /// An explicit session directory cannot take a new session: it is not a directory, it is not
+    /// empty, it already holds a record, or it lies inside the session root.
+    DirNotUsable,
+    /// A `session.json` could not be read as a session record.
+    CorruptRecord,
+    /// The configuration file is unreadable or malformed, or the default root cannot be found.
+    Config,
+    /// Any other operating-system error; [`Error::os_error`] gives the errno.
+    Io,
+}
+
+impl ErrorKind {
+    /// A short, stable, lowercase name for the kind (`"not found"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidArgument => "invalid argument",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::AlreadyExists => "already exists",
+            ErrorKind::DirNotUsable => "directory not usable",
+            ErrorKind::CorruptRecord => "corrupt record",
+            ErrorKind::Config => "configuration error",
+            ErrorKind::Io => "I/O error",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error from the session store: a [`kind`](Error::kind), a message that names the path or id
+/// concerned and says what to do, and the underlying I/O error when there is one.
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    source: Option<io::Error>,
+}
+
+/// The result type of every fallible operation in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Builds an error of `kind` with a complete, user-facing `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Wraps an operating-system error met while doing `action` on `path`.
+    ///
+    /// The kind follows the OS error: a missing file is [`ErrorKind::NotFound`], an existing one
+    /// [`ErrorKind::AlreadyExists`], anything else [`ErrorKind::Io`].
+    pub(crate) fn io(action: &str, path: &Path, err: io::Error) -> Self {
+        let kind = match err.kind() {
+            io::ErrorKind::NotFound => ErrorKind::NotFound,
+            io::ErrorKind::AlreadyExists => ErrorKind::AlreadyExists,
+            _ => ErrorKind::Io,
+        };
+        let hint = match err.kind() {
+            io::ErrorKind::PermissionDenied => "; check its permissions and owner",
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => "; free some space",
+            io::ErrorKind::ReadOnlyFilesystem => "; the filesystem is mounted read-only",
+            _ => "",
+        };
+        Self {
+            kind,
+            message: format!("{action} {}: {err}{hint}", path.display()),
+            source: Some(err),
+        }
+    }
+
+    /// Shorthand for an [`ErrorKind::InvalidArgument`] error.
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidArgument, message)
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The message alone (the same text `Display` prints).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The raw OS error number (`errno`) behind this error, when there is one.
+    pub fn os_error(&self) -> Option<i32> {
+        self.source.as_ref().and_then(io::Error::raw_os_error)
+    }
+
+    /// The same error with a different kind (for call sites that know better than the errno).
+    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_sort_by_errno() {
+        let p = Path::new("/x");
+        let nf = Error::io("reading", p, io::Error::from_raw_os_error(libc_enoent()));
+        assert_eq!(nf.kind(), ErrorKind::NotFound);
+        assert_eq!(nf.os_error(), Some(libc_enoent()));
+        assert!(nf.message().starts_with("reading /x: "), "{}", nf.message());
+        let perm = Error::io("opening", p, io::Error::from_raw_os_error(13));
+        assert_eq!(perm.kind(), ErrorKind::Io);
+        assert!(perm.to_string().contains("check its permissions"));
+        let exists = Error::io("creating", p, io::Error::from_raw_os_error(17));
+        assert_eq!(exists.kind(), ErrorKind::AlreadyExists);
+    }
+
+    fn libc_enoent() -> i32 {
+        2
+    }
+}

@@ -1,0 +1,51 @@
+//! The session store of `outrig`, as a library.
+//!
+//! `outrig` runs AI agents in containers and keeps a record of every run on disk. This crate
+//! creates, finalizes, lists, cleans and removes those records in exactly outrig's layout and
+//! bytes, so a session made here is indistinguishable from one outrig made, and every record
+//! outrig ever wrote reads here. The same core is exposed to C (`liboutrig`, `outrig.h`) and to
+//! Python (`import outrig`).
+//!
+//! ```no_run
+//! use outrig::{NewSession, SessionStore};
+//! use std::time::SystemTime;
+//!
+//! # fn main() -> outrig::Result<()> {
+//! let store = SessionStore::resolve(None, None)?; // outrig's own root
+//! let session = store.create(&NewSession::new(
+//!     "outrig-demo",
+//!     "localhost/outrig-coding:d8aa33",
+//!     "/home/me/repo",
+//! ))?;
+//! let log = store.log_path(&session.id, "agent.log")?;
+//! std::fs::write(&log, b"hello\n").expect("write log");
+//! store.finalize(&session.id, SystemTime::now(), 0)?;
+//! for s in store.list()?.sessions {
+//!     println!("{} {}", s.id, outrig::format_started_at(s.started_at));
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+#![deny(missing_docs)]
+#![deny(unsafe_code)]
+
+mod error;
+mod format;
+mod fsio;
+mod id;
+mod record;
+mod root;
+mod store;
+
+pub use error::{Error, ErrorKind, Result};
+pub use format::{format_duration, format_started_at};
+pub use fsio::MAX_RECORD_BYTES;
+pub use id::{MAX_NAME_LEN, SessionId};
+pub use record::Session;
+pub use root::{
+    RootInputs, SESSION_ROOT_KEY, default_config_path, resolve_root, resolve_root_from_env,
+};
+pub use store::{
+    ENTER_SCRIPT, LOGS_DIR, Listing, LogFile, NewSession, Removal, SessionStore, Skipped,
+};

@@ -1,0 +1,488 @@
+//! The session record, `session.json`: what it holds and its exact bytes on disk.
+//!
+//! Reading accepts every shape outrig has written (`agent_name` absent or `null`,
+//! `image_config_name` absent or under its old name `container_config_name`,
+//! `sidecar_container_names` absent, empty or full, timestamps with any RFC 3339 offset).
+//! Writing produces exactly outrig's bytes: known fields in outrig's order, absent optional
+//! fields omitted, two-space pretty JSON without a trailing newline, UTC timestamps as jiff
+//! prints them. Fields this version does not know are kept, after the known ones, in their
+//! original order.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::id::SessionId;
+
+/// One session as recorded in its `session.json`.
+///
+/// Read one with [`SessionStore::get`](crate::SessionStore::get) or a listing; make one with
+/// [`SessionStore::create`](crate::SessionStore::create).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    /// The session's id; also the name of its entry under the session root.
+    pub id: SessionId,
+    /// When the session started.
+    pub started_at: SystemTime,
+    /// When it ended; `None` while it runs.
+    pub ended_at: Option<SystemTime>,
+    /// Name of the agent's container.
+    pub container_name: String,
+    /// Names of the sidecar containers, in start order.
+    pub sidecar_container_names: Vec<String>,
+    /// Tag of the image the container ran.
+    pub image_tag: String,
+    /// Name of the image configuration, when the launcher had one.
+    pub image_config_name: Option<String>,
+    /// Name of the agent, when the launcher had one.
+    pub agent_name: Option<String>,
+    /// The working directory the agent was started in.
+    pub working_dir: PathBuf,
+    /// The directory that holds `session.json` (the link target for explicit sessions).
+    pub session_dir: PathBuf,
+    /// The agent's exit code, once finalized.
+    pub exit_code: Option<i32>,
+    /// Where `<root>/<id>` points when that entry is a symlink (explicit sessions). In memory
+    /// only: never written to disk.
+    pub link_target: Option<PathBuf>,
+    /// Fields a newer writer added, kept in their order for every rewrite.
+    unknown: Map<String, Value>,
+}
+
+/// The record names outrig has used over time, in its write order.
+mod field {
+    pub const ID: &str = "id";
+    pub const STARTED_AT: &str = "started_at";
+    pub const ENDED_AT: &str = "ended_at";
+    pub const CONTAINER_NAME: &str = "container_name";
+    pub const SIDECARS: &str = "sidecar_container_names";
+    pub const IMAGE_TAG: &str = "image_tag";
+    pub const IMAGE_CONFIG_NAME: &str = "image_config_name";
+    /// The name `image_config_name` had in older records.
+    pub const LEGACY_CONFIG_NAME: &str = "container_config_name";
+    pub const AGENT_NAME: &str = "agent_name";
+    pub const WORKING_DIR: &str = "working_dir";
+    pub const SESSION_DIR: &str = "session_dir";
+    pub const EXIT_CODE: &str = "exit_code";
+}
+
+impl Session {
+    /// Builds a record for a session starting now-ish; used by the store's `create`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn starting(
+        id: SessionId,
+        started_at: SystemTime,
+        container_name: String,
+        sidecar_container_names: Vec<String>,
+        image_tag: String,
+        image_config_name: Option<String>,
+        agent_name: Option<String>,
+        working_dir: PathBuf,
+        session_dir: PathBuf,
+    ) -> Self {
+        Self {
+            id,
+            started_at,
+            ended_at: None,
+            container_name,
+            sidecar_container_names,
+            image_tag,
+            image_config_name,
+            agent_name,
+            working_dir,
+            session_dir,
+            exit_code: None,
+            link_target: None,
+            unknown: Map::new(),
+        }
+    }
+
+    /// Parses the bytes of a `session.json`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::CorruptRecord`] when the bytes are not a session record; the message says
+    /// which field is wrong.
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        serde_json::from_slice::<Session>(bytes).map_err(|e| {
+            Error::new(
+                ErrorKind::CorruptRecord,
+                format!("not a session record: {e}"),
+            )
+        })
+    }
+
+    /// The exact bytes outrig writes for this record (pretty JSON, no trailing newline).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidArgument`] when a path is not UTF-8 or a time lies outside the
+    /// years -9999 to 9999, since neither can be written as outrig's JSON.
+    pub fn to_json(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::invalid(format!("session {} cannot be written: {e}", self.id)))
+    }
+
+    /// `true` until the session is finalized (it has no `ended_at`).
+    pub fn is_running(&self) -> bool {
+        self.ended_at.is_none()
+    }
+
+    /// How long the session ran: `ended_at - started_at`, or `None` while it runs. An end
+    /// before the start (a clock step) counts as zero.
+    pub fn duration(&self) -> Option<Duration> {
+        self.ended_at
+            .map(|end| end.duration_since(self.started_at).unwrap_or_default())
+    }
+
+    /// The session's `logs/` directory (which may not exist yet).
+    pub fn logs_dir(&self) -> PathBuf {
+        self.session_dir.join(crate::store::LOGS_DIR)
+    }
+
+    /// Fields of the record that this version does not know, in their order on disk.
+    pub fn unknown_fields(&self) -> &Map<String, Value> {
+        &self.unknown
+    }
+}
+
+fn write_time(t: SystemTime) -> std::result::Result<jiff::Timestamp, String> {
+    jiff::Timestamp::try_from(t).map_err(|e| format!("time out of range: {e}"))
+}
+
+fn path_str(p: &Path) -> std::result::Result<&str, String> {
+    p.to_str()
+        .ok_or_else(|| format!("path {} is not valid UTF-8", p.display()))
+}
+
+impl Serialize for Session {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry(field::ID, self.id.as_str())?;
+        let started = write_time(self.started_at).map_err(S::Error::custom)?;
+        m.serialize_entry(field::STARTED_AT, &format_args!("{started}"))?;
+        if let Some(end) = self.ended_at {
+            let end = write_time(end).map_err(S::Error::custom)?;
+            m.serialize_entry(field::ENDED_AT, &format_args!("{end}"))?;
+        }
+        m.serialize_entry(field::CONTAINER_NAME, &self.container_name)?;
+        if !self.sidecar_container_names.is_empty() {
+            m.serialize_entry(field::SIDECARS, &self.sidecar_container_names)?;
+        }
+        m.serialize_entry(field::IMAGE_TAG, &self.image_tag)?;
+        if let Some(name) = &self.image_config_name {
+            m.serialize_entry(field::IMAGE_CONFIG_NAME, name)?;
+        }
+        if let Some(name) = &self.agent_name {
+            m.serialize_entry(field::AGENT_NAME, name)?;
+        }
+        let working = path_str(&self.working_dir).map_err(S::Error::custom)?;
+        m.serialize_entry(field::WORKING_DIR, working)?;
+        let dir = path_str(&self.session_dir).map_err(S::Error::custom)?;
+        m.serialize_entry(field::SESSION_DIR, dir)?;
+        if let Some(code) = self.exit_code {
+            m.serialize_entry(field::EXIT_CODE, &code)?;
+        }
+        for (k, v) in &self.unknown {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Session {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_map(RecordVisitor)
+    }
+}
+
+struct RecordVisitor;
+
+/// A timestamp field: any RFC 3339 string jiff accepts, kept as a `SystemTime`.
+struct Time(SystemTime);
+
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Time;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an RFC 3339 timestamp such as \"2026-05-01T13:44:12Z\"")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Time, E> {
+                s.parse::<jiff::Timestamp>()
+                    .and_then(SystemTime::try_from)
+                    .map(Time)
+                    .map_err(|e| E::custom(format!("timestamp {s:?}: {e}")))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A session id field: validated like any caller-given id, since the store turns it into a
+/// path (removal by path finds the root's link by this id).
+struct IdField(SessionId);
+
+impl<'de> Deserialize<'de> for IdField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = IdField;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a session id string")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<IdField, E> {
+                SessionId::parse(s)
+                    .map(IdField)
+                    .map_err(|e| E::custom(e.message()))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Reads one known field, refusing a second occurrence as outrig's reader does.
+fn take<'de, A, T>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> std::result::Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    T: Deserialize<'de>,
+{
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// Like [`take`] for a field where `null` means absent.
+fn take_nullable<'de, A, T>(
+    map: &mut A,
+    slot: &mut Option<Option<T>>,
+    name: &'static str,
+) -> std::result::Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    T: Deserialize<'de>,
+{
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value::<Option<T>>()?);
+    Ok(())
+}
+
+/// The key of one map entry: a known field or an unknown one to keep.
+enum Key {
+    Known(&'static str),
+    Unknown(String),
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Key, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Key, E> {
+                use field::*;
+                const KNOWN: [&str; 12] = [
+                    ID,
+                    STARTED_AT,
+                    ENDED_AT,
+                    CONTAINER_NAME,
+                    SIDECARS,
+                    IMAGE_TAG,
+                    IMAGE_CONFIG_NAME,
+                    LEGACY_CONFIG_NAME,
+                    AGENT_NAME,
+                    WORKING_DIR,
+                    SESSION_DIR,
+                    EXIT_CODE,
+                ];
+                Ok(match KNOWN.iter().find(|k| **k == s) {
+                    Some(k) => Key::Known(k),
+                    None => Key::Unknown(s.to_owned()),
+                })
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordVisitor {
+    type Value = Session;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a session record (a JSON object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Session, A::Error> {
+        use field::*;
+        let mut id: Option<IdField> = None;
+        let mut started_at: Option<Time> = None;
+        let mut ended_at: Option<Option<Time>> = None;
+        let mut container_name: Option<String> = None;
+        let mut sidecars: Option<Option<Vec<String>>> = None;
+        let mut image_tag: Option<String> = None;
+        let mut image_config_name: Option<Option<String>> = None;
+        let mut legacy_config_name: Option<Option<String>> = None;
+        let mut agent_name: Option<Option<String>> = None;
+        let mut working_dir: Option<String> = None;
+        let mut session_dir: Option<String> = None;
+        let mut exit_code: Option<Option<i32>> = None;
+        let mut unknown = Map::new();
+
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            match key {
+                Key::Known(ID) => take(&mut map, &mut id, ID)?,
+                Key::Known(STARTED_AT) => take(&mut map, &mut started_at, STARTED_AT)?,
+                Key::Known(ENDED_AT) => take_nullable(&mut map, &mut ended_at, ENDED_AT)?,
+                Key::Known(CONTAINER_NAME) => take(&mut map, &mut container_name, CONTAINER_NAME)?,
+                Key::Known(SIDECARS) => take_nullable(&mut map, &mut sidecars, SIDECARS)?,
+                Key::Known(IMAGE_TAG) => take(&mut map, &mut image_tag, IMAGE_TAG)?,
+                Key::Known(IMAGE_CONFIG_NAME) => {
+                    take_nullable(&mut map, &mut image_config_name, IMAGE_CONFIG_NAME)?
+                }
+                Key::Known(LEGACY_CONFIG_NAME) => {
+                    take_nullable(&mut map, &mut legacy_config_name, LEGACY_CONFIG_NAME)?
+                }
+                Key::Known(AGENT_NAME) => take_nullable(&mut map, &mut agent_name, AGENT_NAME)?,
+                Key::Known(WORKING_DIR) => take(&mut map, &mut working_dir, WORKING_DIR)?,
+                Key::Known(SESSION_DIR) => take(&mut map, &mut session_dir, SESSION_DIR)?,
+                Key::Known(EXIT_CODE) => take_nullable(&mut map, &mut exit_code, EXIT_CODE)?,
+                Key::Known(_) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Key::Unknown(name) => {
+                    let value: Value = map.next_value()?;
+                    unknown.insert(name, value);
+                }
+            }
+        }
+
+        let id = id.ok_or_else(|| de::Error::missing_field(ID))?.0;
+        Ok(Session {
+            id,
+            started_at: started_at
+                .ok_or_else(|| de::Error::missing_field(STARTED_AT))?
+                .0,
+            ended_at: ended_at.flatten().map(|t| t.0),
+            container_name: container_name
+                .ok_or_else(|| de::Error::missing_field(CONTAINER_NAME))?,
+            sidecar_container_names: sidecars.flatten().unwrap_or_default(),
+            image_tag: image_tag.ok_or_else(|| de::Error::missing_field(IMAGE_TAG))?,
+            // The current name wins when a record somehow carries both.
+            image_config_name: image_config_name
+                .flatten()
+                .or_else(|| legacy_config_name.flatten()),
+            agent_name: agent_name.flatten(),
+            working_dir: working_dir
+                .ok_or_else(|| de::Error::missing_field(WORKING_DIR))?
+                .into(),
+            session_dir: session_dir
+                .ok_or_else(|| de::Error::missing_field(SESSION_DIR))?
+                .into(),
+            exit_code: exit_code.flatten(),
+            link_target: None,
+            unknown,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RUNNING: &str = r#"{
+  "id": "20260501T134412-3f2a",
+  "started_at": "2026-05-01T13:44:12.5Z",
+  "container_name": "c",
+  "image_tag": "t",
+  "working_dir": "/w",
+  "session_dir": "/s"
+}"#;
+
+    #[test]
+    fn round_trips_exact_bytes() {
+        let s = Session::from_json(RUNNING.as_bytes()).unwrap();
+        assert!(s.is_running());
+        assert_eq!(s.duration(), None);
+        assert_eq!(String::from_utf8(s.to_json().unwrap()).unwrap(), RUNNING);
+    }
+
+    #[test]
+    fn duplicate_known_fields_are_corrupt() {
+        let dup = RUNNING.replace(
+            "\"image_tag\": \"t\"",
+            "\"image_tag\": \"t\", \"image_tag\": \"u\"",
+        );
+        let err = Session::from_json(dup.as_bytes()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::CorruptRecord);
+        assert!(
+            err.message().contains("duplicate field `image_tag`"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn record_ids_are_validated() {
+        let bad = RUNNING.replace("20260501T134412-3f2a", "../../etc");
+        let err = Session::from_json(bad.as_bytes()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::CorruptRecord);
+        assert!(
+            err.message().contains("invalid session id"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn current_config_name_wins_over_legacy() {
+        let both = RUNNING.replace(
+            "\"image_tag\": \"t\",",
+            "\"image_tag\": \"t\", \"container_config_name\": \"old\", \"image_config_name\": \"new\",",
+        );
+        let s = Session::from_json(both.as_bytes()).unwrap();
+        assert_eq!(s.image_config_name.as_deref(), Some("new"));
+        assert!(s.unknown_fields().is_empty());
+    }
+
+    #[test]
+    fn duration_and_clock_steps() {
+        let mut s = Session::from_json(RUNNING.as_bytes()).unwrap();
+        s.ended_at = Some(s.started_at + Duration::from_secs(44));
+        assert_eq!(s.duration(), Some(Duration::from_secs(44)));
+        s.ended_at = Some(s.started_at - Duration::from_secs(1));
+        assert_eq!(s.duration(), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn unwritable_values_are_refused() {
+        use std::os::unix::ffi::OsStrExt;
+        let mut s = Session::from_json(RUNNING.as_bytes()).unwrap();
+        s.working_dir = PathBuf::from(std::ffi::OsStr::from_bytes(b"/w/\xff"));
+        let err = s.to_json().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert!(
+            err.message().contains("not valid UTF-8"),
+            "{}",
+            err.message()
+        );
+    }
+}

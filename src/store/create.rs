@@ -1,0 +1,335 @@
+//! Creating sessions: id allocation, explicit directories, and cleanup of a failed create.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::SessionStore;
+use crate::error::{Error, ErrorKind, Result};
+use crate::fsio::{self, DirLock, RECORD_FILE};
+use crate::id::SessionId;
+use crate::record::Session;
+
+/// How many fresh ids `create` draws before it gives up. Ids carry 16 random bits per second,
+/// so even thousands of creates in one second rarely need a second draw.
+const MAX_ID_ATTEMPTS: usize = 1000;
+
+/// What a launcher knows about a session before it starts: the input to
+/// [`SessionStore::create`].
+///
+/// ```
+/// use outrig::NewSession;
+/// let new = NewSession::new("outrig-demo", "localhost/outrig-coding:d8aa33", "/home/me/repo")
+///     .image_config_name("coding")
+///     .agent_name("coder");
+/// assert_eq!(new.agent_name.as_deref(), Some("coder"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewSession {
+    /// Name of the agent's container. Required (non-empty).
+    pub container_name: String,
+    /// Tag of the image it runs. Required (non-empty).
+    pub image_tag: String,
+    /// The agent's working directory, recorded as given. Required (non-empty, UTF-8).
+    pub working_dir: PathBuf,
+    /// Name of the image configuration, if any.
+    pub image_config_name: Option<String>,
+    /// Name of the agent, if any.
+    pub agent_name: Option<String>,
+    /// Names of sidecar containers, in start order.
+    pub sidecar_container_names: Vec<String>,
+    /// An explicit session directory: the record goes there and `<root>/<id>` becomes a symlink
+    /// to it. `None` for an auto session under the root.
+    pub session_dir: Option<PathBuf>,
+    /// The start time to record; `None` for the time of the create.
+    pub started_at: Option<SystemTime>,
+}
+
+impl NewSession {
+    /// A new session with the three required values.
+    pub fn new(
+        container_name: impl Into<String>,
+        image_tag: impl Into<String>,
+        working_dir: impl Into<PathBuf>,
+    ) -> Self {
+        Self {
+            container_name: container_name.into(),
+            image_tag: image_tag.into(),
+            working_dir: working_dir.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the image configuration name.
+    pub fn image_config_name(mut self, name: impl Into<String>) -> Self {
+        self.image_config_name = Some(name.into());
+        self
+    }
+
+    /// Sets the agent name.
+    pub fn agent_name(mut self, name: impl Into<String>) -> Self {
+        self.agent_name = Some(name.into());
+        self
+    }
+
+    /// Appends a sidecar container name.
+    pub fn sidecar(mut self, name: impl Into<String>) -> Self {
+        self.sidecar_container_names.push(name.into());
+        self
+    }
+
+    /// Makes this an explicit session whose record lives in `dir`.
+    pub fn session_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.session_dir = Some(dir.into());
+        self
+    }
+
+    /// Records `t` as the start time instead of the time of the create.
+    pub fn started_at(mut self, t: SystemTime) -> Self {
+        self.started_at = Some(t);
+        self
+    }
+
+    /// Refuses a spec that misses a required value, before anything touches the disk.
+    fn check(&self) -> Result<()> {
+        let missing = if self.container_name.is_empty() {
+            Some("container_name")
+        } else if self.image_tag.is_empty() {
+            Some("image_tag")
+        } else if self.working_dir.as_os_str().is_empty() {
+            Some("working_dir")
+        } else {
+            None
+        };
+        if let Some(field) = missing {
+            return Err(Error::invalid(format!(
+                "a new session needs a non-empty {field}; set it before creating the session"
+            )));
+        }
+        if self.working_dir.to_str().is_none() {
+            return Err(Error::invalid(format!(
+                "working_dir {} is not valid UTF-8, which session.json cannot hold",
+                self.working_dir.display()
+            )));
+        }
+        if self.sidecar_container_names.iter().any(String::is_empty) {
+            return Err(Error::invalid(
+                "a sidecar container name is empty; give every sidecar its container's name",
+            ));
+        }
+        Ok(())
+    }
+
+    fn into_record(self, id: SessionId, session_dir: PathBuf) -> Session {
+        Session::starting(
+            id,
+            self.started_at.unwrap_or_else(SystemTime::now),
+            self.container_name,
+            self.sidecar_container_names,
+            self.image_tag,
+            self.image_config_name,
+            self.agent_name,
+            self.working_dir,
+            session_dir,
+        )
+    }
+}
+
+/// What a create has made so far, undone on drop unless the create completes.
+#[derive(Default)]
+struct Undo {
+    link: Option<PathBuf>,
+    record_dir: Option<PathBuf>,
+    /// Directories this create made, innermost first.
+    dirs: Vec<PathBuf>,
+    done: bool,
+}
+
+impl Drop for Undo {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        // Best effort: the create already failed and reports that error; these only keep a
+        // half-made session from being left for `list` to find.
+        if let Some(link) = &self.link {
+            let _ = fs::remove_file(link);
+        }
+        if let Some(dir) = &self.record_dir {
+            let _ = fs::remove_file(dir.join(RECORD_FILE));
+        }
+        for dir in &self.dirs {
+            let _ = fs::remove_dir(dir);
+        }
+    }
+}
+
+impl SessionStore {
+    /// Creates a session and writes its record; returns the record as written.
+    ///
+    /// **Auto** (`new.session_dir` is `None`): makes the root (with parents), then claims
+    /// `<root>/<id>` exclusively with a fresh id, drawing another if that id is taken, so any
+    /// number of processes can create at once without two sharing a directory.
+    ///
+    /// **Explicit** (`new.session_dir` is `Some(dir)`): `dir` is created with its parents when
+    /// missing; the record goes into its canonical path, and `<root>/<id>` becomes a symlink to
+    /// it. `link_target` of the result is that path.
+    ///
+    /// The record is written durably (temporary file, fsync, rename, fsync of the directory),
+    /// and the root is synced after the new entry appears. A create that fails removes what it
+    /// made, so no half-session is left behind.
+    ///
+    /// # Errors
+    /// - [`ErrorKind::InvalidArgument`]: a required value is empty, or a path is not UTF-8.
+    /// - [`ErrorKind::DirNotUsable`]: the explicit directory exists and is not a directory,
+    ///   is not empty, holds an earlier session's `session.json`, or lies inside the root.
+    /// - [`ErrorKind::Io`]: the root or the directory cannot be made or written.
+    pub fn create(&self, new: &NewSession) -> Result<Session> {
+        new.check()?;
+        self.ensure_root()?;
+        match &new.session_dir {
+            None => self.create_auto(new.clone()),
+            Some(dir) => self.create_explicit(new.clone(), dir),
+        }
+    }
+
+    fn ensure_root(&self) -> Result<()> {
+        fs::create_dir_all(&self.root).map_err(|e| {
+            let e = if self.root.is_file() {
+                io::Error::from(io::ErrorKind::NotADirectory)
+            } else {
+                e
+            };
+            Error::io("creating session root", &self.root, e).with_kind(ErrorKind::Io)
+        })
+    }
+
+    fn create_auto(&self, new: NewSession) -> Result<Session> {
+        let mut undo = Undo::default();
+        let (id, dir) = self.claim_id(|entry| fs::create_dir(entry))?;
+        undo.dirs.push(dir.clone());
+        let session = new.into_record(id, dir.clone());
+        fsio::write_record(&dir, &session)?;
+        undo.record_dir = Some(dir);
+        fsio::sync_dir(&self.root)?;
+        undo.done = true;
+        Ok(session)
+    }
+
+    fn create_explicit(&self, new: NewSession, requested: &Path) -> Result<Session> {
+        let mut undo = Undo::default();
+        let requested = fsio::absolute(requested)?;
+        match fs::metadata(&requested) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                return Err(not_usable(
+                    &requested,
+                    "exists and is not a directory; name a new or empty directory",
+                ));
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                undo.dirs = make_dirs(&requested)?;
+            }
+            Err(e) => return Err(Error::io("checking session directory", &requested, e)),
+        }
+        let dir = fs::canonicalize(&requested)
+            .map_err(|e| Error::io("resolving session directory", &requested, e))?;
+        let root = fs::canonicalize(&self.root)
+            .map_err(|e| Error::io("resolving session root", &self.root, e))?;
+        if dir.starts_with(&root) {
+            return Err(not_usable(
+                &dir,
+                &format!(
+                    "lies inside the session root {}; choose a directory outside it, or create \
+                     an auto session instead",
+                    self.root.display()
+                ),
+            ));
+        }
+        // Held from the emptiness check to the record write, so two creates naming the same
+        // directory cannot both find it empty.
+        let _lock = DirLock::acquire(&dir)?;
+        check_empty(&dir)?;
+        let (id, link) = self.claim_id(|entry| std::os::unix::fs::symlink(&dir, entry))?;
+        undo.link = Some(link);
+        let mut session = new.into_record(id, dir.clone());
+        fsio::write_record(&dir, &session)?;
+        undo.record_dir = Some(dir.clone());
+        fsio::sync_dir(&self.root)?;
+        undo.done = true;
+        session.link_target = Some(dir);
+        Ok(session)
+    }
+
+    /// Draws ids until `make` creates `<root>/<id>` (exclusively) for one of them.
+    fn claim_id(&self, make: impl Fn(&Path) -> io::Result<()>) -> Result<(SessionId, PathBuf)> {
+        for _ in 0..MAX_ID_ATTEMPTS {
+            let id = SessionId::new();
+            let entry = self.entry_path(&id);
+            match make(&entry) {
+                Ok(()) => return Ok((id, entry)),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(
+                        Error::io("creating session entry", &entry, e).with_kind(ErrorKind::Io)
+                    );
+                }
+            }
+        }
+        Err(Error::new(
+            ErrorKind::AlreadyExists,
+            format!(
+                "no free session id under {} after {MAX_ID_ATTEMPTS} attempts; too many sessions \
+                 are being created in the same second, try again",
+                self.root.display()
+            ),
+        ))
+    }
+}
+
+fn not_usable(dir: &Path, why: &str) -> Error {
+    Error::new(
+        ErrorKind::DirNotUsable,
+        format!("session directory {} {why}", dir.display()),
+    )
+}
+
+/// Creates `dir` and its missing parents; returns the ones it made, innermost first.
+fn make_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let missing: Vec<PathBuf> = dir
+        .ancestors()
+        .take_while(|p| fs::symlink_metadata(p).is_err())
+        .map(Path::to_path_buf)
+        .collect();
+    fs::create_dir_all(dir).map_err(|e| Error::io("creating session directory", dir, e))?;
+    Ok(missing)
+}
+
+/// Refuses a directory that holds anything at all, naming what it holds.
+fn check_empty(dir: &Path) -> Result<()> {
+    let entries = fs::read_dir(dir).map_err(|e| Error::io("reading session directory", dir, e))?;
+    let mut first = None;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("reading session directory", dir, e))?;
+        let name = entry.file_name();
+        if name == RECORD_FILE {
+            return Err(not_usable(
+                dir,
+                "already holds session.json from an earlier session; remove that session or \
+                 name another directory",
+            ));
+        }
+        first.get_or_insert(name);
+    }
+    match first {
+        None => Ok(()),
+        Some(name) => Err(not_usable(
+            dir,
+            &format!(
+                "is not empty (it holds {:?}); name a new or empty directory",
+                name.to_string_lossy()
+            ),
+        )),
+    }
+}

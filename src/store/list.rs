@@ -1,0 +1,206 @@
+//! Listing a root: which entries are sessions, reading them in parallel, and `clean`.
+
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::os::unix::ffi::OsStrExt as _;
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::SystemTime;
+
+use super::SessionStore;
+use crate::error::{Error, ErrorKind, Result};
+use crate::fsio::{self, RECORD_FILE};
+use crate::record::Session;
+
+/// Below this many entries a listing reads on the calling thread: spawning costs more than it
+/// saves.
+const PARALLEL_THRESHOLD: usize = 256;
+
+/// The sessions under a root, and the entries that looked like sessions but could not be read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Listing {
+    /// Readable sessions, newest first (by id, which sorts by start time).
+    pub sessions: Vec<Session>,
+    /// Entries with a `session.json` that could not be read or parsed, by entry name.
+    pub skipped: Vec<Skipped>,
+}
+
+/// An entry of the root that holds a record this store could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The entry's name under the root (normally the session id).
+    pub entry: String,
+    /// Why it was skipped, naming the file.
+    pub reason: String,
+}
+
+/// What one root entry turned out to be.
+// Short-lived and moved once; boxing would cost an allocation per session.
+#[allow(clippy::large_enum_variant)]
+enum Outcome {
+    Session(Session),
+    Skipped(Skipped),
+    NotASession,
+}
+
+impl SessionStore {
+    /// Lists the sessions under the root, newest first.
+    ///
+    /// An entry is silently *not a session* when its name starts with `.`, when it is neither a
+    /// directory nor a symlink, or when it holds no `session.json` (a dangling link included).
+    /// An entry whose record cannot be read or parsed, or whose record carries another id than
+    /// the entry's name, costs only itself: it goes to [`Listing::skipped`] with the reason.
+    /// Records are read and parsed on all cores; entries are not `stat`ed when the directory
+    /// says their type.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] when the root itself cannot be read. A missing root is an empty
+    /// listing.
+    pub fn list(&self) -> Result<Listing> {
+        let candidates = match self.candidates() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Listing::default()),
+            Err(e) => {
+                return Err(
+                    Error::io("reading session root", &self.root, e).with_kind(ErrorKind::Io)
+                );
+            }
+        };
+        let outcomes = self.load_all(&candidates);
+        let mut listing = Listing::default();
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Session(s) => listing.sessions.push(s),
+                Outcome::Skipped(s) => listing.skipped.push(s),
+                Outcome::NotASession => {}
+            }
+        }
+        listing
+            .sessions
+            .sort_unstable_by(|a, b| b.id.as_str().cmp(a.id.as_str()));
+        listing
+            .skipped
+            .sort_unstable_by(|a, b| b.entry.cmp(&a.entry));
+        Ok(listing)
+    }
+
+    /// Removes the finalized sessions that ended before `ended_before`, and returns them (with
+    /// `dry_run`, returns them and removes nothing). Running sessions (no `ended_at`) and
+    /// unreadable records always stay. Each removal is [`remove`](Self::remove), so files a
+    /// user added to a session directory are kept; a session another process removed first is
+    /// left out of the result.
+    ///
+    /// # Errors
+    /// The first error of the listing or of a removal; sessions removed before it stay removed.
+    pub fn clean(&self, ended_before: SystemTime, dry_run: bool) -> Result<Vec<Session>> {
+        let mut removed = Vec::new();
+        for session in self.list()?.sessions {
+            let expired = session.ended_at.is_some_and(|end| end < ended_before);
+            if !expired {
+                continue;
+            }
+            if !dry_run {
+                match self.remove(&session.id) {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            removed.push(session);
+        }
+        Ok(removed)
+    }
+
+    /// The root's entries that may be sessions: not dot-named, and a directory or a symlink by
+    /// the directory entry's own type.
+    fn candidates(&self) -> io::Result<Vec<(OsString, bool)>> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&self.root)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            if name.as_bytes().first() == Some(&b'.') {
+                continue;
+            }
+            let kind = match entry.file_type() {
+                Ok(k) => k,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            if kind.is_dir() || kind.is_symlink() {
+                out.push((name, kind.is_symlink()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads every candidate, spreading the work over the available cores.
+    fn load_all(&self, candidates: &[(OsString, bool)]) -> Vec<Outcome> {
+        let load_chunk = |chunk: &[(OsString, bool)]| {
+            let mut buf = Vec::with_capacity(4096);
+            chunk
+                .iter()
+                .map(|(name, is_link)| load_entry(&self.root, name, *is_link, &mut buf))
+                .collect::<Vec<_>>()
+        };
+        let threads = thread::available_parallelism().map_or(1, |n| n.get());
+        if threads == 1 || candidates.len() < PARALLEL_THRESHOLD {
+            return load_chunk(candidates);
+        }
+        let chunk_len = candidates.len().div_ceil(threads);
+        thread::scope(|scope| {
+            let workers: Vec<_> = candidates
+                .chunks(chunk_len)
+                .map(|chunk| scope.spawn(move || load_chunk(chunk)))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| {
+                    w.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        })
+    }
+}
+
+/// Reads one root entry.
+fn load_entry(root: &Path, name: &OsString, is_link: bool, buf: &mut Vec<u8>) -> Outcome {
+    let shown = name.to_string_lossy();
+    let skip = |reason: String| {
+        Outcome::Skipped(Skipped {
+            entry: shown.to_string(),
+            reason,
+        })
+    };
+    let entry = root.join(name);
+    let link_target = if is_link {
+        match fs::read_link(&entry) {
+            Ok(target) => Some(target),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Outcome::NotASession,
+            Err(e) => return skip(Error::io("reading session link", &entry, e).to_string()),
+        }
+    } else {
+        None
+    };
+    let path: PathBuf = entry.join(RECORD_FILE);
+    if let Err(e) = fsio::read_record_bytes(&path, buf) {
+        return match e.kind() {
+            io::ErrorKind::NotFound | io::ErrorKind::NotADirectory => Outcome::NotASession,
+            _ => skip(fsio::record_read_error(&path, e).to_string()),
+        };
+    }
+    match Session::from_json(buf) {
+        Err(e) => skip(fsio::corrupt(&path, &e).to_string()),
+        Ok(s) if s.id.as_str().as_bytes() != name.as_bytes() => skip(format!(
+            "{}: the record's id {} differs from its entry name; it was copied or renamed, so \
+             operations by id cannot reach it; rename the entry to its id",
+            path.display(),
+            s.id
+        )),
+        Ok(mut s) => {
+            s.link_target = link_target;
+            Outcome::Session(s)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Read-modify-write of one record, under the session directory's lock.
+
+use std::time::SystemTime;
+
+use super::SessionStore;
+use crate::error::{Error, Result};
+use crate::fsio::{self, DirLock};
+use crate::id::SessionId;
+use crate::record::Session;
+
+impl SessionStore {
+    /// Marks a session ended: sets `ended_at` and `exit_code`, keeps every other field (unknown
+    /// ones included), and returns the record as written. Finalizing again overwrites both.
+    ///
+    /// The update holds an exclusive lock on the session directory from read to write, so it
+    /// never loses a concurrent [`set_sidecar_containers`](Self::set_sidecar_containers) or
+    /// finalize, in this process or another. The write is durable and atomic.
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for no such session,
+    /// [`ErrorKind::CorruptRecord`](crate::ErrorKind::CorruptRecord) when its record does not
+    /// parse (it is left as it is), [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument)
+    /// when `ended_at` lies outside the years -9999 to 9999, [`ErrorKind::Io`](crate::ErrorKind::Io)
+    /// when it cannot be written.
+    pub fn finalize(
+        &self,
+        id: &SessionId,
+        ended_at: SystemTime,
+        exit_code: i32,
+    ) -> Result<Session> {
+        if jiff::Timestamp::try_from(ended_at).is_err() {
+            return Err(Error::invalid(format!(
+                "ended_at for session {id} is outside the years -9999 to 9999; pass a real time"
+            )));
+        }
+        self.update(id, |s| {
+            s.ended_at = Some(ended_at);
+            s.exit_code = Some(exit_code);
+        })
+    }
+
+    /// Replaces the session's sidecar container names (in start order) and returns the record
+    /// as written; an empty list removes the field. Locked and durable like
+    /// [`finalize`](Self::finalize).
+    ///
+    /// # Errors
+    /// As for [`finalize`](Self::finalize); an empty name is
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument).
+    pub fn set_sidecar_containers<S: AsRef<str>>(
+        &self,
+        id: &SessionId,
+        names: &[S],
+    ) -> Result<Session> {
+        if names.iter().any(|n| n.as_ref().is_empty()) {
+            return Err(Error::invalid(format!(
+                "a sidecar container name for session {id} is empty; give every sidecar its \
+                 container's name"
+            )));
+        }
+        let names: Vec<String> = names.iter().map(|n| n.as_ref().to_owned()).collect();
+        self.update(id, move |s| s.sidecar_container_names = names)
+    }
+
+    fn update(&self, id: &SessionId, change: impl FnOnce(&mut Session)) -> Result<Session> {
+        let at = self.locate(id)?;
+        let _lock = DirLock::acquire(&at.dir)?;
+        let mut session = fsio::read_record(&at.dir).map_err(|e| self.not_found_as(id, e))?;
+        change(&mut session);
+        fsio::write_record(&at.dir, &session)?;
+        session.link_target = at.link_target;
+        Ok(session)
+    }
+}
