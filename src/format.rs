@@ -49,7 +49,10 @@ mod tests {
     #[test]
     fn start_times_are_utc_to_the_second() {
         let t: jiff::Timestamp = "2026-05-01T16:19:07.9+02:00".parse().unwrap();
-        assert_eq!(format_started_at(SystemTime::try_from(t).unwrap()), "2026-05-01 14:19:07");
+        assert_eq!(
+            format_started_at(SystemTime::try_from(t).unwrap()),
+            "2026-05-01 14:19:07"
+        );
         assert_eq!(
             format_started_at(SystemTime::UNIX_EPOCH),
             "1970-01-01 00:00:00"

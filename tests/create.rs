@@ -1,0 +1,266 @@
+//! `create`: auto and explicit modes, refusals, and cleanup of a failed create.
+
+mod common;
+
+use std::collections::HashSet;
+use std::fs;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use common::{names, spec, store};
+use outrig::{ErrorKind, NewSession, Session, SessionStore};
+
+#[test]
+fn auto_create_writes_the_record_under_the_root() {
+    let (_tmp, store) = store();
+    let new = spec("c1")
+        .image_config_name("coding")
+        .agent_name("coder")
+        .sidecar("c1-web");
+    let s = store.create(&new).unwrap();
+    let dir = store.entry_path(&s.id);
+    assert_eq!(s.session_dir, dir);
+    assert!(dir.is_dir() && !dir.is_symlink());
+    assert_eq!(s.link_target, None);
+    assert!(s.is_running());
+    assert_eq!(names(&dir), ["session.json"]);
+    let bytes = fs::read(dir.join("session.json")).unwrap();
+    assert_eq!(bytes, s.to_json().unwrap());
+    assert_eq!(bytes.last(), Some(&b'}'), "no trailing newline");
+    let text = String::from_utf8(bytes).unwrap();
+    let keys: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("  \""))
+        .map(|l| l.trim().split('"').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "started_at",
+            "container_name",
+            "sidecar_container_names",
+            "image_tag",
+            "image_config_name",
+            "agent_name",
+            "working_dir",
+            "session_dir"
+        ]
+    );
+    assert_eq!(store.get(&s.id).unwrap(), s);
+}
+
+#[test]
+fn started_at_can_be_given_and_round_trips_to_the_nanosecond() {
+    let (_tmp, store) = store();
+    let t = SystemTime::UNIX_EPOCH + Duration::new(1_777_643_052, 123_456_789);
+    let s = store.create(&spec("c").started_at(t)).unwrap();
+    assert_eq!(store.get(&s.id).unwrap().started_at, t);
+    let text = String::from_utf8(s.to_json().unwrap()).unwrap();
+    assert!(
+        text.contains("\"started_at\": \"2026-05-01T13:44:12.123456789Z\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn missing_required_values_are_refused_before_touching_disk() {
+    let (_tmp, store) = store();
+    let cases = [
+        (NewSession::new("", "t", "/w"), "container_name"),
+        (NewSession::new("c", "", "/w"), "image_tag"),
+        (NewSession::new("c", "t", ""), "working_dir"),
+        (NewSession::new("c", "t", "/w").sidecar(""), "sidecar"),
+        (NewSession::default(), "container_name"),
+    ];
+    for (new, field) in cases {
+        let err = store.create(&new).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert!(err.message().contains(field), "{err}");
+    }
+    assert!(!store.root().exists(), "nothing was created");
+}
+
+#[test]
+fn non_utf8_working_dir_is_refused() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let (_tmp, store) = store();
+    let dir = std::ffi::OsStr::from_bytes(b"/w/\xff");
+    let err = store.create(&NewSession::new("c", "t", dir)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.message().contains("UTF-8"));
+    assert!(!store.root().exists());
+}
+
+#[test]
+fn relative_roots_are_made_absolute() {
+    let store = SessionStore::new("some/relative/root").unwrap();
+    assert!(store.root().is_absolute());
+    assert_eq!(
+        store.root(),
+        std::env::current_dir().unwrap().join("some/relative/root")
+    );
+    assert_eq!(
+        SessionStore::new("").unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+}
+
+#[test]
+fn explicit_create_links_the_canonical_directory() {
+    let (tmp, store) = store();
+    let real = tmp.path().join("real");
+    fs::create_dir(&real).unwrap();
+    std::os::unix::fs::symlink(&real, tmp.path().join("alias")).unwrap();
+    let requested = tmp.path().join("alias/./nested/deeper");
+    let s = store.create(&spec("c").session_dir(&requested)).unwrap();
+    let canonical = fs::canonicalize(&requested).unwrap();
+    assert_eq!(
+        canonical,
+        fs::canonicalize(&real).unwrap().join("nested/deeper")
+    );
+    assert_eq!(s.session_dir, canonical);
+    assert_eq!(s.link_target.as_deref(), Some(canonical.as_path()));
+    let entry = store.entry_path(&s.id);
+    assert_eq!(fs::read_link(&entry).unwrap(), canonical);
+    assert_eq!(names(&canonical), ["session.json"]);
+    let got = store.get(&s.id).unwrap();
+    assert_eq!(got, s);
+    let by_path = store.get_by_path(&canonical).unwrap();
+    assert_eq!(by_path.link_target, None);
+    assert_eq!(by_path.id, s.id);
+}
+
+#[test]
+fn explicit_dir_refusals_leave_everything_as_it_was() {
+    let (tmp, store) = store();
+    let file = tmp.path().join("file");
+    fs::write(&file, "x").unwrap();
+    let dotted = tmp.path().join("dotted");
+    fs::create_dir(&dotted).unwrap();
+    fs::write(dotted.join(".hidden"), "x").unwrap();
+    let earlier = tmp.path().join("earlier");
+    fs::create_dir(&earlier).unwrap();
+    fs::write(earlier.join("session.json"), "{}").unwrap();
+    let inside = store.root().join("inside");
+    fs::create_dir_all(&inside).unwrap();
+
+    let cases = [
+        (file.clone(), "not a directory"),
+        (dotted.clone(), "not empty"),
+        (earlier.clone(), "earlier session"),
+        (inside.clone(), "inside the session root"),
+        (store.root().to_path_buf(), "inside the session root"),
+    ];
+    for (dir, why) in cases {
+        let err = store.create(&spec("c").session_dir(&dir)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::DirNotUsable, "{}", dir.display());
+        assert!(err.message().contains(why), "{err}");
+        assert!(
+            err.message().contains(&*dir.to_string_lossy()) || why.contains("root"),
+            "{err}"
+        );
+    }
+    assert_eq!(fs::read(&file).unwrap(), b"x");
+    assert_eq!(names(&dotted), [".hidden"]);
+    assert_eq!(fs::read(earlier.join("session.json")).unwrap(), b"{}");
+    assert_eq!(names(store.root()), ["inside"], "no link was left behind");
+}
+
+#[test]
+fn failed_auto_create_leaves_nothing() {
+    use std::os::unix::ffi::OsStrExt as _;
+    // Under a root whose path is not UTF-8 the record cannot be written: the create fails
+    // after it claimed `<root>/<id>`, and must take that directory away again.
+    let (tmp, _) = store();
+    let root = tmp.path().join(std::ffi::OsStr::from_bytes(b"root-\xff"));
+    let store = SessionStore::new(&root).unwrap();
+    let err = store.create(&spec("c")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(err.message().contains("UTF-8"), "{err}");
+    assert!(names(&root).is_empty(), "{:?}", names(&root));
+}
+
+#[test]
+fn failed_explicit_create_removes_what_it_made() {
+    use std::os::unix::ffi::OsStrExt as _;
+    // A canonical path that is not UTF-8 cannot go into session.json: the create fails after
+    // it made the directories and the link, and must remove them all.
+    let (tmp, store) = store();
+    let bad = tmp
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"bad-\xff"))
+        .join("a/b");
+    let err = store.create(&spec("c").session_dir(&bad)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(
+        !tmp.path()
+            .join(std::ffi::OsStr::from_bytes(b"bad-\xff"))
+            .exists()
+    );
+    assert!(names(store.root()).is_empty(), "{:?}", names(store.root()));
+    assert!(store.list().unwrap().sessions.is_empty());
+}
+
+#[test]
+fn a_root_that_is_a_file_is_an_io_error() {
+    let (tmp, _) = store();
+    let file = tmp.path().join("file");
+    fs::write(&file, "x").unwrap();
+    let store = SessionStore::new(&file).unwrap();
+    let err = store.create(&spec("c")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io);
+    assert!(err.message().contains(&*file.to_string_lossy()), "{err}");
+    assert_eq!(fs::read(&file).unwrap(), b"x");
+}
+
+#[test]
+fn two_hundred_creates_in_one_second_give_two_hundred_sessions() {
+    let (_tmp, store) = store();
+    let store = Arc::new(store);
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                (0..25)
+                    .map(|i| store.create(&spec(&format!("c-{t}-{i}"))).unwrap())
+                    .collect::<Vec<Session>>()
+            })
+        })
+        .collect();
+    let made: Vec<Session> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    let ids: HashSet<_> = made.iter().map(|s| s.id.clone()).collect();
+    assert_eq!(ids.len(), 200);
+    let listing = store.list().unwrap();
+    assert_eq!(listing.sessions.len(), 200);
+    for s in &made {
+        assert_eq!(store.get(&s.id).unwrap().container_name, s.container_name);
+    }
+}
+
+#[test]
+fn concurrent_explicit_creates_of_one_directory_admit_one() {
+    let (tmp, store) = store();
+    let dir = tmp.path().join("shared");
+    let store = Arc::new(store);
+    let results: Vec<_> = (0..8)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            let dir = dir.clone();
+            std::thread::spawn(move || store.create(&spec("c").session_dir(dir)))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(ok, 1, "{results:?}");
+    for r in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert_eq!(r.kind(), ErrorKind::DirNotUsable);
+    }
+    assert_eq!(store.list().unwrap().sessions.len(), 1);
+    assert_eq!(names(store.root()).len(), 1, "losers left no link");
+}

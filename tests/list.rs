@@ -1,0 +1,235 @@
+//! `list`, `get`, `get_by_path` and `clean`.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::time::{Duration, SystemTime};
+
+use common::{spec, store};
+use outrig::{ErrorKind, MAX_RECORD_BYTES, SessionId, SessionStore};
+
+/// Puts one kind of bad record into a directory.
+type MakeBad<'a> = Box<dyn Fn(&std::path::Path) + 'a>;
+
+fn at(secs: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_777_600_000 + secs)
+}
+
+/// Writes a record with a chosen id (ids of real creates are random within a second).
+fn plant(store: &SessionStore, id: &str) {
+    let s = store.create(&spec(id)).unwrap();
+    let text = String::from_utf8(s.to_json().unwrap()).unwrap();
+    let dir = store.root().join(id);
+    fs::create_dir(&dir).unwrap();
+    let text = text
+        .replace(s.id.as_str(), id)
+        .replace(&*s.session_dir.to_string_lossy(), &dir.to_string_lossy());
+    fs::write(dir.join("session.json"), text).unwrap();
+    store.remove(&s.id).unwrap();
+}
+
+#[test]
+fn missing_root_is_empty() {
+    let (_tmp, store) = store();
+    let listing = store.list().unwrap();
+    assert!(listing.sessions.is_empty() && listing.skipped.is_empty());
+}
+
+#[test]
+fn newest_first_by_id() {
+    let (_tmp, store) = store();
+    for id in [
+        "20260501T134412-0001",
+        "20260502T000000-0000",
+        "20260430T235959-ffff",
+    ] {
+        plant(&store, id);
+    }
+    let ids: Vec<String> = store
+        .list()
+        .unwrap()
+        .sessions
+        .into_iter()
+        .map(|s| s.id.into_string())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "20260502T000000-0000",
+            "20260501T134412-0001",
+            "20260430T235959-ffff"
+        ]
+    );
+}
+
+#[test]
+fn what_is_not_a_session_is_silently_ignored() {
+    let (tmp, store) = store();
+    let real = store.create(&spec("real")).unwrap();
+    let root = store.root();
+    fs::write(root.join("stray-file"), "x").unwrap();
+    fs::create_dir(root.join("empty-dir")).unwrap();
+    fs::create_dir(root.join(".hidden")).unwrap();
+    fs::write(root.join(".hidden/session.json"), real.to_json().unwrap()).unwrap();
+    symlink(tmp.path().join("nowhere"), root.join("dangling")).unwrap();
+    symlink(root.join("stray-file"), root.join("link-to-file")).unwrap();
+    fs::write(root.join(".session.json.abc.tmp"), "{").unwrap();
+    let listing = store.list().unwrap();
+    assert_eq!(listing.sessions.len(), 1);
+    assert_eq!(listing.sessions[0].id, real.id);
+    assert!(listing.skipped.is_empty(), "{:?}", listing.skipped);
+}
+
+#[test]
+fn bad_records_cost_only_themselves() {
+    let (tmp, store) = store();
+    let good = store.create(&spec("good")).unwrap();
+    let root = store.root();
+    let cases: [(&str, MakeBad<'_>, &str); 5] = [
+        (
+            "empty",
+            Box::new(|d| fs::write(d.join("session.json"), "").unwrap()),
+            "EOF",
+        ),
+        (
+            "wrong-shape",
+            Box::new(|d| fs::write(d.join("session.json"), "[1]").unwrap()),
+            "JSON object",
+        ),
+        (
+            "is-a-dir",
+            Box::new(|d| fs::create_dir(d.join("session.json")).unwrap()),
+            "directory",
+        ),
+        (
+            "huge",
+            Box::new(|d| {
+                let f = fs::File::create(d.join("session.json")).unwrap();
+                f.set_len(MAX_RECORD_BYTES + 1).unwrap();
+            }),
+            "limit",
+        ),
+        (
+            "renamed",
+            Box::new(|d| fs::write(d.join("session.json"), good.to_json().unwrap()).unwrap()),
+            "differs from its entry name",
+        ),
+    ];
+    for (name, make, _) in &cases {
+        let dir = root.join(name);
+        fs::create_dir(&dir).unwrap();
+        make(&dir);
+    }
+    // A symlink loop.
+    symlink(root.join("loop-b"), root.join("loop-a")).unwrap();
+    symlink(root.join("loop-a"), root.join("loop-b")).unwrap();
+    let _ = tmp;
+
+    let listing = store.list().unwrap();
+    assert_eq!(listing.sessions.len(), 1);
+    assert_eq!(listing.sessions[0].id, good.id);
+    let skipped: Vec<&str> = listing.skipped.iter().map(|s| s.entry.as_str()).collect();
+    assert_eq!(
+        skipped,
+        [
+            "wrong-shape",
+            "renamed",
+            "loop-b",
+            "loop-a",
+            "is-a-dir",
+            "huge",
+            "empty"
+        ]
+    );
+    for (name, _, why) in &cases {
+        let s = listing.skipped.iter().find(|s| s.entry == *name).unwrap();
+        assert!(s.reason.contains(why), "{name}: {}", s.reason);
+        assert!(s.reason.contains("session.json"), "{name}: {}", s.reason);
+    }
+    // Reading one directly is a corrupt-record error.
+    let err = store
+        .get(&SessionId::parse("wrong-shape").unwrap())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CorruptRecord);
+    let err = store.get_by_path(&root.join("huge")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CorruptRecord);
+}
+
+#[test]
+fn unreadable_root_is_an_error() {
+    let (tmp, _) = store();
+    let file = tmp.path().join("file");
+    fs::write(&file, "x").unwrap();
+    let err = SessionStore::new(&file).unwrap().list().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io);
+    assert!(err.message().contains("reading session root"), "{err}");
+}
+
+#[test]
+fn get_reports_missing_sessions() {
+    let (_tmp, store) = store();
+    let id = SessionId::parse("20260501T134412-3f2a").unwrap();
+    let err = store.get(&id).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.message().contains(id.as_str()), "{err}");
+    fs::create_dir_all(store.entry_path(&id)).unwrap();
+    assert_eq!(store.get(&id).unwrap_err().kind(), ErrorKind::NotFound);
+    let err = store.get_by_path(store.root()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.message().contains("session.json"), "{err}");
+}
+
+#[test]
+fn listing_many_entries_uses_the_parallel_path_and_keeps_order() {
+    let (_tmp, store) = store();
+    let made: Vec<_> = (0..600)
+        .map(|i| store.create(&spec(&format!("c{i}"))).unwrap())
+        .collect();
+    fs::create_dir(store.root().join("broken")).unwrap();
+    fs::write(store.root().join("broken/session.json"), "{").unwrap();
+    let listing = store.list().unwrap();
+    assert_eq!(listing.sessions.len(), 600);
+    assert_eq!(listing.skipped.len(), 1);
+    let mut want: Vec<_> = made.iter().map(|s| s.id.clone()).collect();
+    want.sort_by(|a, b| b.cmp(a));
+    let got: Vec<_> = listing.sessions.iter().map(|s| s.id.clone()).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn clean_removes_only_finalized_sessions_that_ended_before_the_cutoff() {
+    let (_tmp, store) = store();
+    let old = store.create(&spec("old").started_at(at(0))).unwrap();
+    store.finalize(&old.id, at(10), 0).unwrap();
+    let recent = store.create(&spec("recent").started_at(at(0))).unwrap();
+    store.finalize(&recent.id, at(1000), 1).unwrap();
+    let running = store.create(&spec("running").started_at(at(0))).unwrap();
+    fs::create_dir(store.root().join("corrupt")).unwrap();
+    fs::write(store.root().join("corrupt/session.json"), "nope").unwrap();
+
+    let preview = store.clean(at(500), true).unwrap();
+    assert_eq!(preview.iter().map(|s| &s.id).collect::<Vec<_>>(), [&old.id]);
+    assert_eq!(
+        store.list().unwrap().sessions.len(),
+        3,
+        "dry run removes nothing"
+    );
+
+    let removed = store.clean(at(500), false).unwrap();
+    assert_eq!(removed.iter().map(|s| &s.id).collect::<Vec<_>>(), [&old.id]);
+    let left: Vec<_> = store
+        .list()
+        .unwrap()
+        .sessions
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert!(left.contains(&recent.id) && left.contains(&running.id) && left.len() == 2);
+    assert!(store.root().join("corrupt/session.json").exists());
+    assert!(!store.entry_path(&old.id).exists());
+
+    let removed = store.clean(at(10_000), false).unwrap();
+    assert_eq!(removed.len(), 1, "the running session stays");
+    assert_eq!(store.list().unwrap().sessions[0].id, running.id);
+}
