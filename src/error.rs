@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What went wrong, in the terms a caller decides on.
 ///
@@ -59,6 +59,7 @@ pub struct Error {
     kind: ErrorKind,
     message: String,
     source: Option<io::Error>,
+    path: Option<PathBuf>,
 }
 
 /// The result type of every fallible operation in this crate.
@@ -71,6 +72,7 @@ impl Error {
             kind,
             message: message.into(),
             source: None,
+            path: None,
         }
     }
 
@@ -94,6 +96,7 @@ impl Error {
             kind,
             message: format!("{action} {}: {err}{hint}", path.display()),
             source: Some(err),
+            path: Some(path.to_path_buf()),
         }
     }
 
@@ -115,6 +118,14 @@ impl Error {
     /// The raw OS error number (`errno`) behind this error, when there is one.
     pub fn os_error(&self) -> Option<i32> {
         self.source.as_ref().and_then(io::Error::raw_os_error)
+    }
+
+    /// The path the operating system refused, for an error that came from one (the same path
+    /// the message names); `None` for errors that are not about one filesystem call.
+    ///
+    /// The Python module sets `OSError.filename` from it.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// The same error with a different kind (for call sites that know better than the errno).
@@ -149,6 +160,8 @@ mod tests {
         assert_eq!(nf.kind(), ErrorKind::NotFound);
         assert_eq!(nf.os_error(), Some(libc_enoent()));
         assert!(nf.message().starts_with("reading /x: "), "{}", nf.message());
+        assert_eq!(nf.path(), Some(p));
+        assert_eq!(Error::invalid("bad").path(), None);
         let perm = Error::io("opening", p, io::Error::from_raw_os_error(13));
         assert_eq!(perm.kind(), ErrorKind::Io);
         assert!(perm.to_string().contains("check its permissions"));
