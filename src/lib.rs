@@ -31,6 +31,10 @@
 #![deny(unsafe_code)]
 
 mod error;
+// The C ABI (`include/outrig.h`); public only so the symbols are exported and Rust tests can
+// call them. Not part of the Rust API.
+#[doc(hidden)]
+pub mod ffi;
 mod format;
 mod fsio;
 mod id;

@@ -1,0 +1,193 @@
+//! `outrig_listing` (sessions and skipped entries) and `outrig_logs` (a session's log files).
+
+use std::ffi::{CString, c_char};
+
+use super::handle::{self, outrig_listing, outrig_logs, outrig_session};
+use super::session::SessionHandle;
+use super::strings::{index, to_cstring_lossy};
+use crate::{Listing, LogFile, Session};
+
+/// The value behind an `outrig_listing`.
+pub(crate) struct ListingHandle {
+    sessions: Vec<SessionHandle>,
+    /// Entry name and reason of each skipped entry.
+    skipped: Vec<(CString, CString)>,
+}
+
+impl ListingHandle {
+    pub(crate) fn from_listing(listing: Listing) -> Self {
+        Self {
+            sessions: listing
+                .sessions
+                .into_iter()
+                .map(SessionHandle::new)
+                .collect(),
+            skipped: listing
+                .skipped
+                .iter()
+                .map(|s| (to_cstring_lossy(&s.entry), to_cstring_lossy(&s.reason)))
+                .collect(),
+        }
+    }
+
+    /// A listing of `sessions` with nothing skipped (what a clean removed).
+    pub(crate) fn from_sessions(sessions: Vec<Session>) -> Self {
+        Self::from_listing(Listing {
+            sessions,
+            skipped: Vec::new(),
+        })
+    }
+}
+
+/// The number of sessions in `listing`; 0 for NULL (with the last error set).
+///
+/// # Safety
+/// `listing` is NULL or a live `outrig_listing`; the same holds for every `outrig_listing_*`
+/// function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_listing_len(listing: *const outrig_listing) -> usize {
+    ffi_boundary! {
+        Ok(arg_ref!(listing, "listing").sessions.len())
+    }
+}
+
+/// Session `i` (0-based; newest first), borrowed from `listing`: valid until
+/// `outrig_listing_free`, and never to be passed to `outrig_session_free`. NULL, with the last
+/// error set, when `listing` is NULL or `i` is out of range.
+///
+/// # Safety
+/// As for `outrig_listing_len`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_listing_get(
+    listing: *const outrig_listing,
+    i: usize,
+) -> *const outrig_session {
+    ffi_boundary! {
+        let listing = arg_ref!(listing, "listing");
+        let session = index(&listing.sessions, i, "listing")?;
+        Ok(handle::as_raw::<outrig_session>(session))
+    }
+}
+
+/// The number of skipped entries: entries of the root with a `session.json` that could not be
+/// read or parsed. 0 for NULL (with the last error set).
+///
+/// # Safety
+/// As for `outrig_listing_len`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_listing_skipped_len(listing: *const outrig_listing) -> usize {
+    ffi_boundary! {
+        Ok(arg_ref!(listing, "listing").skipped.len())
+    }
+}
+
+/// The name under the root of skipped entry `i` (normally a session id), borrowed from
+/// `listing`. NULL, with the last error set, when `listing` is NULL or `i` is out of range.
+///
+/// # Safety
+/// As for `outrig_listing_len`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_listing_skipped_entry(
+    listing: *const outrig_listing,
+    i: usize,
+) -> *const c_char {
+    ffi_boundary! {
+        let listing = arg_ref!(listing, "listing");
+        Ok(index(&listing.skipped, i, "list of skipped entries")?.0.as_ptr())
+    }
+}
+
+/// Why entry `i` was skipped, naming the file; borrowed from `listing`. NULL, with the last
+/// error set, when `listing` is NULL or `i` is out of range.
+///
+/// # Safety
+/// As for `outrig_listing_len`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_listing_skipped_reason(
+    listing: *const outrig_listing,
+    i: usize,
+) -> *const c_char {
+    ffi_boundary! {
+        let listing = arg_ref!(listing, "listing");
+        Ok(index(&listing.skipped, i, "list of skipped entries")?.1.as_ptr())
+    }
+}
+
+/// Frees a listing and every session in it. NULL is ignored.
+///
+/// # Safety
+/// `listing` is NULL or an `outrig_listing` from this library; neither it nor a session or
+/// string borrowed from it is used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_listing_free(listing: *mut outrig_listing) {
+    ffi_boundary! {
+        free_handle!(listing);
+        Ok(())
+    }
+}
+
+/// The value behind an `outrig_logs`: name (relative to `logs/`) and size of each file.
+pub(crate) struct LogsHandle {
+    files: Vec<(CString, u64)>,
+}
+
+impl LogsHandle {
+    pub(crate) fn new(files: &[LogFile]) -> Self {
+        Self {
+            files: files
+                .iter()
+                .map(|f| (to_cstring_lossy(&f.name), f.size))
+                .collect(),
+        }
+    }
+}
+
+/// The number of log files; 0 for NULL (with the last error set).
+///
+/// # Safety
+/// `logs` is NULL or a live `outrig_logs`; the same holds for every `outrig_logs_*` function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_logs_len(logs: *const outrig_logs) -> usize {
+    ffi_boundary! {
+        Ok(arg_ref!(logs, "logs").files.len())
+    }
+}
+
+/// The name of log file `i` (0-based, sorted by name) relative to `logs/`, components joined
+/// by `/` (`"agent.log"`, `"tools/web.log"`); borrowed from `logs`. NULL, with the last error
+/// set, when `logs` is NULL or `i` is out of range.
+///
+/// # Safety
+/// As for `outrig_logs_len`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_logs_name(logs: *const outrig_logs, i: usize) -> *const c_char {
+    ffi_boundary! {
+        let logs = arg_ref!(logs, "logs");
+        Ok(index(&logs.files, i, "list of log files")?.0.as_ptr())
+    }
+}
+
+/// The size in bytes of log file `i`. 0, with the last error set, when `logs` is NULL or `i`
+/// is out of range (check `i < outrig_logs_len(logs)`: an empty file is 0 too).
+///
+/// # Safety
+/// As for `outrig_logs_len`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_logs_size(logs: *const outrig_logs, i: usize) -> u64 {
+    ffi_boundary! {
+        let logs = arg_ref!(logs, "logs");
+        Ok(index(&logs.files, i, "list of log files")?.1)
+    }
+}
+
+/// Frees a log listing. NULL is ignored.
+///
+/// # Safety
+/// `logs` is NULL or an `outrig_logs` from this library, not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_logs_free(logs: *mut outrig_logs) {
+    ffi_boundary! {
+        free_handle!(logs);
+        Ok(())
+    }
+}

@@ -1,0 +1,513 @@
+//! `outrig_store`: opening a root and every operation on its sessions.
+//!
+//! Each function checks its arguments (all of them, before any work, so a NULL out-pointer
+//! never costs a created session), delegates to `SessionStore`, and converts the result.
+
+use std::ffi::{CString, c_char};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use super::error::outrig_status;
+use super::handle::{self, outrig_listing, outrig_logs, outrig_session, outrig_spec, outrig_store};
+use super::listing::{ListingHandle, LogsHandle};
+use super::session::SessionHandle;
+use super::strings::{into_owned, path_to_cstring, strings_handle};
+use super::time::from_unix_ns;
+use crate::error::{Error, Result};
+use crate::{SessionId, SessionStore};
+
+use super::handle::outrig_strings;
+
+/// The value behind an `outrig_store`: the store and its root as a C string.
+pub(crate) struct StoreHandle {
+    store: SessionStore,
+    root: CString,
+}
+
+impl StoreHandle {
+    fn new(store: SessionStore) -> Result<Self> {
+        let root = path_to_cstring(store.root(), "the session root")?;
+        Ok(Self { store, root })
+    }
+}
+
+const OK: outrig_status = outrig_status::OUTRIG_OK;
+
+/// Opens the session store at `root`, or at the root outrig itself uses when `root` is NULL
+/// (the global config's `session-root`, else `$XDG_DATA_HOME/outrig/sessions` or
+/// `~/.local/share/outrig/sessions`). A relative `root` is taken against the current directory
+/// now. The root need not exist: the first create makes it. On success `*out` is a new store;
+/// free it with `outrig_store_free`.
+///
+/// A store is only a path: opening touches no file except the config (when `root` is NULL).
+/// The handle is read-only afterwards, so any number of threads may use one store at once;
+/// every store function is thread-safe, and processes may share a root too.
+///
+/// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (`out` NULL, `root` empty or not UTF-8),
+/// `OUTRIG_ERR_CONFIG` (the global config is unreadable or malformed, or no home directory is
+/// known), `OUTRIG_ERR_IO` (the current directory cannot be read). `*out` is untouched on
+/// error.
+///
+/// # Safety
+/// `root` is NULL or a NUL-terminated string; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_open(
+    root: *const c_char,
+    out: *mut *mut outrig_store,
+) -> outrig_status {
+    ffi_boundary! {
+        let root = arg_opt_str!(root, "root");
+        let out = out_ptr!(out, "out");
+        let store = match root {
+            Some(root) => SessionStore::new(root)?,
+            None => SessionStore::resolve(None, None)?,
+        };
+        out.write(handle::into_raw(StoreHandle::new(store)?));
+        Ok(OK)
+    }
+}
+
+/// Opens the store at the root outrig's cascade picks: `explicit_root` when not NULL; else the
+/// `session-root` key of the global config file `global_config` (NULL:
+/// `$XDG_CONFIG_HOME/outrig/config.toml` or `~/.outrig/config.toml`), where a leading `~` is
+/// the home directory and a relative value is relative to the file's directory; else the
+/// default of `outrig_store_open(NULL, ...)`. A missing config file is not an error.
+///
+/// Errors: as for `outrig_store_open`, and `OUTRIG_ERR_INVALID_ARGUMENT` for a
+/// `global_config` that is not UTF-8.
+///
+/// # Safety
+/// `explicit_root` and `global_config` are NULL or NUL-terminated strings; `out` is NULL or
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_open_resolved(
+    explicit_root: *const c_char,
+    global_config: *const c_char,
+    out: *mut *mut outrig_store,
+) -> outrig_status {
+    ffi_boundary! {
+        let explicit = arg_opt_str!(explicit_root, "explicit_root");
+        let config = arg_opt_str!(global_config, "global_config");
+        let out = out_ptr!(out, "out");
+        let store = SessionStore::resolve(explicit.map(Path::new), config.map(Path::new))?;
+        out.write(handle::into_raw(StoreHandle::new(store)?));
+        Ok(OK)
+    }
+}
+
+/// The store's absolute root directory, borrowed from `store`: valid until
+/// `outrig_store_free`. NULL, with the last error set, when `store` is NULL.
+///
+/// # Safety
+/// `store` is NULL or a live `outrig_store`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_root(store: *const outrig_store) -> *const c_char {
+    ffi_boundary! {
+        Ok(arg_ref!(store, "store").root.as_ptr())
+    }
+}
+
+/// Frees a store. NULL is ignored. Sessions, listings and strings from it stay valid.
+///
+/// # Safety
+/// `store` is NULL or a store from `outrig_store_open*`, no longer used by any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_free(store: *mut outrig_store) {
+    ffi_boundary! {
+        free_handle!(store);
+        Ok(())
+    }
+}
+
+/// Creates a session from `spec` and writes its record; `*out` is the record as written (free
+/// it with `outrig_session_free`).
+///
+/// An auto session (no session dir in the spec) gets `<root>/<id>/` with a fresh id, claimed
+/// exclusively, so any number of threads and processes can create at once. An explicit one
+/// writes into the spec's directory (created when missing) and links `<root>/<id>` to it. The
+/// write is durable and atomic; a create that fails leaves nothing behind. The spec is not
+/// changed and may be reused.
+///
+/// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument; the spec lacks a container name, an
+/// image tag or a working directory, or has an empty sidecar name: nothing is written),
+/// `OUTRIG_ERR_DIR_NOT_USABLE` (the explicit directory is not a directory, is not empty, holds
+/// an earlier record, or lies inside the root), `OUTRIG_ERR_ALREADY_EXISTS` (the explicit
+/// directory's path is taken, e.g. by a dangling symlink), `OUTRIG_ERR_IO` (the root or the
+/// directory cannot be made or written). `*out` is untouched on error.
+///
+/// # Safety
+/// `store`, `spec` are NULL or live handles; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_create(
+    store: *const outrig_store,
+    spec: *const outrig_spec,
+    out: *mut *mut outrig_session,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let spec = arg_ref!(spec, "spec");
+        let out = out_ptr!(out, "out");
+        let session = store.store.create(spec)?;
+        out.write(handle::into_raw(SessionHandle::new(session)));
+        Ok(OK)
+    }
+}
+
+/// Finalizes session `id` now: sets `ended_at` to the current time and `exit_code`, keeps
+/// every other field (unknown ones included). Finalizing again overwrites both. The update
+/// holds an exclusive lock on the session directory from read to write, so it never loses a
+/// concurrent update.
+///
+/// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, `id` not a valid session id),
+/// `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (its record does not
+/// parse; it is left as it is), `OUTRIG_ERR_IO`.
+///
+/// # Safety
+/// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_finalize(
+    store: *const outrig_store,
+    id: *const c_char,
+    exit_code: i32,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let id = SessionId::parse(arg_str!(id, "id"))?;
+        store.store.finalize(&id, SystemTime::now(), exit_code)?;
+        Ok(OK)
+    }
+}
+
+/// Finalizes session `id` with the end time `ended_at_unix_ns` (nanoseconds since the Unix
+/// epoch). Otherwise as `outrig_store_finalize`.
+///
+/// # Safety
+/// As for `outrig_store_finalize`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_finalize_at(
+    store: *const outrig_store,
+    id: *const c_char,
+    ended_at_unix_ns: i64,
+    exit_code: i32,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let id = SessionId::parse(arg_str!(id, "id"))?;
+        store.store.finalize(&id, from_unix_ns(ended_at_unix_ns), exit_code)?;
+        Ok(OK)
+    }
+}
+
+/// Replaces the sidecar container names of session `id` with the `count` strings of `names`
+/// (in start order; `names` may be NULL when `count` is 0, which removes the field). Locked
+/// and durable like `outrig_store_finalize`.
+///
+/// Errors: as for `outrig_store_finalize`; `OUTRIG_ERR_INVALID_ARGUMENT` also for a NULL
+/// `names[i]`, a name that is not UTF-8 or is empty.
+///
+/// # Safety
+/// As for `outrig_store_finalize`; `names` is NULL or an array of `count` pointers, each NULL
+/// or a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_set_sidecar_containers(
+    store: *const outrig_store,
+    id: *const c_char,
+    names: *const *const c_char,
+    count: usize,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let names = arg_slice!(names, count, "names")
+            .iter()
+            .enumerate()
+            .map(|(i, &name)| Ok(arg_str!(name, &format!("names[{i}]"))))
+            .collect::<Result<Vec<&str>>>()?;
+        store.store.set_sidecar_containers(&id, &names)?;
+        Ok(OK)
+    }
+}
+
+/// Reads session `id`; `*out` is a new session (free it with `outrig_session_free`). For an
+/// explicit session, `outrig_session_link_target` gives where `<root>/<id>` points.
+///
+/// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, `id` not a valid session id),
+/// `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (its record does not
+/// parse), `OUTRIG_ERR_IO`. `*out` is untouched on error.
+///
+/// # Safety
+/// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `out` is NULL or
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_get(
+    store: *const outrig_store,
+    id: *const c_char,
+    out: *mut *mut outrig_session,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let out = out_ptr!(out, "out");
+        let session = store.store.get(&id)?;
+        out.write(handle::into_raw(SessionHandle::new(session)));
+        Ok(OK)
+    }
+}
+
+/// Reads the session whose `session.json` is in directory `dir` (named directly, anywhere);
+/// `*out` is a new session (free it with `outrig_session_free`).
+///
+/// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, `dir` not UTF-8),
+/// `OUTRIG_ERR_NOT_FOUND` (no `session.json` there), `OUTRIG_ERR_CORRUPT_RECORD` (it does not
+/// parse), `OUTRIG_ERR_IO`. `*out` is untouched on error.
+///
+/// # Safety
+/// `store` is NULL or a live store; `dir` is NULL or a NUL-terminated string; `out` is NULL
+/// or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_get_by_path(
+    store: *const outrig_store,
+    dir: *const c_char,
+    out: *mut *mut outrig_session,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let dir = arg_str!(dir, "dir");
+        let out = out_ptr!(out, "out");
+        let session = store.store.get_by_path(Path::new(dir))?;
+        out.write(handle::into_raw(SessionHandle::new(session)));
+        Ok(OK)
+    }
+}
+
+/// Lists the sessions under the root, newest first; `*out` is a new listing (free it with
+/// `outrig_listing_free`). An entry whose record cannot be read costs only itself: it is among
+/// the listing's skipped entries, with the reason. A missing root is an empty listing.
+///
+/// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument), `OUTRIG_ERR_IO` (the root itself
+/// cannot be read, e.g. it is a file). `*out` is untouched on error.
+///
+/// # Safety
+/// `store` is NULL or a live store; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_list(
+    store: *const outrig_store,
+    out: *mut *mut outrig_listing,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let out = out_ptr!(out, "out");
+        let listing = store.store.list()?;
+        out.write(handle::into_raw(ListingHandle::from_listing(listing)));
+        Ok(OK)
+    }
+}
+
+/// Removes session `id`: deletes exactly the store's names in its directory (`outrig-enter`,
+/// a real `logs/` directory, leftover temporary records, `session.json` last), then the
+/// directory if that emptied it, and for an explicit session the root's link. Anything else in
+/// the directory is the user's and stays. When `kept` is not NULL, `*kept` is a new list of
+/// the names that stayed, sorted (empty when the directory went); free it with
+/// `outrig_strings_free`. A corrupt session can be removed by id.
+///
+/// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `id`, `id` not a valid session id),
+/// `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_IO` (a file cannot be removed; the
+/// record then stays, so the removal can be retried). `*kept` is untouched on error.
+///
+/// # Safety
+/// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `kept` is NULL
+/// or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_remove(
+    store: *const outrig_store,
+    id: *const c_char,
+    kept: *mut *mut outrig_strings,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let kept = opt_out_ptr!(kept);
+        let removal = store.store.remove(&id)?;
+        if let Some(kept) = kept {
+            kept.write(strings_handle(&removal.kept));
+        }
+        Ok(OK)
+    }
+}
+
+/// Removes the session whose record is in directory `dir`, as `outrig_store_remove` does, and
+/// the root's link to it (found from the record's id, not by a sweep of the root).
+///
+/// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `dir`, `dir` not UTF-8),
+/// `OUTRIG_ERR_NOT_FOUND` (no `session.json` in `dir`), `OUTRIG_ERR_CORRUPT_RECORD` (it does
+/// not parse: remove such a session by id), `OUTRIG_ERR_IO`. `*kept` is untouched on error.
+///
+/// # Safety
+/// `store` is NULL or a live store; `dir` is NULL or a NUL-terminated string; `kept` is NULL
+/// or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_remove_by_path(
+    store: *const outrig_store,
+    dir: *const c_char,
+    kept: *mut *mut outrig_strings,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let dir = arg_str!(dir, "dir");
+        let kept = opt_out_ptr!(kept);
+        let removal = store.store.remove_by_path(Path::new(dir))?;
+        if let Some(kept) = kept {
+            kept.write(strings_handle(&removal.kept));
+        }
+        Ok(OK)
+    }
+}
+
+/// Removes the finalized sessions that ended more than `older_than_seconds` ago (with
+/// `dry_run`, removes nothing and only reports). Running sessions and unreadable records
+/// always stay; each removal is `outrig_store_remove`. When `removed` is not NULL, `*removed`
+/// is a new listing of the sessions removed (or that would be); free it with
+/// `outrig_listing_free`.
+///
+/// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store`, a negative or impossibly large
+/// `older_than_seconds`), else the first error of the listing or of a removal (sessions removed
+/// before it stay removed). `*removed` is untouched on error.
+///
+/// # Safety
+/// `store` is NULL or a live store; `removed` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_clean(
+    store: *const outrig_store,
+    older_than_seconds: i64,
+    dry_run: bool,
+    removed: *mut *mut outrig_listing,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let removed = opt_out_ptr!(removed);
+        let age = u64::try_from(older_than_seconds).map_err(|_| {
+            Error::invalid(format!(
+                "older_than_seconds is {older_than_seconds}; pass an age of 0 seconds or more"
+            ))
+        })?;
+        let cutoff = SystemTime::now()
+            .checked_sub(Duration::from_secs(age))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "older_than_seconds {older_than_seconds} reaches before any time a record \
+                     can hold; pass a smaller age"
+                ))
+            })?;
+        let sessions = store.store.clean(cutoff, dry_run)?;
+        if let Some(removed) = removed {
+            removed.write(handle::into_raw(ListingHandle::from_sessions(sessions)));
+        }
+        Ok(OK)
+    }
+}
+
+/// Like `outrig_store_clean`, with the cutoff given as a time: removes the finalized sessions
+/// that ended before `ended_before_unix_ns` (nanoseconds since the Unix epoch).
+///
+/// # Safety
+/// As for `outrig_store_clean`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_clean_before(
+    store: *const outrig_store,
+    ended_before_unix_ns: i64,
+    dry_run: bool,
+    removed: *mut *mut outrig_listing,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let removed = opt_out_ptr!(removed);
+        let sessions = store.store.clean(from_unix_ns(ended_before_unix_ns), dry_run)?;
+        if let Some(removed) = removed {
+            removed.write(handle::into_raw(ListingHandle::from_sessions(sessions)));
+        }
+        Ok(OK)
+    }
+}
+
+/// The path of log file `name` under session `id`'s `logs/`, creating `logs/` and the
+/// subdirectories `name` implies (the file itself is not created: open it to write). `name` is
+/// one or more `/`-separated components of `[A-Za-z0-9._+-]`, none starting with `.`, so the
+/// path never leaves `logs/`. `*path_out` is owned: free it with `outrig_string_free`.
+///
+/// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
+/// `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_DIR_NOT_USABLE` (`logs` or a
+/// directory on the way is not a real directory, or the name is taken by something that is
+/// not a regular file), `OUTRIG_ERR_IO`. `*path_out` is untouched on error.
+///
+/// # Safety
+/// `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings;
+/// `path_out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_log_path(
+    store: *const outrig_store,
+    id: *const c_char,
+    name: *const c_char,
+    path_out: *mut *mut c_char,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let name = arg_str!(name, "name");
+        let out = out_ptr!(path_out, "path_out");
+        let path = store.store.log_path(&id, name)?;
+        out.write(into_owned(path_to_cstring(&path, "the log path")?));
+        Ok(OK)
+    }
+}
+
+/// Lists the files under session `id`'s `logs/`, subdirectories included, sorted by name
+/// (symlinks are neither followed nor listed; no `logs/` yet is an empty list). `*out` is a
+/// new list: free it with `outrig_logs_free`.
+///
+/// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id),
+/// `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_IO`. `*out` is untouched on error.
+///
+/// # Safety
+/// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `out` is NULL or
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_logs(
+    store: *const outrig_store,
+    id: *const c_char,
+    out: *mut *mut outrig_logs,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let out = out_ptr!(out, "out");
+        let files = store.store.logs(&id)?;
+        out.write(handle::into_raw(LogsHandle::new(&files)));
+        Ok(OK)
+    }
+}
+
+/// The path of `<root>/<id>`: the session directory of an auto session, the symlink of an
+/// explicit one. It need not exist; nothing is touched. `*path_out` is owned: free it with
+/// `outrig_string_free`.
+///
+/// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id). `*path_out` is
+/// untouched on error.
+///
+/// # Safety
+/// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `path_out` is
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_entry_path(
+    store: *const outrig_store,
+    id: *const c_char,
+    path_out: *mut *mut c_char,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let out = out_ptr!(path_out, "path_out");
+        let path = store.store.entry_path(&id);
+        out.write(into_owned(path_to_cstring(&path, "the entry path")?));
+        Ok(OK)
+    }
+}
