@@ -1,0 +1,62 @@
+"""outrig's session store, for Python scripts.
+
+Create, finalize, list, clean and remove session records in exactly the layout and bytes outrig
+writes, so a session made here is indistinguishable from one outrig made::
+
+    import outrig
+
+    store = outrig.SessionStore()  # outrig's own root; or SessionStore("/some/root")
+    with store.session(container_name="demo", image_tag="img:1", working_dir=".") as s:
+        store.log_path(s.id, "agent.log").write_text("hello\\n")
+    for s in store.list():
+        print(s.id, outrig.format_started_at(s.started_at))
+
+The work is done by the Rust core (the compiled ``outrig._outrig``); the typed interface is in
+``__init__.pyi``.
+"""
+
+from collections.abc import Sequence
+
+from ._outrig import (
+    AlreadyExistsError,
+    ConfigError,
+    CorruptRecordError,
+    DirNotUsableError,
+    InvalidArgumentError,
+    Listing,
+    LogFile,
+    NotFoundError,
+    OutrigError,
+    OutrigIOError,
+    Session,
+    SessionContext,
+    SessionStore,
+    Skipped,
+    __version__,
+    format_duration,
+    format_started_at,
+)
+
+# A Listing is a read-only sequence of sessions (len, indexing, slicing, iteration, `in`,
+# index, count); registering it makes isinstance(listing, Sequence) true.
+Sequence.register(Listing)
+
+__all__ = [
+    "AlreadyExistsError",
+    "ConfigError",
+    "CorruptRecordError",
+    "DirNotUsableError",
+    "InvalidArgumentError",
+    "Listing",
+    "LogFile",
+    "NotFoundError",
+    "OutrigError",
+    "OutrigIOError",
+    "Session",
+    "SessionContext",
+    "SessionStore",
+    "Skipped",
+    "__version__",
+    "format_duration",
+    "format_started_at",
+]

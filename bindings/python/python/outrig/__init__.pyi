@@ -1,0 +1,212 @@
+"""Type stubs of outrig: the documented interface of the module."""
+
+import os
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, final, overload
+
+from typing_extensions import Self, TypeAlias
+
+_StrPath: TypeAlias = str | os.PathLike[str]
+
+__version__: str
+__all__: list[str]
+
+class OutrigError(Exception):
+    """Base class of every error the session store raises; ``str()`` is the message, which
+    names the path or id concerned and says what to do."""
+
+class InvalidArgumentError(OutrigError, ValueError):
+    """An argument was refused before anything touched the filesystem: an invalid session id
+    or log name, an empty required value, a naive datetime, an exit code out of range."""
+
+class NotFoundError(OutrigError, FileNotFoundError):
+    """The session, record or path named does not exist (``errno`` is ENOENT)."""
+
+class AlreadyExistsError(OutrigError, FileExistsError):
+    """Something that must be new already exists (``errno`` is EEXIST)."""
+
+class DirNotUsableError(OutrigError):
+    """An explicit session directory cannot take a new session (not a directory, not empty,
+    holds an earlier record, inside the root), or a log path is blocked."""
+
+class CorruptRecordError(OutrigError):
+    """A ``session.json`` could not be read as a session record."""
+
+class ConfigError(OutrigError):
+    """The global config file is unreadable or malformed, or no home directory is known when
+    the default root needs one."""
+
+class OutrigIOError(OutrigError, OSError):
+    """Any other operating-system error: ``errno`` is set, and ``filename`` when the error is
+    about one path."""
+
+@final
+class Session:
+    """One session as recorded in its ``session.json``. Immutable; fields are converted when
+    read. Times are aware UTC datetimes (to the microsecond), paths are ``Path``s, absent values
+    ``None``."""
+
+    @staticmethod
+    def from_json(data: str | bytes) -> Session:
+        """Parses a record; raises CorruptRecordError when it is not one."""
+    @property
+    def id(self) -> str: ...
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def ended_at(self) -> datetime | None: ...
+    @property
+    def container_name(self) -> str: ...
+    @property
+    def sidecar_container_names(self) -> tuple[str, ...]: ...
+    @property
+    def image_tag(self) -> str: ...
+    @property
+    def image_config_name(self) -> str | None: ...
+    @property
+    def agent_name(self) -> str | None: ...
+    @property
+    def working_dir(self) -> Path: ...
+    @property
+    def session_dir(self) -> Path: ...
+    @property
+    def exit_code(self) -> int | None: ...
+    @property
+    def link_target(self) -> Path | None:
+        """Where ``<root>/<id>`` points for an explicit session; never written to disk."""
+    @property
+    def logs_dir(self) -> Path: ...
+    @property
+    def running(self) -> bool:
+        """True until the session is finalized."""
+    @property
+    def duration(self) -> timedelta | None:
+        """``ended_at - started_at``, or None while the session runs."""
+    def to_json(self) -> str:
+        """The record's exact bytes as outrig writes them."""
+    def to_dict(self) -> dict[str, Any]:
+        """The attributes, in the record's order, then ``link_target``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Skipped:
+    """A root entry whose record could not be read or parsed."""
+
+    def __init__(self, entry: str, reason: str) -> None: ...
+    @property
+    def entry(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class LogFile:
+    """A file under a session's ``logs/``: its name relative to ``logs/`` and its size."""
+
+    def __init__(self, name: str, size: int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Listing(Sequence[Session]):
+    """The sessions of a root, newest first; ``skipped`` holds the unreadable entries."""
+
+    @property
+    def skipped(self) -> list[Skipped]: ...
+    def __len__(self) -> int: ...
+    @overload
+    def __getitem__(self, index: int) -> Session: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Session]: ...
+    def __iter__(self) -> Iterator[Session]: ...
+    def __reversed__(self) -> Iterator[Session]: ...
+    def __contains__(self, value: object) -> bool: ...
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int: ...
+    def count(self, value: Any) -> int: ...
+
+@final
+class SessionContext:
+    """``with store.session(...) as s``: creates on entry, finalizes on exit (0, or 1 when the
+    block raises; the exception propagates)."""
+
+    @property
+    def session(self) -> Session | None:
+        """None before entry, the created record inside the block, the finalized one after."""
+    def __enter__(self) -> Session: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> Literal[False]: ...
+
+@final
+class SessionStore:
+    """The session records under one root directory. Thread-safe; filesystem work releases
+    the GIL."""
+
+    def __init__(self, root: _StrPath | None = None) -> None:
+        """A store at ``root`` (made absolute), or at outrig's own root when None."""
+    @classmethod
+    def resolve(
+        cls, root: _StrPath | None = None, *, global_config: _StrPath | None = None
+    ) -> Self:
+        """A store at ``root``, else the global config's ``session-root``, else the XDG
+        default."""
+    @property
+    def root(self) -> Path: ...
+    def create(
+        self,
+        *,
+        container_name: str,
+        image_tag: str,
+        working_dir: _StrPath,
+        image_config_name: str | None = None,
+        agent_name: str | None = None,
+        sidecar_container_names: Sequence[str] = (),
+        session_dir: _StrPath | None = None,
+        started_at: datetime | None = None,
+    ) -> Session: ...
+    def finalize(self, id: str, exit_code: int, ended_at: datetime | None = None) -> Session: ...
+    def set_sidecar_containers(self, id: str, names: Sequence[str]) -> Session: ...
+    def list(self) -> Listing: ...
+    def get(self, id: str) -> Session: ...
+    def get_by_path(self, dir: _StrPath) -> Session: ...
+    def remove(self, id: str) -> list[str]:
+        """Removes the session; returns the names kept in its directory."""
+    def remove_by_path(self, dir: _StrPath) -> list[str]: ...
+    def clean(self, older_than: timedelta, *, dry_run: bool = False) -> list[Session]:
+        """Removes (or with dry_run only reports) the sessions that ended before
+        now - older_than."""
+    def log_path(self, id: str, name: str) -> Path: ...
+    def logs(self, id: str) -> list[LogFile]: ...
+    def entry_path(self, id: str) -> Path: ...
+    def session(
+        self,
+        *,
+        container_name: str,
+        image_tag: str,
+        working_dir: _StrPath,
+        image_config_name: str | None = None,
+        agent_name: str | None = None,
+        sidecar_container_names: Sequence[str] = (),
+        session_dir: _StrPath | None = None,
+        started_at: datetime | None = None,
+    ) -> SessionContext: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def format_started_at(t: datetime) -> str:
+    """``2026-05-01 14:19:07`` (UTC), as ``outrig ls`` shows a start time."""
+
+def format_duration(d: timedelta) -> str:
+    """``0m44s``, ``6m02s``, ``1h05m``, as ``outrig ls`` shows a duration."""

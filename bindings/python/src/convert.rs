@@ -1,0 +1,165 @@
+//! Conversions between the core's values and Python's: ids, exit codes, and times.
+//!
+//! Times cross as timezone-aware UTC `datetime`s and `timedelta`s, through exact integer
+//! microseconds from the Unix epoch (never a float timestamp). A naive `datetime` is refused,
+//! not guessed at. Python's types hold microseconds, so a record's finer fraction is cut to the
+//! microsecond on the way to Python (and kept exactly in the record and `to_json()`).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use outrig::SessionId;
+use pyo3::exceptions::{PyOverflowError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDateTime, PyDelta, PyDeltaAccess, PyInt, PyTzInfo, PyTzInfoAccess};
+
+use crate::errors::{check, invalid};
+
+const MICROS_PER_SECOND: i128 = 1_000_000;
+const MICROS_PER_DAY: i128 = 86_400 * MICROS_PER_SECOND;
+
+/// Validates a session id from Python (an `InvalidArgumentError` for a bad one).
+pub fn session_id(py: Python<'_>, id: &str) -> PyResult<SessionId> {
+    check(py, SessionId::parse(id))
+}
+
+/// An exit code: a Python `int` within the 32-bit range records hold.
+pub fn exit_code(value: &Bound<'_, PyAny>) -> PyResult<i32> {
+    if !value.is_instance_of::<PyInt>() || value.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!(
+            "exit_code must be an int, not {}",
+            type_name(value)
+        )));
+    }
+    value.extract::<i32>().map_err(|_| {
+        invalid(format!(
+            "exit_code {value} is outside the 32-bit range a session record holds \
+             ({} to {}); pass the process's exit status",
+            i32::MIN,
+            i32::MAX
+        ))
+    })
+}
+
+/// `1970-01-01T00:00:00+00:00`, made once.
+fn epoch(py: Python<'_>) -> PyResult<&Bound<'_, PyDateTime>> {
+    static EPOCH: PyOnceLock<Py<PyDateTime>> = PyOnceLock::new();
+    let epoch = EPOCH.get_or_try_init(py, || {
+        let utc = PyTzInfo::utc(py)?.to_owned();
+        PyDateTime::new(py, 1970, 1, 1, 0, 0, 0, 0, Some(&utc)).map(Bound::unbind)
+    })?;
+    Ok(epoch.bind(py))
+}
+
+/// A core time as an aware UTC `datetime`, cut (toward the past) to the microsecond.
+///
+/// # Errors
+/// `OverflowError` for a time before year 1, which a record may hold but `datetime` cannot.
+pub fn to_datetime<'py>(py: Python<'py>, t: SystemTime) -> PyResult<Bound<'py, PyAny>> {
+    let micros: i128 = match t.duration_since(UNIX_EPOCH) {
+        Ok(after) => after.as_micros() as i128,
+        Err(before) => -(before.duration().as_nanos().div_ceil(1000) as i128),
+    };
+    let days = i32::try_from(micros.div_euclid(MICROS_PER_DAY))?;
+    let rest = micros.rem_euclid(MICROS_PER_DAY);
+    let delta = PyDelta::new(
+        py,
+        days,
+        (rest / MICROS_PER_SECOND) as i32,
+        (rest % MICROS_PER_SECOND) as i32,
+        false,
+    )?;
+    epoch(py)?.add(delta).map_err(|_| {
+        PyOverflowError::new_err(format!(
+            "the time {} is outside the years 1 to 9999 that datetime can hold; \
+             read it from to_json()",
+            outrig::format_started_at(t)
+        ))
+    })
+}
+
+/// An aware `datetime` as a core time. `what` names the argument in errors.
+///
+/// # Errors
+/// `TypeError` for anything but a `datetime`; `InvalidArgumentError` for a naive one.
+pub fn from_datetime(value: &Bound<'_, PyAny>, what: &str) -> PyResult<SystemTime> {
+    let py = value.py();
+    let dt = value.cast::<PyDateTime>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{what} must be a datetime.datetime, not {}",
+            type_name(value)
+        ))
+    })?;
+    let aware = dt.get_tzinfo().is_some() && !dt.call_method0("utcoffset")?.is_none();
+    if !aware {
+        return Err(invalid(format!(
+            "{what} {} is a naive datetime (it has no timezone), which could mean any time; \
+             pass an aware one, such as datetime.now(timezone.utc)",
+            dt.repr()?
+        )));
+    }
+    let since_epoch = dt.sub(epoch(py)?)?;
+    let micros = delta_micros(since_epoch.cast::<PyDelta>()?);
+    let magnitude = duration_from_micros(micros.unsigned_abs());
+    let t = if micros >= 0 {
+        magnitude.and_then(|m| UNIX_EPOCH.checked_add(m))
+    } else {
+        magnitude.and_then(|m| UNIX_EPOCH.checked_sub(m))
+    };
+    match t {
+        Some(t) => Ok(t),
+        None => Err(invalid(format!("{what} {} is out of range", dt.repr()?))),
+    }
+}
+
+/// A non-negative `timedelta` as a core duration. `what` names the argument in errors.
+///
+/// # Errors
+/// `TypeError` for anything but a `timedelta`; `InvalidArgumentError` for a negative one.
+pub fn from_timedelta(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Duration> {
+    let delta = value.cast::<PyDelta>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{what} must be a datetime.timedelta, not {}",
+            type_name(value)
+        ))
+    })?;
+    let micros = delta_micros(delta);
+    if micros < 0 {
+        return Err(invalid(format!(
+            "{what} {} is negative; pass a duration of zero or more",
+            delta.repr()?
+        )));
+    }
+    match duration_from_micros(micros.unsigned_abs()) {
+        Some(d) => Ok(d),
+        None => Err(invalid(format!("{what} {} is out of range", delta.repr()?))),
+    }
+}
+
+/// A core duration as a `timedelta` (cut to the microsecond).
+pub fn to_timedelta(py: Python<'_>, d: Duration) -> PyResult<Bound<'_, PyDelta>> {
+    d.into_pyobject(py)
+}
+
+/// A `timedelta`'s exact length in microseconds (its fields are normalized: only `days` may be
+/// negative).
+fn delta_micros(delta: &Bound<'_, PyDelta>) -> i128 {
+    i128::from(delta.get_days()) * MICROS_PER_DAY
+        + i128::from(delta.get_seconds()) * MICROS_PER_SECOND
+        + i128::from(delta.get_microseconds())
+}
+
+fn duration_from_micros(micros: u128) -> Option<Duration> {
+    let secs = u64::try_from(micros / MICROS_PER_SECOND as u128).ok()?;
+    Some(Duration::new(
+        secs,
+        (micros % MICROS_PER_SECOND as u128) as u32 * 1000,
+    ))
+}
+
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string())
+}

@@ -1,0 +1,282 @@
+//! `Session`, `Skipped` and `LogFile`: immutable views of the core's values.
+//!
+//! A `Session` holds the core's record and converts a field to a Python object only when it
+//! is read, so a listing of many sessions costs one small object per session actually touched.
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
+
+use crate::convert::{to_datetime, to_timedelta};
+use crate::errors::check;
+
+/// One session as recorded in its `session.json`. Immutable.
+///
+/// Times are timezone-aware UTC `datetime`s (cut to the microsecond; `to_json()` keeps the
+/// record's exact text), paths are `pathlib.Path`s, absent values are `None`. Two sessions are
+/// equal when every field is, `link_target` and fields unknown to this version included.
+#[pyclass(frozen, eq, hash, module = "outrig", name = "Session")]
+#[derive(Clone, PartialEq)]
+pub struct PySession {
+    pub(crate) inner: Arc<outrig::Session>,
+}
+
+impl Hash for PySession {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // A subset of the fields `eq` compares, so equal sessions hash alike.
+        let s = &*self.inner;
+        s.id.hash(state);
+        s.started_at.hash(state);
+        s.ended_at.hash(state);
+        s.exit_code.hash(state);
+    }
+}
+
+impl From<outrig::Session> for PySession {
+    fn from(s: outrig::Session) -> Self {
+        Self { inner: Arc::new(s) }
+    }
+}
+
+impl From<Arc<outrig::Session>> for PySession {
+    fn from(inner: Arc<outrig::Session>) -> Self {
+        Self { inner }
+    }
+}
+
+#[pymethods]
+impl PySession {
+    /// Parses the bytes (or text) of a `session.json`; raises `CorruptRecordError` when they are
+    /// not a session record.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let session = if let Ok(text) = data.cast::<PyString>() {
+            outrig::Session::from_json(text.to_cow()?.as_bytes())
+        } else if let Ok(bytes) = data.cast::<PyBytes>() {
+            outrig::Session::from_json(bytes.as_bytes())
+        } else {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "from_json takes the record as str or bytes",
+            ));
+        };
+        check(py, session).map(Self::from)
+    }
+
+    /// The session's id; also the name of its entry under the session root.
+    #[getter]
+    fn id(&self) -> &str {
+        self.inner.id.as_str()
+    }
+
+    /// When the session started (aware, UTC).
+    #[getter]
+    fn started_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_datetime(py, self.inner.started_at)
+    }
+
+    /// When it ended (aware, UTC); `None` while it runs.
+    #[getter]
+    fn ended_at<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner.ended_at.map(|t| to_datetime(py, t)).transpose()
+    }
+
+    /// Name of the agent's container.
+    #[getter]
+    fn container_name(&self) -> &str {
+        &self.inner.container_name
+    }
+
+    /// Names of the sidecar containers, in start order.
+    #[getter]
+    fn sidecar_container_names<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, &self.inner.sidecar_container_names)
+    }
+
+    /// Tag of the image the container ran.
+    #[getter]
+    fn image_tag(&self) -> &str {
+        &self.inner.image_tag
+    }
+
+    /// Name of the image configuration, or `None`.
+    #[getter]
+    fn image_config_name(&self) -> Option<&str> {
+        self.inner.image_config_name.as_deref()
+    }
+
+    /// Name of the agent, or `None`.
+    #[getter]
+    fn agent_name(&self) -> Option<&str> {
+        self.inner.agent_name.as_deref()
+    }
+
+    /// The working directory the agent was started in.
+    #[getter]
+    fn working_dir<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.working_dir.as_path().into_pyobject(py)
+    }
+
+    /// The directory that holds `session.json` (the link target for explicit sessions).
+    #[getter]
+    fn session_dir<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.session_dir.as_path().into_pyobject(py)
+    }
+
+    /// The agent's exit code once finalized, else `None`.
+    #[getter]
+    fn exit_code(&self) -> Option<i32> {
+        self.inner.exit_code
+    }
+
+    /// Where `<root>/<id>` points when that entry is a symlink (explicit sessions), else
+    /// `None`. Never written to disk.
+    #[getter]
+    fn link_target<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner
+            .link_target
+            .as_deref()
+            .map(|p| p.into_pyobject(py))
+            .transpose()
+    }
+
+    /// The session's `logs/` directory (which may not exist yet).
+    #[getter]
+    fn logs_dir<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.logs_dir().as_path().into_pyobject(py)
+    }
+
+    /// `True` until the session is finalized (it has no `ended_at`).
+    #[getter]
+    fn running(&self) -> bool {
+        self.inner.is_running()
+    }
+
+    /// `ended_at - started_at` (zero if the clock stepped back), or `None` while it runs.
+    #[getter]
+    fn duration<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner
+            .duration()
+            .map(|d| to_timedelta(py, d).map(Bound::into_any))
+            .transpose()
+    }
+
+    /// The record's exact bytes as outrig writes them (pretty JSON, no trailing newline), as
+    /// `str`; fields unknown to this version are kept.
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        let bytes = check(py, self.inner.to_json())?;
+        Ok(String::from_utf8(bytes).expect("serde_json writes UTF-8"))
+    }
+
+    /// The attributes as a dict, in the record's field order, then `link_target`:
+    /// `datetime`s, `Path`s, `None` for absent values, and the sidecar names as a list.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = &*self.inner;
+        let d = PyDict::new(py);
+        d.set_item("id", s.id.as_str())?;
+        d.set_item("started_at", self.started_at(py)?)?;
+        d.set_item("ended_at", self.ended_at(py)?)?;
+        d.set_item("container_name", &s.container_name)?;
+        d.set_item("sidecar_container_names", &s.sidecar_container_names)?;
+        d.set_item("image_tag", &s.image_tag)?;
+        d.set_item("image_config_name", &s.image_config_name)?;
+        d.set_item("agent_name", &s.agent_name)?;
+        d.set_item("working_dir", self.working_dir(py)?)?;
+        d.set_item("session_dir", self.session_dir(py)?)?;
+        d.set_item("exit_code", s.exit_code)?;
+        d.set_item("link_target", self.link_target(py)?)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let s = &*self.inner;
+        let text = |v: &str| -> PyResult<String> { Ok(PyString::new(py, v).repr()?.to_string()) };
+        let opt = |v: Option<String>| v.unwrap_or_else(|| "None".to_owned());
+        Ok(format!(
+            "Session(id={}, started_at={}, ended_at={}, exit_code={}, container_name={}, \
+             image_tag={}, session_dir={})",
+            text(s.id.as_str())?,
+            text(&format!("{} UTC", outrig::format_started_at(s.started_at)))?,
+            opt(s
+                .ended_at
+                .map(|t| text(&format!("{} UTC", outrig::format_started_at(t))))
+                .transpose()?),
+            opt(s.exit_code.map(|c| c.to_string())),
+            text(&s.container_name)?,
+            text(&s.image_tag)?,
+            text(&s.session_dir.to_string_lossy())?,
+        ))
+    }
+}
+
+/// A root entry whose `session.json` could not be read: its name and why.
+#[pyclass(frozen, eq, hash, get_all, module = "outrig", name = "Skipped")]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PySkipped {
+    /// The entry's name under the root (normally the session id).
+    entry: String,
+    /// Why it was skipped, naming the file.
+    reason: String,
+}
+
+impl From<outrig::Skipped> for PySkipped {
+    fn from(s: outrig::Skipped) -> Self {
+        Self {
+            entry: s.entry,
+            reason: s.reason,
+        }
+    }
+}
+
+#[pymethods]
+impl PySkipped {
+    #[new]
+    fn new(entry: String, reason: String) -> Self {
+        Self { entry, reason }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Skipped(entry={}, reason={})",
+            PyString::new(py, &self.entry).repr()?,
+            PyString::new(py, &self.reason).repr()?
+        ))
+    }
+}
+
+/// One file under a session's `logs/`: its name relative to `logs/` (components joined by
+/// `/`) and its size in bytes.
+#[pyclass(frozen, eq, hash, get_all, module = "outrig", name = "LogFile")]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PyLogFile {
+    /// The path relative to `logs/` (`agent.log`, `tools/web.log`).
+    name: String,
+    /// Its size in bytes.
+    size: u64,
+}
+
+impl From<outrig::LogFile> for PyLogFile {
+    fn from(f: outrig::LogFile) -> Self {
+        Self {
+            name: f.name,
+            size: f.size,
+        }
+    }
+}
+
+#[pymethods]
+impl PyLogFile {
+    #[new]
+    fn new(name: String, size: u64) -> Self {
+        Self { name, size }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "LogFile(name={}, size={})",
+            PyString::new(py, &self.name).repr()?,
+            self.size
+        ))
+    }
+}

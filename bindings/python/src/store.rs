@@ -1,0 +1,361 @@
+//! `SessionStore`: every operation of the core's store, converted and delegated. Each call that
+//! touches the filesystem runs with the GIL released.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use outrig::{NewSession, SessionStore};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+
+use crate::convert::{self, from_datetime, from_timedelta, session_id};
+use crate::errors::{detach, invalid};
+use crate::listing::PyListing;
+use crate::session::{PyLogFile, PySession};
+
+/// The session records under one root directory.
+///
+/// `SessionStore()` uses the root outrig would (the global config's `session-root`, else
+/// `$XDG_DATA_HOME/outrig/sessions` or `~/.local/share/outrig/sessions`); `SessionStore(root)`
+/// names one (a relative root is made absolute now). A store holds no open files and may be
+/// shared between threads; every call goes to the filesystem with the GIL released.
+#[pyclass(frozen, eq, hash, module = "outrig", name = "SessionStore")]
+#[derive(PartialEq)]
+pub struct PySessionStore {
+    inner: SessionStore,
+}
+
+impl std::hash::Hash for PySessionStore {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Stores are equal when their roots are.
+        self.inner.root().hash(state);
+    }
+}
+
+/// The keyword arguments of `create` and `session`, as the core's `NewSession`.
+#[allow(clippy::too_many_arguments)]
+fn new_session(
+    container_name: String,
+    image_tag: String,
+    working_dir: PathBuf,
+    image_config_name: Option<String>,
+    agent_name: Option<String>,
+    sidecar_container_names: Vec<String>,
+    session_dir: Option<PathBuf>,
+    started_at: Option<&Bound<'_, PyAny>>,
+) -> PyResult<NewSession> {
+    Ok(NewSession {
+        container_name,
+        image_tag,
+        working_dir,
+        image_config_name,
+        agent_name,
+        sidecar_container_names,
+        session_dir,
+        started_at: started_at
+            .map(|t| from_datetime(t, "started_at"))
+            .transpose()?,
+    })
+}
+
+#[pymethods]
+impl PySessionStore {
+    #[new]
+    #[pyo3(signature = (root=None))]
+    fn new(py: Python<'_>, root: Option<PathBuf>) -> PyResult<Self> {
+        let inner = match root {
+            Some(root) => detach(py, move || SessionStore::new(root))?,
+            None => detach(py, || SessionStore::resolve(None, None))?,
+        };
+        Ok(Self { inner })
+    }
+
+    /// A store at the root outrig would use: `root` when given, else the `session-root` of the
+    /// global config (`global_config`, or by default `$XDG_CONFIG_HOME/outrig/config.toml` or
+    /// `~/.outrig/config.toml`), else the XDG default. Raises `ConfigError` for an unreadable or
+    /// malformed config file.
+    #[classmethod]
+    #[pyo3(signature = (root=None, *, global_config=None))]
+    fn resolve(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        root: Option<PathBuf>,
+        global_config: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let inner = detach(py, move || {
+            SessionStore::resolve(root.as_deref(), global_config.as_deref())
+        })?;
+        Ok(Self { inner })
+    }
+
+    /// The absolute root directory.
+    #[getter]
+    fn root<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.root().into_pyobject(py)
+    }
+
+    /// Creates a session and writes its record; returns the record as written.
+    ///
+    /// Without `session_dir` the session gets a fresh directory `<root>/<id>`. With it, the
+    /// record goes into that directory (created when missing, refused with
+    /// `DirNotUsableError` when it holds anything) and `<root>/<id>` becomes a symlink to it.
+    /// `started_at` (an aware datetime) defaults to now.
+    #[pyo3(signature = (
+        *,
+        container_name,
+        image_tag,
+        working_dir,
+        image_config_name=None,
+        agent_name=None,
+        sidecar_container_names=Vec::new(),
+        session_dir=None,
+        started_at=None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn create(
+        &self,
+        py: Python<'_>,
+        container_name: String,
+        image_tag: String,
+        working_dir: PathBuf,
+        image_config_name: Option<String>,
+        agent_name: Option<String>,
+        sidecar_container_names: Vec<String>,
+        session_dir: Option<PathBuf>,
+        started_at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PySession> {
+        let new = new_session(
+            container_name,
+            image_tag,
+            working_dir,
+            image_config_name,
+            agent_name,
+            sidecar_container_names,
+            session_dir,
+            started_at,
+        )?;
+        detach(py, || self.inner.create(&new)).map(PySession::from)
+    }
+
+    /// Marks a session ended with `exit_code` at `ended_at` (an aware datetime; default now),
+    /// keeping every other field; returns the record as written. Finalizing again overwrites
+    /// both values.
+    #[pyo3(signature = (id, exit_code, ended_at=None))]
+    fn finalize(
+        &self,
+        py: Python<'_>,
+        id: &str,
+        exit_code: &Bound<'_, PyAny>,
+        ended_at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PySession> {
+        let id = session_id(py, id)?;
+        let code = convert::exit_code(exit_code)?;
+        let ended_at = match ended_at {
+            Some(t) => from_datetime(t, "ended_at")?,
+            None => SystemTime::now(),
+        };
+        detach(py, || self.inner.finalize(&id, ended_at, code)).map(PySession::from)
+    }
+
+    /// Replaces the session's sidecar container names (in start order); an empty sequence
+    /// removes them. Returns the record as written.
+    fn set_sidecar_containers(
+        &self,
+        py: Python<'_>,
+        id: &str,
+        names: Vec<String>,
+    ) -> PyResult<PySession> {
+        let id = session_id(py, id)?;
+        detach(py, || self.inner.set_sidecar_containers(&id, &names)).map(PySession::from)
+    }
+
+    /// The sessions under the root, newest first; unreadable records are in `.skipped`. A
+    /// missing root lists nothing.
+    fn list(&self, py: Python<'_>) -> PyResult<PyListing> {
+        detach(py, || self.inner.list().map(PyListing::from))
+    }
+
+    /// The session `id`; `NotFoundError` when there is none, `CorruptRecordError` when its
+    /// record does not parse.
+    fn get(&self, py: Python<'_>, id: &str) -> PyResult<PySession> {
+        let id = session_id(py, id)?;
+        detach(py, || self.inner.get(&id)).map(PySession::from)
+    }
+
+    /// The session whose record is in the directory `dir`.
+    fn get_by_path(&self, py: Python<'_>, dir: PathBuf) -> PyResult<PySession> {
+        detach(py, || self.inner.get_by_path(&dir)).map(PySession::from)
+    }
+
+    /// Removes the session `id`: exactly its `outrig-enter`, `logs/` and `session.json`, then
+    /// the directory if that emptied it (and the root's link for an explicit session). Returns
+    /// the names kept in the directory because they are not the store's (empty when it went).
+    fn remove(&self, py: Python<'_>, id: &str) -> PyResult<Vec<String>> {
+        let id = session_id(py, id)?;
+        detach(py, || self.inner.remove(&id)).map(|r| r.kept)
+    }
+
+    /// Removes the session whose record is in `dir`, as `remove` does, and the root's link to
+    /// it. Returns the names kept.
+    fn remove_by_path(&self, py: Python<'_>, dir: PathBuf) -> PyResult<Vec<String>> {
+        detach(py, || self.inner.remove_by_path(&dir)).map(|r| r.kept)
+    }
+
+    /// Removes the finalized sessions that ended more than `older_than` ago and returns them;
+    /// with `dry_run=True` only returns them. Running sessions and unreadable records stay.
+    #[pyo3(signature = (older_than, *, dry_run=false))]
+    fn clean(
+        &self,
+        py: Python<'_>,
+        older_than: &Bound<'_, PyAny>,
+        dry_run: bool,
+    ) -> PyResult<Vec<PySession>> {
+        let age = from_timedelta(older_than, "older_than")?;
+        let Some(cutoff) = SystemTime::now().checked_sub(age) else {
+            return Err(invalid(format!(
+                "older_than {} reaches before any time a record can hold; pass a shorter \
+                 duration",
+                older_than.repr()?
+            )));
+        };
+        let removed = detach(py, || self.inner.clean(cutoff, dry_run))?;
+        Ok(removed.into_iter().map(PySession::from).collect())
+    }
+
+    /// The path of the log file `name` (one or more `/`-separated components) under the
+    /// session's `logs/`, creating the directories on the way. The file itself is not created.
+    fn log_path<'py>(&self, py: Python<'py>, id: &str, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        let id = session_id(py, id)?;
+        detach(py, || self.inner.log_path(&id, name))?.into_pyobject(py)
+    }
+
+    /// The files under the session's `logs/`, subdirectories included, sorted by name.
+    fn logs(&self, py: Python<'_>, id: &str) -> PyResult<Vec<PyLogFile>> {
+        let id = session_id(py, id)?;
+        let files = detach(py, || self.inner.logs(&id))?;
+        Ok(files.into_iter().map(PyLogFile::from).collect())
+    }
+
+    /// The path `<root>/<id>` (the directory of an auto session, the symlink of an explicit
+    /// one); it may not exist.
+    fn entry_path<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        let id = session_id(py, id)?;
+        self.inner.entry_path(&id).into_pyobject(py)
+    }
+
+    /// A context manager that creates a session (with `create`'s keyword arguments) on entry,
+    /// gives it to the `with` block, and finalizes it on exit: exit code 0, or 1 when the
+    /// block raises (the exception propagates).
+    #[pyo3(signature = (
+        *,
+        container_name,
+        image_tag,
+        working_dir,
+        image_config_name=None,
+        agent_name=None,
+        sidecar_container_names=Vec::new(),
+        session_dir=None,
+        started_at=None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn session(
+        &self,
+        container_name: String,
+        image_tag: String,
+        working_dir: PathBuf,
+        image_config_name: Option<String>,
+        agent_name: Option<String>,
+        sidecar_container_names: Vec<String>,
+        session_dir: Option<PathBuf>,
+        started_at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<SessionContext> {
+        Ok(SessionContext {
+            store: self.inner.clone(),
+            new: new_session(
+                container_name,
+                image_tag,
+                working_dir,
+                image_config_name,
+                agent_name,
+                sidecar_container_names,
+                session_dir,
+                started_at,
+            )?,
+            state: State::Ready,
+        })
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let root = self.inner.root().into_pyobject(py)?.str()?;
+        Ok(format!("SessionStore({})", root.repr()?))
+    }
+}
+
+enum State {
+    Ready,
+    Entered(PySession),
+    Exited(PySession),
+}
+
+/// What `SessionStore.session(...)` returns: `with store.session(...) as s:` creates the
+/// session on entry and finalizes it on exit (0, or 1 when the block raises).
+#[pyclass(module = "outrig", name = "SessionContext")]
+pub struct SessionContext {
+    store: SessionStore,
+    new: NewSession,
+    state: State,
+}
+
+#[pymethods]
+impl SessionContext {
+    fn __enter__(&mut self, py: Python<'_>) -> PyResult<PySession> {
+        if !matches!(self.state, State::Ready) {
+            return Err(PyRuntimeError::new_err(
+                "this session context was already used; call store.session(...) again for a \
+                 new session",
+            ));
+        }
+        let (store, new) = (&self.store, &self.new);
+        let session = PySession::from(detach(py, || store.create(new))?);
+        self.state = State::Entered(session.clone());
+        Ok(session)
+    }
+
+    /// Finalizes the session: 0 after a clean block, 1 when it raised. Never swallows the
+    /// block's exception.
+    #[pyo3(signature = (exc_type=None, _exc_value=None, _traceback=None))]
+    fn __exit__(
+        &mut self,
+        py: Python<'_>,
+        exc_type: Option<&Bound<'_, PyAny>>,
+        _exc_value: Option<&Bound<'_, PyAny>>,
+        _traceback: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let State::Entered(session) = &self.state else {
+            return Err(PyRuntimeError::new_err(
+                "__exit__ called on a session context that was not entered",
+            ));
+        };
+        let code = if exc_type.is_some_and(|t| !t.is_none()) {
+            1
+        } else {
+            0
+        };
+        let store = &self.store;
+        let id = &session.inner.id;
+        let done = detach(py, || store.finalize(id, SystemTime::now(), code))?;
+        self.state = State::Exited(PySession::from(done));
+        Ok(false)
+    }
+
+    /// The session: `None` before entry, the record as created inside the block, and the
+    /// finalized record after it.
+    #[getter]
+    fn session(&self) -> Option<PySession> {
+        match &self.state {
+            State::Ready => None,
+            State::Entered(s) | State::Exited(s) => Some(s.clone()),
+        }
+    }
+}
