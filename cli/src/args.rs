@@ -1,0 +1,127 @@
+//! The command line: every command, option and help text, as clap's derive API declares them.
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Parser, Subcommand};
+use outrig::SessionId;
+
+use crate::age::Age;
+
+/// What `--help` shows after the options: where the root comes from and the exit statuses.
+const AFTER_HELP: &str = "\
+The session root is the first of: --session-root; `session-root` in the global config file
+(--config, else $XDG_CONFIG_HOME/outrig/config.toml or ~/.outrig/config.toml); else
+$XDG_DATA_HOME/outrig/sessions or ~/.local/share/outrig/sessions.
+
+Exit status:
+  0  success (records that could not be read are reported on stderr and skipped)
+  1  the operation failed (an I/O error, a file in the way)
+  2  usage: an unknown option, an invalid session id, log name or duration
+  3  not found: no such session, session directory or log
+  4  a session record is corrupt
+  5  the config file is unreadable or malformed
+  6  declined at the prompt: nothing was removed
+  7  logs --follow --timeout ran out before the session ended";
+
+/// Inspect and prune outrig's session records.
+///
+/// Works on the sessions that outrig, or any launcher using liboutrig (C, Python, Rust),
+/// recorded under the session root.
+#[derive(Debug, Parser)]
+#[command(name = "outrig-sessions", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The session root to work on, instead of the configured or default one.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub session_root: Option<PathBuf>,
+
+    /// The global config file to read `session-root` from.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the sessions, newest first: ID, STARTED (UTC), DURATION, IMAGE, EXIT.
+    ///
+    /// A running session shows its duration so far and no exit code; a session whose entry
+    /// is a symlink (an explicit session directory) shows `-> target`; `-` marks an absent
+    /// value. Records that cannot be read are named on stderr and skipped.
+    #[command(after_help = AFTER_HELP)]
+    Ls {
+        /// One JSON object per session and line: the record's own fields as in session.json,
+        /// plus `link_target` for a symlinked entry.
+        #[arg(long)]
+        json: bool,
+    },
+
+    /// Print every field of one session's record.
+    #[command(after_help = AFTER_HELP)]
+    Show {
+        /// The session id (as `ls` prints it).
+        id: SessionId,
+        /// Print the record as one JSON object (the shape `ls --json` prints).
+        #[arg(long)]
+        json: bool,
+    },
+
+    /// List a session's log files with their sizes, or print one of them.
+    #[command(after_help = AFTER_HELP)]
+    Logs {
+        /// The session id.
+        id: SessionId,
+        /// The log to print, as the listing names it (`agent.log`, `tools/web.log`).
+        name: Option<String>,
+        /// Keep printing what is appended to the log until the session is finalized (polls
+        /// four times a second; waits for the log to appear).
+        #[arg(short, long, requires = "name")]
+        follow: bool,
+        /// With --follow: stop after this long even if the session still runs (`10m`, `2h`),
+        /// with exit status 7.
+        #[arg(long, value_name = "DURATION", requires = "follow")]
+        timeout: Option<Age>,
+    },
+
+    /// Remove sessions: their record, `logs/` and `outrig-enter`, and the root's link.
+    ///
+    /// Files a user added to a session directory are kept, and named. Asks before removing
+    /// unless --yes; the answer is read from standard input, and no answer means no.
+    #[command(
+        after_help = AFTER_HELP,
+        group(ArgGroup::new("which").required(true).args(["ids", "session_dirs"]))
+    )]
+    Discard {
+        /// The ids of the sessions to remove.
+        #[arg(value_name = "ID")]
+        ids: Vec<SessionId>,
+        /// Remove the session whose record is in DIR instead (repeatable).
+        #[arg(long = "session-dir", value_name = "DIR")]
+        session_dirs: Vec<PathBuf>,
+        /// Do not ask.
+        #[arg(short, long)]
+        yes: bool,
+    },
+
+    /// Remove the finalized sessions that ended before a cutoff.
+    ///
+    /// Shows what it will remove and asks once (unless --yes or --dry-run). Running sessions
+    /// and unreadable records are never removed; files a user added to a session directory are
+    /// kept, and named.
+    #[command(after_help = AFTER_HELP)]
+    Clean {
+        /// Remove sessions that ended more than this long ago: a whole number and a unit, d
+        /// (days), h, m or s (`7d`, `12h`, `30m`, `45s`).
+        #[arg(long, value_name = "DURATION", default_value = "30d")]
+        older_than: Age,
+        /// Show what would be removed, and remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask.
+        #[arg(short, long)]
+        yes: bool,
+    },
+}

@@ -1,0 +1,400 @@
+//! The commands: each one calls the store and writes what it found or did.
+
+use std::fs::File;
+use std::io::{self, BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use outrig::{ErrorKind, Removal, Session, SessionId, SessionStore, Skipped};
+
+use crate::age::Age;
+use crate::args::Command;
+use crate::failure::{
+    EXIT_DECLINED, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_TIMED_OUT, Failure, Outcome,
+};
+use crate::prompt::Prompter;
+use crate::render::{self, ABSENT};
+
+/// How often `logs --follow` looks for new output and for the session's end.
+const FOLLOW_POLL: Duration = Duration::from_millis(250);
+
+/// A command's surroundings: the store and the three standard streams.
+pub struct Ctx<'a> {
+    /// The store at the resolved root.
+    pub store: SessionStore,
+    /// Results.
+    pub out: &'a mut dyn Write,
+    /// Skipped records and prompts (errors are written by the caller).
+    pub err: &'a mut dyn Write,
+    /// Answers to prompts.
+    pub input: &'a mut dyn BufRead,
+    /// Whether `input` is a terminal.
+    pub input_is_terminal: bool,
+}
+
+impl Ctx<'_> {
+    /// Runs one command.
+    pub fn run(&mut self, command: Command) -> Outcome {
+        match command {
+            Command::Ls { json } => self.ls(json),
+            Command::Show { id, json } => self.show(&id, json),
+            Command::Logs { id, name: None, .. } => self.list_logs(&id),
+            Command::Logs {
+                id,
+                name: Some(name),
+                follow,
+                timeout,
+            } => {
+                if follow {
+                    self.follow_log(&id, &name, timeout.as_ref())
+                } else {
+                    self.print_log(&id, &name)
+                }
+            }
+            Command::Discard {
+                ids,
+                session_dirs,
+                yes,
+            } => self.discard(&ids, &session_dirs, yes),
+            Command::Clean {
+                older_than,
+                dry_run,
+                yes,
+            } => self.clean(&older_than, dry_run, yes),
+        }
+    }
+
+    fn ls(&mut self, json: bool) -> Outcome {
+        let listing = self.store.list()?;
+        self.report_skipped(&listing.skipped)?;
+        if json {
+            for s in &listing.sessions {
+                writeln!(self.out, "{}", render::session_json(s)?)?;
+            }
+        } else if listing.sessions.is_empty() {
+            let root = self.store.root().display();
+            match listing.skipped.len() {
+                0 => writeln!(self.out, "no sessions in {root}")?,
+                n => writeln!(self.out, "no readable sessions in {root} ({n} skipped)")?,
+            }
+        } else {
+            let table = render::session_table(&listing.sessions, SystemTime::now());
+            self.out.write_all(table.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn show(&mut self, id: &SessionId, json: bool) -> Outcome {
+        let session = self.store.get(id)?;
+        if json {
+            writeln!(self.out, "{}", render::session_json(&session)?)?;
+        } else {
+            let text = render::show(&session, SystemTime::now())?;
+            self.out.write_all(text.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn list_logs(&mut self, id: &SessionId) -> Outcome {
+        let files = self.store.logs(id)?;
+        if files.is_empty() {
+            writeln!(self.out, "session {id} has no logs")?;
+            return Ok(());
+        }
+        let rows: Vec<_> = files
+            .iter()
+            .map(|f| vec![f.name.clone(), render::human_size(f.size)])
+            .collect();
+        self.out
+            .write_all(render::table(&["LOG", "SIZE"], &rows).as_bytes())?;
+        Ok(())
+    }
+
+    fn print_log(&mut self, id: &SessionId, name: &str) -> Outcome {
+        let path = self.store.find_log(id, name)?;
+        let mut file = open_log(&path)?;
+        copy_log(&mut file, &path, self.out)?;
+        Ok(())
+    }
+
+    /// Prints the log, then what is appended to it, until the session is finalized (or
+    /// removed, or `timeout` runs out). The end is checked before each read, so everything
+    /// written before the finalize is printed.
+    fn follow_log(&mut self, id: &SessionId, name: &str, timeout: Option<&Age>) -> Outcome {
+        let started = Instant::now();
+        // Refuse an unknown session or a bad name at once.
+        self.store.get(id)?;
+        if let Err(e) = self.store.find_log(id, name)
+            && e.kind() != ErrorKind::NotFound
+        {
+            return Err(e.into());
+        }
+        let mut log: Option<(File, PathBuf)> = None;
+        let mut missing: Option<outrig::Error> = None;
+        let mut read = 0u64;
+        loop {
+            let ended = match self.store.get(id) {
+                Ok(s) => s.ended_at.is_some(),
+                Err(e) if e.kind() == ErrorKind::NotFound => {
+                    return Err(Failure::new(
+                        EXIT_NOT_FOUND,
+                        format!("session {id} was removed while its log {name} was followed"),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if log.is_none() {
+                match self.store.find_log(id, name) {
+                    Ok(path) => log = Some((open_log(&path)?, path)),
+                    Err(e) if e.kind() == ErrorKind::NotFound => missing = Some(e),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if let Some((file, path)) = &mut log {
+                let len = file
+                    .metadata()
+                    .map_err(|e| log_error("reading the size of", path, e))?
+                    .len();
+                if len < read {
+                    // Truncated: start over from its new beginning.
+                    *file = open_log(path)?;
+                    read = 0;
+                }
+                read += copy_log(file, path, self.out)?;
+                self.out.flush()?;
+            }
+            if ended {
+                return match (log, missing) {
+                    (None, Some(e)) => Err(e.into()),
+                    _ => Ok(()),
+                };
+            }
+            if let Some(limit) = timeout
+                && started.elapsed() >= limit.duration()
+            {
+                return Err(Failure::new(
+                    EXIT_TIMED_OUT,
+                    format!("stopped following after {limit}: session {id} is still running"),
+                ));
+            }
+            thread::sleep(FOLLOW_POLL);
+        }
+    }
+
+    fn discard(&mut self, ids: &[SessionId], dirs: &[PathBuf], yes: bool) -> Outcome {
+        let mut targets: Vec<Target> = Vec::new();
+        for id in ids {
+            if targets.iter().any(|t| &t.id == id) {
+                continue;
+            }
+            let session = match self.store.get(id) {
+                Ok(s) => Some(s),
+                // A corrupt session can still be removed by id.
+                Err(e) if e.kind() == ErrorKind::CorruptRecord => None,
+                Err(e) => return Err(e.into()),
+            };
+            targets.push(Target {
+                id: id.clone(),
+                session,
+                dir: None,
+            });
+        }
+        for dir in dirs {
+            let session = self.store.get_by_path(dir)?;
+            targets.push(Target {
+                id: session.id.clone(),
+                session: Some(session),
+                dir: Some(dir.clone()),
+            });
+        }
+        let now = SystemTime::now();
+        let rows: Vec<_> = targets.iter().map(|t| t.preview_row(now)).collect();
+        self.out
+            .write_all(render::table(&render::SESSION_HEADER, &rows).as_bytes())?;
+        let question = format!("Discard {}?", count(targets.len(), "session"));
+        self.confirm_or_decline(&question, yes)?;
+        self.remove_all(targets.iter().map(|t| (t.id.clone(), t.dir.as_deref())))
+    }
+
+    fn clean(&mut self, older_than: &Age, dry_run: bool, yes: bool) -> Outcome {
+        let listing = self.store.list()?;
+        self.report_skipped(&listing.skipped)?;
+        let now = SystemTime::now();
+        let cutoff = now
+            .checked_sub(older_than.duration())
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let expired = self.store.clean(cutoff, true)?;
+        let running = listing.sessions.iter().filter(|s| s.is_running()).count();
+        let kept = match running {
+            0 => String::new(),
+            1 => "; 1 running session is kept".to_owned(),
+            n => format!("; {n} running sessions are kept"),
+        };
+        if expired.is_empty() {
+            writeln!(
+                self.out,
+                "nothing to clean: no session ended more than {older_than} ago{kept}"
+            )?;
+            return Ok(());
+        }
+        self.out
+            .write_all(render::session_table(&expired, now).as_bytes())?;
+        let n = count(expired.len(), "session");
+        writeln!(self.out, "{n} ended more than {older_than} ago{kept}")?;
+        if dry_run {
+            writeln!(self.out, "dry run: nothing removed")?;
+            return Ok(());
+        }
+        self.confirm_or_decline(&format!("Remove {n}?"), yes)?;
+        self.remove_all(expired.into_iter().map(|s| (s.id, None)))
+    }
+
+    /// Removes each session (by id, or by its directory), saying what was removed and what
+    /// was kept. A failure is reported and the rest still go; the first failure decides the
+    /// exit status.
+    fn remove_all<'p>(
+        &mut self,
+        targets: impl Iterator<Item = (SessionId, Option<&'p Path>)>,
+    ) -> Outcome {
+        let mut first_failure: Option<Failure> = None;
+        for (id, dir) in targets {
+            let result = match dir {
+                Some(dir) => self.store.remove_by_path(dir),
+                None => self.store.remove(&id),
+            };
+            match result {
+                Ok(removal) => report_removal(self.out, &id, &removal)?,
+                Err(e) => {
+                    self.out.flush()?;
+                    writeln!(self.err, "outrig-sessions: {e}")?;
+                    first_failure.get_or_insert(Failure::Store(e));
+                }
+            }
+        }
+        first_failure.map_or(Ok(()), Err)
+    }
+
+    /// Goes on when `yes` or when the person answers yes; otherwise fails with
+    /// [`EXIT_DECLINED`].
+    fn confirm_or_decline(&mut self, question: &str, yes: bool) -> Outcome {
+        if yes {
+            return Ok(());
+        }
+        self.out.flush()?;
+        let agreed = Prompter {
+            input: self.input,
+            prompt: self.err,
+            input_is_terminal: self.input_is_terminal,
+        }
+        .confirm(question)?;
+        if agreed {
+            Ok(())
+        } else {
+            Err(Failure::new(
+                EXIT_DECLINED,
+                "nothing removed (answer y to remove, or pass --yes)",
+            ))
+        }
+    }
+
+    /// Names each unreadable record on stderr.
+    fn report_skipped(&mut self, skipped: &[Skipped]) -> Outcome {
+        if skipped.is_empty() {
+            return Ok(());
+        }
+        self.out.flush()?;
+        for s in skipped {
+            writeln!(
+                self.err,
+                "outrig-sessions: skipped {}: {}",
+                s.entry, s.reason
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A session `discard` will remove.
+struct Target {
+    id: SessionId,
+    /// `None` when its record is unreadable.
+    session: Option<Session>,
+    /// The directory named with `--session-dir`.
+    dir: Option<PathBuf>,
+}
+
+impl Target {
+    /// Its row in the preview: the `ls` row, with the running and unreadable ones marked.
+    fn preview_row(&self, now: SystemTime) -> Vec<String> {
+        match &self.session {
+            Some(s) => {
+                let mut row = render::session_row(s, now);
+                if s.is_running() {
+                    let last = row.last_mut().expect("a session row has columns");
+                    *last = format!("{last} (running)").trim_start().to_owned();
+                }
+                row
+            }
+            None => {
+                let mut row = vec![ABSENT.to_owned(); render::SESSION_HEADER.len()];
+                row[0] = self.id.to_string();
+                row[render::SESSION_HEADER.len() - 1] = "(unreadable record)".to_owned();
+                row
+            }
+        }
+    }
+}
+
+/// `removed ID (DIR)`, and what stayed in DIR, if anything.
+fn report_removal(out: &mut dyn Write, id: &SessionId, removal: &Removal) -> Outcome {
+    let dir = removal.session_dir.display();
+    writeln!(out, "removed {id} ({dir})")?;
+    if !removal.kept.is_empty() {
+        writeln!(
+            out,
+            "kept in {dir}: {} (not the session store's files)",
+            removal.kept.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// `1 session`, `2 sessions`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+fn log_error(action: &str, path: &Path, e: io::Error) -> Failure {
+    let code = if e.kind() == io::ErrorKind::NotFound {
+        EXIT_NOT_FOUND
+    } else {
+        EXIT_FAILED
+    };
+    Failure::new(code, format!("{action} {}: {e}", path.display()))
+}
+
+fn open_log(path: &Path) -> Outcome<File> {
+    File::open(path).map_err(|e| log_error("opening log", path, e))
+}
+
+/// Copies what is left of `file` to `out`; returns how many bytes. Read errors name the log;
+/// write errors are output errors.
+fn copy_log(file: &mut File, path: &Path, out: &mut dyn Write) -> Outcome<u64> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(log_error("reading log", path, e)),
+        };
+        out.write_all(&buf[..n])?;
+        total += n as u64;
+    }
+}

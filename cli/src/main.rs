@@ -1,0 +1,96 @@
+//! `outrig-sessions`: inspect and prune outrig's session records from the command line.
+//!
+//! A thin layer over the `outrig` crate: the root is resolved by outrig's cascade, every
+//! operation is the store's, and this binary only parses arguments, asks before removing and
+//! prints. Errors are one line on stderr (`outrig-sessions: <message>`) and an exit status per
+//! kind of failure (see `outrig-sessions --help`).
+
+mod age;
+mod args;
+mod commands;
+mod failure;
+mod prompt;
+
+mod render;
+
+use std::io::{self, BufWriter, IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use outrig::SessionStore;
+
+use crate::args::Cli;
+use crate::commands::Ctx;
+use crate::failure::{EXIT_USAGE, Failure, Outcome};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    let stdin = io::stdin();
+    let input_is_terminal = stdin.is_terminal();
+    let mut input = stdin.lock();
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut err = io::stderr().lock();
+    let result: Outcome = SessionStore::resolve(cli.session_root.as_deref(), cli.config.as_deref())
+        .map_err(Failure::from)
+        .and_then(|store| {
+            Ctx {
+                store,
+                out: &mut out,
+                err: &mut err,
+                input: &mut input,
+                input_is_terminal,
+            }
+            .run(cli.command)
+        })
+        .and_then(|()| out.flush().map_err(Failure::Output));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) if f.is_closed_pipe() => ExitCode::SUCCESS,
+        Err(f) => {
+            // What was printed before the failure goes out first (unless that fails too).
+            let _ = out.flush();
+            let _ = writeln!(err, "outrig-sessions: {}", f.message());
+            ExitCode::from(f.exit_code())
+        }
+    }
+}
+
+/// Help and version go to stdout with status 0; a bare `outrig-sessions` prints the help with
+/// status 2; any other parse error is one line naming the problem and where help is.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind as K;
+    match e.kind() {
+        K::DisplayHelp | K::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        K::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::from(EXIT_USAGE)
+        }
+        _ => {
+            let text = e.render().to_string();
+            let problem = text
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ");
+            // "Usage: outrig-sessions discard [OPTIONS] ..." names the command to ask about.
+            let command: Vec<&str> = text
+                .lines()
+                .find_map(|l| l.strip_prefix("Usage: "))
+                .unwrap_or("outrig-sessions")
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect();
+            eprintln!(
+                "outrig-sessions: {problem}; see '{} --help'",
+                command.join(" ")
+            );
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}

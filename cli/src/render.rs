@@ -1,0 +1,216 @@
+//! Text for people and JSON for scripts: tables, sizes, durations and record objects.
+
+use std::time::SystemTime;
+
+use outrig::{Session, format_duration, format_started_at};
+use serde_json::{Map, Value};
+
+use crate::failure::Outcome;
+
+/// Shown where a value is absent.
+pub const ABSENT: &str = "-";
+
+/// Lays out rows under a header in columns two spaces apart; the last column is not padded
+/// and no line ends in spaces.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let columns = header.len();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate().take(columns) {
+            line.push_str(cell);
+            if i + 1 < columns {
+                let pad = widths[i] - cell.chars().count() + 2;
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The header of a session table, as `outrig ls` prints it (the last column, for `-> target`,
+/// has no title).
+pub const SESSION_HEADER: [&str; 6] = ["ID", "STARTED", "DURATION", "IMAGE", "EXIT", ""];
+
+/// One row of a session table: id, start (UTC), duration (so far, for a running session),
+/// image (its configuration name, else its tag), exit code, and `-> target` for a symlinked
+/// entry.
+pub fn session_row(s: &Session, now: SystemTime) -> Vec<String> {
+    let duration = s
+        .duration()
+        .unwrap_or_else(|| now.duration_since(s.started_at).unwrap_or_default());
+    vec![
+        s.id.to_string(),
+        format_started_at(s.started_at),
+        format_duration(duration),
+        s.image_config_name
+            .clone()
+            .unwrap_or_else(|| s.image_tag.clone()),
+        s.exit_code
+            .map_or_else(|| ABSENT.to_owned(), |c| c.to_string()),
+        s.link_target
+            .as_ref()
+            .map(|t| format!("-> {}", t.display()))
+            .unwrap_or_default(),
+    ]
+}
+
+/// A table of sessions.
+pub fn session_table(sessions: &[Session], now: SystemTime) -> String {
+    let rows: Vec<_> = sessions.iter().map(|s| session_row(s, now)).collect();
+    table(&SESSION_HEADER, &rows)
+}
+
+/// A size as people read it: bytes under 1 KiB (`512 B`), else one decimal in the largest
+/// binary unit that keeps the number under 1024 (`1.2 KiB`, `3.0 MiB`).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    // Compare the value as printed, so 1048575 bytes reads `1.0 MiB`, not `1024.0 KiB`.
+    while (value * 10.0).round() / 10.0 >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// The record as one JSON object: its fields exactly as `session.json` holds them (in the
+/// record's order, unknown fields included), then `link_target` when the session's entry under
+/// the root is a symlink.
+pub fn session_json(s: &Session) -> Outcome<Value> {
+    let bytes = s.to_json()?;
+    let mut record: Map<String, Value> =
+        serde_json::from_slice(&bytes).expect("a record's own JSON is a JSON object");
+    if let Some(target) = &s.link_target {
+        record.insert(
+            "link_target".to_owned(),
+            Value::String(target.to_string_lossy().into_owned()),
+        );
+    }
+    Ok(Value::Object(record))
+}
+
+/// The record's known fields in `session.json` order, every one shown by `show` (with `-`
+/// when absent).
+const KNOWN_FIELDS: [&str; 11] = [
+    "id",
+    "started_at",
+    "ended_at",
+    "container_name",
+    "sidecar_container_names",
+    "image_tag",
+    "image_config_name",
+    "agent_name",
+    "working_dir",
+    "session_dir",
+    "exit_code",
+];
+
+/// Every field of a record, one `name  value` line each: the known fields in the record's
+/// order (timestamps in RFC 3339 as on disk, `-` when absent), the duration, the link target,
+/// then the fields a newer writer added, as compact JSON.
+pub fn show(s: &Session, now: SystemTime) -> Outcome<String> {
+    let Value::Object(mut record) = session_json(s)? else {
+        unreachable!("session_json returns an object");
+    };
+    let link = record.shift_remove("link_target");
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for name in KNOWN_FIELDS {
+        let value = record.shift_remove(name).map_or_else(
+            || {
+                if name == "ended_at" {
+                    "- (running)".to_owned()
+                } else {
+                    ABSENT.to_owned()
+                }
+            },
+            |v| field_text(&v),
+        );
+        lines.push((name.to_owned(), value));
+        if name == "ended_at" {
+            let duration = match s.duration() {
+                Some(d) => format_duration(d),
+                None => format!(
+                    "{} so far",
+                    format_duration(now.duration_since(s.started_at).unwrap_or_default())
+                ),
+            };
+            lines.push(("duration".to_owned(), duration));
+        }
+    }
+    lines.push((
+        "link_target".to_owned(),
+        link.map_or_else(|| ABSENT.to_owned(), |v| field_text(&v)),
+    ));
+    // What is left are the fields this version does not know, in the record's order.
+    lines.extend(record.into_iter().map(|(k, v)| {
+        let text = serde_json::to_string(&v).expect("a JSON value prints");
+        (k, text)
+    }));
+    let width = lines
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    Ok(lines
+        .into_iter()
+        .map(|(k, v)| format!("{k:<width$}  {v}\n"))
+        .collect())
+}
+
+/// A known field's value as text: strings bare, lists joined with `, `.
+fn field_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.is_empty() => ABSENT.to_owned(),
+        Value::Array(items) => items.iter().map(field_text).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        for (bytes, want) in [
+            (0, "0 B"),
+            (512, "512 B"),
+            (1023, "1023 B"),
+            (1024, "1.0 KiB"),
+            (1229, "1.2 KiB"),
+            (1_048_575, "1.0 MiB"),
+            (3 * 1024 * 1024, "3.0 MiB"),
+            (5 * (1 << 30) + (1 << 29), "5.5 GiB"),
+            (u64::MAX, "16.0 EiB"),
+        ] {
+            assert_eq!(human_size(bytes), want, "{bytes}");
+        }
+    }
+
+    #[test]
+    fn tables_align_and_trim() {
+        let rows = vec![
+            vec!["a".to_owned(), "long value".to_owned(), "".to_owned()],
+            vec!["bbb".to_owned(), "x".to_owned(), "-> /t".to_owned()],
+        ];
+        assert_eq!(
+            table(&["K", "V", ""], &rows),
+            "K    V\na    long value\nbbb  x           -> /t\n"
+        );
+    }
+}

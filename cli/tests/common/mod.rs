@@ -1,0 +1,165 @@
+//! Running the built `outrig-sessions` as a user would, against roots made for each test.
+#![allow(dead_code)]
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, SystemTime};
+
+use outrig::{NewSession, Session, SessionStore};
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_outrig-sessions");
+
+/// What one run printed and how it exited.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit status.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// A temporary home for one test: `home/` stands in for `$HOME` (so the default root and
+/// config can never be the real user's), `root/` is the session root the tests name.
+pub struct Sandbox {
+    pub tmp: tempfile::TempDir,
+    pub store: SessionStore,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir(tmp.path().join("home")).unwrap();
+        let store = SessionStore::new(tmp.path().join("root")).unwrap();
+        Self { tmp, store }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    pub fn root(&self) -> &Path {
+        self.store.root()
+    }
+
+    /// The binary with a clean environment: `$HOME` in the sandbox, no XDG variables.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.env("HOME", self.path().join("home"))
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_DATA_HOME")
+            .current_dir(self.path());
+        cmd
+    }
+
+    /// Runs `outrig-sessions --session-root <root> ARGS` with `stdin` as its input (`None`:
+    /// an empty input, so a prompt reads end-of-file).
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut cmd = self.command();
+        cmd.arg("--session-root").arg(self.root()).args(args);
+        run(cmd, stdin)
+    }
+
+    /// Runs the binary with exactly `args` (no `--session-root`).
+    pub fn run_bare(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut cmd = self.command();
+        cmd.args(args);
+        run(cmd, stdin)
+    }
+
+    /// Writes `json` as the record of a session `id` directly under the root, as outrig
+    /// would have.
+    pub fn write_record(&self, id: &str, json: &str) -> PathBuf {
+        let dir = self.root().join(id);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("session.json"), json).unwrap();
+        dir
+    }
+
+    /// Creates a finished session through the library: started at `started`, ran `secs`
+    /// seconds, exited with `code`.
+    pub fn finished(&self, spec: NewSession, started: &str, secs: u64, code: i32) -> Session {
+        let started = time(started);
+        let s = self.store.create(&spec.started_at(started)).unwrap();
+        self.store
+            .finalize(&s.id, started + Duration::from_secs(secs), code)
+            .unwrap()
+    }
+}
+
+/// A spec as a launcher would fill it.
+pub fn spec(container: &str) -> NewSession {
+    NewSession::new(container, "localhost/outrig-coding:d8aa33", "/home/me/repo")
+}
+
+/// An RFC 3339 time.
+pub fn time(rfc3339: &str) -> SystemTime {
+    let secs: i64 = parse_rfc3339_utc(rfc3339);
+    SystemTime::UNIX_EPOCH + Duration::from_secs(secs.try_into().unwrap())
+}
+
+/// Seconds since the epoch of `YYYY-MM-DDTHH:MM:SSZ` (the only shape the tests use).
+fn parse_rfc3339_utc(s: &str) -> i64 {
+    assert!(
+        s.len() == 20 && s.ends_with('Z'),
+        "use YYYY-MM-DDTHH:MM:SSZ: {s}"
+    );
+    let n = |a: usize, b: usize| s[a..b].parse::<i64>().unwrap();
+    let (y, m, d) = (n(0, 4), n(5, 7), n(8, 10));
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    days * 86_400 + n(11, 13) * 3600 + n(14, 16) * 60 + n(17, 19)
+}
+
+pub fn run(mut cmd: Command, stdin: Option<&str>) -> Run {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start outrig-sessions");
+    let input = stdin.unwrap_or("").to_owned();
+    let mut pipe = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        // The command may exit without reading: a closed pipe is fine.
+        let _ = pipe.write_all(input.as_bytes());
+    });
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    Run {
+        code: status.code().expect("exited, not killed"),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+/// Asserts a run's exit status, showing everything it printed when it differs.
+#[track_caller]
+pub fn assert_code(run: &Run, code: i32) {
+    assert_eq!(run.code, code, "exit status; the run was {run:#?}");
+}
+
+/// Asserts that a failed run printed exactly one line on stderr, `outrig-sessions: ...`
+/// containing `needle`, and returns the line.
+#[track_caller]
+pub fn assert_one_error_line(run: &Run, needle: &str) -> String {
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line on stderr: {run:#?}");
+    assert!(
+        lines[0].starts_with("outrig-sessions: ") && lines[0].contains(needle),
+        "expected {needle:?} in {:?}",
+        lines[0]
+    );
+    lines[0].to_owned()
+}
