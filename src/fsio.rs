@@ -68,8 +68,12 @@ impl DirLock {
 /// [`MAX_RECORD_BYTES`]. The raw `io::Error` is returned so callers can tell "no record here"
 /// (`NotFound`, `NotADirectory`) from a real fault.
 pub(crate) fn read_record_bytes(path: &Path, buf: &mut Vec<u8>) -> io::Result<()> {
+    read_bounded(File::open(path)?, buf)
+}
+
+/// Reads all of `file` into `buf` (cleared first), refusing more than [`MAX_RECORD_BYTES`].
+pub(crate) fn read_bounded(file: File, buf: &mut Vec<u8>) -> io::Result<()> {
     buf.clear();
-    let file = File::open(path)?;
     // One read usually gets the whole record; `take` bounds what a hostile file can cost.
     file.take(MAX_RECORD_BYTES + 1).read_to_end(buf)?;
     if buf.len() as u64 > MAX_RECORD_BYTES {

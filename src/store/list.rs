@@ -3,7 +3,7 @@
 use std::ffi::OsString;
 use std::fs;
 use std::io;
-use std::os::unix::ffi::OsStrExt as _;
+use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::SystemTime;
@@ -67,7 +67,9 @@ impl SessionStore {
                 );
             }
         };
-        let outcomes = self.load_all(&candidates);
+        let outcomes = self.load_all(&candidates).map_err(|e| {
+            Error::io("opening session root", &self.root, e).with_kind(ErrorKind::Io)
+        })?;
         let mut listing = Listing::default();
         for outcome in outcomes {
             match outcome {
@@ -135,20 +137,23 @@ impl SessionStore {
     }
 
     /// Reads every candidate, spreading the work over the available cores.
-    fn load_all(&self, candidates: &[(OsString, bool)]) -> Vec<Outcome> {
+    fn load_all(&self, candidates: &[(OsString, bool)]) -> io::Result<Vec<Outcome>> {
+        // Records are opened relative to the root's descriptor: the kernel walks two path
+        // components per record instead of the root's whole path again.
+        let root = fs::File::open(&self.root)?;
         let load_chunk = |chunk: &[(OsString, bool)]| {
-            let mut buf = Vec::with_capacity(4096);
+            let mut scratch = Scratch::default();
             chunk
                 .iter()
-                .map(|(name, is_link)| load_entry(&self.root, name, *is_link, &mut buf))
+                .map(|(name, is_link)| load_entry(&self.root, &root, name, *is_link, &mut scratch))
                 .collect::<Vec<_>>()
         };
         let threads = thread::available_parallelism().map_or(1, |n| n.get());
         if threads == 1 || candidates.len() < PARALLEL_THRESHOLD {
-            return load_chunk(candidates);
+            return Ok(load_chunk(candidates));
         }
         let chunk_len = candidates.len().div_ceil(threads);
-        thread::scope(|scope| {
+        Ok(thread::scope(|scope| {
             let workers: Vec<_> = candidates
                 .chunks(chunk_len)
                 .map(|chunk| scope.spawn(move || load_chunk(chunk)))
@@ -160,42 +165,74 @@ impl SessionStore {
                         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
                 })
                 .collect()
-        })
+        }))
     }
 }
 
+/// Buffers one listing thread reuses for every entry.
+#[derive(Default)]
+struct Scratch {
+    /// `<name>/session.json`, relative to the root.
+    rel: Vec<u8>,
+    /// The record's bytes.
+    record: Vec<u8>,
+}
+
 /// Reads one root entry.
-fn load_entry(root: &Path, name: &OsString, is_link: bool, buf: &mut Vec<u8>) -> Outcome {
-    let shown = name.to_string_lossy();
+fn load_entry(
+    root_path: &Path,
+    root: &fs::File,
+    name: &OsString,
+    is_link: bool,
+    scratch: &mut Scratch,
+) -> Outcome {
     let skip = |reason: String| {
         Outcome::Skipped(Skipped {
-            entry: shown.to_string(),
+            entry: name.to_string_lossy().into_owned(),
             reason,
         })
     };
-    let entry = root.join(name);
     let link_target = if is_link {
-        match fs::read_link(&entry) {
-            Ok(target) => Some(target),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Outcome::NotASession,
-            Err(e) => return skip(Error::io("reading session link", &entry, e).to_string()),
+        match rustix::fs::readlinkat(root, name.as_os_str(), Vec::new()) {
+            Ok(target) => Some(PathBuf::from(std::ffi::OsString::from_vec(
+                target.into_bytes(),
+            ))),
+            Err(rustix::io::Errno::NOENT) => return Outcome::NotASession,
+            Err(e) => {
+                return skip(
+                    Error::io("reading session link", &root_path.join(name), e.into()).to_string(),
+                );
+            }
         }
     } else {
         None
     };
-    let path: PathBuf = entry.join(RECORD_FILE);
-    if let Err(e) = fsio::read_record_bytes(&path, buf) {
+    scratch.rel.clear();
+    scratch.rel.extend_from_slice(name.as_bytes());
+    scratch.rel.push(b'/');
+    scratch.rel.extend_from_slice(RECORD_FILE.as_bytes());
+    let read = rustix::fs::openat(
+        root,
+        scratch.rel.as_slice(),
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(io::Error::from)
+    .and_then(|fd| fsio::read_bounded(fs::File::from(fd), &mut scratch.record));
+    if let Err(e) = read {
         return match e.kind() {
             io::ErrorKind::NotFound | io::ErrorKind::NotADirectory => Outcome::NotASession,
-            _ => skip(fsio::record_read_error(&path, e).to_string()),
+            _ => skip(
+                fsio::record_read_error(&root_path.join(name).join(RECORD_FILE), e).to_string(),
+            ),
         };
     }
-    match Session::from_json(buf) {
-        Err(e) => skip(fsio::corrupt(&path, &e).to_string()),
+    match Session::from_json(&scratch.record) {
+        Err(e) => skip(fsio::corrupt(&root_path.join(name).join(RECORD_FILE), &e).to_string()),
         Ok(s) if s.id.as_str().as_bytes() != name.as_bytes() => skip(format!(
             "{}: the record's id {} differs from its entry name; it was copied or renamed, so \
              operations by id cannot reach it; rename the entry to its id",
-            path.display(),
+            root_path.join(name).join(RECORD_FILE).display(),
             s.id
         )),
         Ok(mut s) => {

@@ -1,0 +1,108 @@
+//! The Rust face of `make bench`: times one store operation and prints one line per sample
+//! (seconds), for `bench/run.py` to take medians and ratios.
+//!
+//! ```text
+//! cargo bench --bench store -- OP ROOT N
+//!   list            N listings of the whole root
+//!   get             N gets of ids spread over the root
+//!   create          N auto creates
+//!   finalize        finalize of N running sessions
+//!   remove          N removals by id
+//!   remove_by_path  N removals by directory
+//! ```
+
+use std::hint::black_box;
+use std::time::{Instant, SystemTime};
+
+use outrig::{NewSession, SessionId, SessionStore};
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let [op, root, n] = args.as_slice() else {
+        eprintln!("usage: store OP ROOT N");
+        std::process::exit(2);
+    };
+    let n: usize = n.parse().expect("N is a count");
+    let store = SessionStore::new(root).expect("root");
+    let time = |f: &mut dyn FnMut()| {
+        let t0 = Instant::now();
+        f();
+        println!("{:.9}", t0.elapsed().as_secs_f64());
+    };
+    // Ids to work on, in an order spread over the root (not the listing's).
+    let ids = || -> Vec<SessionId> {
+        let mut ids: Vec<SessionId> = store
+            .list()
+            .unwrap()
+            .sessions
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        let len = ids.len();
+        let step = (len / 2) | 1;
+        ids = (0..len).map(|i| ids[(i * step) % len].clone()).collect();
+        ids
+    };
+    match op.as_str() {
+        "list" => {
+            for _ in 0..n {
+                time(&mut || {
+                    let listing = store.list().unwrap();
+                    black_box(listing.sessions.len());
+                });
+            }
+        }
+        "get" => {
+            let ids = ids();
+            for i in 0..n {
+                let id = &ids[i % ids.len()];
+                time(&mut || {
+                    black_box(store.get(id).unwrap());
+                });
+            }
+        }
+        "create" => {
+            let new = NewSession::new(
+                "outrig-bench",
+                "localhost/outrig-coding:d8aa33",
+                "/home/me/repo",
+            )
+            .image_config_name("coding")
+            .agent_name("coder");
+            for _ in 0..n {
+                time(&mut || {
+                    black_box(store.create(&new).unwrap());
+                });
+            }
+        }
+        "finalize" => {
+            for id in ids().iter().take(n) {
+                time(&mut || {
+                    black_box(store.finalize(id, SystemTime::now(), 0).unwrap());
+                });
+            }
+        }
+        "remove" => {
+            for id in ids().iter().take(n) {
+                time(&mut || {
+                    black_box(store.remove(id).unwrap());
+                });
+            }
+        }
+        "remove_by_path" => {
+            for id in ids().iter().take(n) {
+                let dir = store.entry_path(id);
+                time(&mut || {
+                    black_box(store.remove_by_path(&dir).unwrap());
+                });
+            }
+        }
+        other => {
+            eprintln!("unknown op {other}");
+            std::process::exit(2);
+        }
+    }
+}
