@@ -254,7 +254,7 @@ fn concurrent_read_modify_write_across_processes_loses_no_update() {
         "read-modify-write: {procs} processes x {rounds} rounds x {} sessions = {} updates, {} \
          concurrent reads, failures: 0",
         ids.len(),
-        procs * rounds as usize * ids.len(),
+        procs * rounds * ids.len(),
         reads.load(Ordering::Relaxed)
     );
 }
