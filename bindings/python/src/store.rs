@@ -230,6 +230,14 @@ impl PySessionStore {
         detach(py, || self.inner.log_path(&id, name))?.into_pyobject(py)
     }
 
+    /// The path of the session's existing log file `name`, for reading; creates nothing.
+    /// `NotFoundError` when there is no such log; `DirNotUsableError` when `logs/`, a directory
+    /// on the way, or the file is not a real directory or regular file (nothing is followed).
+    fn find_log<'py>(&self, py: Python<'py>, id: &str, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        let id = session_id(py, id)?;
+        detach(py, || self.inner.find_log(&id, name))?.into_pyobject(py)
+    }
+
     /// The files under the session's `logs/`, subdirectories included, sorted by name.
     fn logs(&self, py: Python<'_>, id: &str) -> PyResult<Vec<PyLogFile>> {
         let id = session_id(py, id)?;

@@ -1,0 +1,227 @@
+"""Session, Skipped and LogFile values; the formatting functions; lazy conversion."""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import outrig
+from conftest import place_record
+
+UTC = timezone.utc
+
+RECORD = """{
+  "id": "20260501T134412-3f2a",
+  "started_at": "2026-05-01T13:44:12.123456789Z",
+  "ended_at": "2026-05-01T13:50:14Z",
+  "container_name": "outrig-20260501T134412-3f2a",
+  "sidecar_container_names": [
+    "tools"
+  ],
+  "image_tag": "localhost/outrig-coding:d8aa33",
+  "image_config_name": "coding",
+  "agent_name": "coder",
+  "working_dir": "/home/me/repo",
+  "session_dir": "/home/me/.local/share/outrig/sessions/20260501T134412-3f2a",
+  "exit_code": 0,
+  "later": {
+    "z": 1,
+    "a": 2
+  }
+}"""
+
+
+@pytest.fixture
+def session() -> outrig.Session:
+    return outrig.Session.from_json(RECORD)
+
+
+def test_attributes(session: outrig.Session) -> None:
+    s = session
+    assert s.id == "20260501T134412-3f2a"
+    assert s.started_at == datetime(2026, 5, 1, 13, 44, 12, 123456, tzinfo=UTC)
+    assert s.started_at.tzinfo is UTC or s.started_at.utcoffset() == timedelta(0)
+    assert s.ended_at == datetime(2026, 5, 1, 13, 50, 14, tzinfo=UTC)
+    assert s.container_name == "outrig-20260501T134412-3f2a"
+    assert s.sidecar_container_names == ("tools",)
+    assert s.image_tag == "localhost/outrig-coding:d8aa33"
+    assert s.image_config_name == "coding" and s.agent_name == "coder"
+    assert s.working_dir == Path("/home/me/repo") and isinstance(s.working_dir, Path)
+    assert s.session_dir == Path("/home/me/.local/share/outrig/sessions/20260501T134412-3f2a")
+    assert s.logs_dir == s.session_dir / "logs"
+    assert s.exit_code == 0 and s.link_target is None
+    assert not s.running
+    # The duration is computed from the exact times (6m01.876543211s), cut to microseconds.
+    assert s.duration == timedelta(minutes=6, seconds=1, microseconds=876543)
+
+
+def test_absent_values_are_none() -> None:
+    s = outrig.Session.from_json(
+        '{"id": "a", "started_at": "2026-05-01T13:44:12Z", "container_name": "c", '
+        '"image_tag": "t", "working_dir": "/w", "session_dir": "/s", "agent_name": null}'
+    )
+    assert s.ended_at is None and s.exit_code is None and s.duration is None and s.running
+    assert s.image_config_name is None and s.agent_name is None
+    assert s.sidecar_container_names == ()
+
+
+def test_immutable(session: outrig.Session) -> None:
+    with pytest.raises(AttributeError):
+        session.exit_code = 3  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        session.anything = 1  # type: ignore[attr-defined]
+
+
+def test_to_json_is_the_record_bytes(session: outrig.Session) -> None:
+    assert session.to_json() == RECORD
+    assert isinstance(session.to_json(), str)
+
+
+def test_to_dict(session: outrig.Session) -> None:
+    d = session.to_dict()
+    assert list(d) == [
+        "id",
+        "started_at",
+        "ended_at",
+        "container_name",
+        "sidecar_container_names",
+        "image_tag",
+        "image_config_name",
+        "agent_name",
+        "working_dir",
+        "session_dir",
+        "exit_code",
+        "link_target",
+    ]
+    assert d["started_at"] == session.started_at and d["ended_at"] == session.ended_at
+    assert d["sidecar_container_names"] == ["tools"]
+    assert d["working_dir"] == Path("/home/me/repo") and d["link_target"] is None
+    assert d["exit_code"] == 0
+    for key, value in d.items():
+        if key != "sidecar_container_names":
+            assert getattr(session, key) == value, key
+
+
+def test_equality_and_hash(session: outrig.Session) -> None:
+    same = outrig.Session.from_json(RECORD.encode())
+    assert session == same and hash(session) == hash(same)
+    assert len({session, same}) == 1
+    other = outrig.Session.from_json(RECORD.replace('"exit_code": 0', '"exit_code": 1'))
+    assert session != other
+    unknown_differs = outrig.Session.from_json(RECORD.replace('"z": 1', '"z": 9'))
+    assert session != unknown_differs, "fields unknown to this version count too"
+    assert session != RECORD and session != None  # noqa: E711
+
+
+def test_repr(session: outrig.Session) -> None:
+    assert repr(session) == (
+        "Session(id='20260501T134412-3f2a', started_at='2026-05-01 13:44:12 UTC', "
+        "ended_at='2026-05-01 13:50:14 UTC', exit_code=0, "
+        "container_name='outrig-20260501T134412-3f2a', "
+        "image_tag='localhost/outrig-coding:d8aa33', "
+        "session_dir='/home/me/.local/share/outrig/sessions/20260501T134412-3f2a')"
+    )
+    running = outrig.Session.from_json(RECORD.replace('"exit_code": 0,', "").replace(
+        '  "ended_at": "2026-05-01T13:50:14Z",\n', ""
+    ).replace('"session_dir": "/home/me/.local/share/outrig/sessions/20260501T134412-3f2a"',
+              '"session_dir": "/it\'s"'))
+    assert "ended_at=None, exit_code=None" in repr(running)
+    assert "session_dir=\"/it's\"" in repr(running)
+
+
+def test_from_json_refuses_non_records() -> None:
+    for bad in ("", "[]", "{", '{"id": "../x"}', b"\xff"):
+        with pytest.raises(outrig.CorruptRecordError, match="not a session record"):
+            outrig.Session.from_json(bad)
+    with pytest.raises(TypeError):
+        outrig.Session.from_json(42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        outrig.Session()  # type: ignore[call-arg]
+
+
+def test_times_before_the_epoch_and_far_ones() -> None:
+    early = outrig.Session.from_json(
+        RECORD.replace("2026-05-01T13:44:12.123456789Z", "1969-12-31T23:59:59.9999999Z")
+    )
+    # Cut toward the past, as datetime cannot hold the last 0.9 microseconds.
+    assert early.started_at == datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    ancient = outrig.Session.from_json(
+        RECORD.replace("2026-05-01T13:44:12.123456789Z", "0000-06-01T00:00:00Z")
+    )
+    with pytest.raises(OverflowError, match="years 1 to 9999"):
+        ancient.started_at
+    assert ancient.duration is not None, "the other fields still read"
+    assert '"started_at": "0000-06-01T00:00:00Z"' in ancient.to_json()
+
+
+def test_skipped_and_logfile_values() -> None:
+    a = outrig.Skipped("e", "why")
+    assert (a.entry, a.reason) == ("e", "why")
+    assert a == outrig.Skipped("e", "why") and a != outrig.Skipped("e", "other")
+    assert hash(a) == hash(outrig.Skipped("e", "why"))
+    assert repr(a) == "Skipped(entry='e', reason='why')"
+    f = outrig.LogFile("tools/web.log", 12)
+    assert (f.name, f.size) == ("tools/web.log", 12)
+    assert f == outrig.LogFile("tools/web.log", 12) and f != outrig.LogFile("x", 12)
+    assert repr(f) == "LogFile(name='tools/web.log', size=12)"
+    with pytest.raises(AttributeError):
+        f.size = 3  # type: ignore[misc]
+
+
+def test_format_started_at() -> None:
+    t = datetime(2026, 5, 1, 16, 19, 7, 900000, tzinfo=timezone(timedelta(hours=2)))
+    assert outrig.format_started_at(t) == "2026-05-01 14:19:07"
+    with pytest.raises(outrig.InvalidArgumentError, match="naive"):
+        outrig.format_started_at(datetime(2026, 5, 1, 14, 19, 7))
+    with pytest.raises(TypeError):
+        outrig.format_started_at("2026-05-01")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0m00s"), (44, "0m44s"), (362, "6m02s"), (3599.9, "59m59s"), (3900, "1h05m"), (90061, "25h01m")],
+)
+def test_format_duration(seconds: float, text: str) -> None:
+    assert outrig.format_duration(timedelta(seconds=seconds)) == text
+
+
+def test_format_duration_refuses_bad_values() -> None:
+    with pytest.raises(outrig.InvalidArgumentError, match="negative"):
+        outrig.format_duration(timedelta(seconds=-1))
+    with pytest.raises(TypeError):
+        outrig.format_duration(44)  # type: ignore[arg-type]
+
+
+def test_listing_converts_lazily(store: outrig.SessionStore, root: Path) -> None:
+    """A listing holds the core's records: reading it makes no per-session Python objects."""
+    n = 300
+    for i in range(n):
+        sid = f"20260101T{i:06d}-abcd"
+        record = json.loads(RECORD)
+        record.update(id=sid, session_dir=str(root / sid))
+        place_record(root, sid, json.dumps(record, indent=2).encode())
+    gc.collect()
+    before = sys.getallocatedblocks()
+    listing = store.list()
+    grew = sys.getallocatedblocks() - before
+    assert len(listing) == n
+    assert grew < n // 3, f"list() made {grew} Python allocations for {n} sessions"
+    # The measure can see per-session objects: materializing them does grow it.
+    before = sys.getallocatedblocks()
+    sessions = list(listing)
+    started = [s.started_at for s in sessions]
+    assert sys.getallocatedblocks() - before >= 2 * n
+    assert len(started) == n
+
+
+def test_repeated_reads_agree(session: outrig.Session) -> None:
+    assert session.started_at == session.started_at
+    assert session.sidecar_container_names == session.sidecar_container_names
+    any_value: Any = session.to_dict()
+    assert any_value == session.to_dict()
