@@ -1,0 +1,89 @@
+"""Interop: a session made from Python reads byte for byte through a separate Rust program, and
+a session the C launcher made reads in Python."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import outrig
+from conftest import REPO
+
+
+def _cargo() -> str:
+    cargo = os.environ.get("CARGO", "cargo")
+    if shutil.which(cargo) is None:
+        pytest.fail(f"{cargo} is not on PATH; the interop test runs a Rust example with it")
+    return cargo
+
+
+def _rust_record(root: Path, sid: str) -> bytes:
+    """The record as the Rust example `print_record` reads (and would rewrite) it."""
+    done = subprocess.run(
+        [_cargo(), "run", "-q", "--example", "print_record", "--", str(root), sid],
+        cwd=REPO,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    return done.stdout
+
+
+def test_python_sessions_read_byte_identical_through_rust(
+    store: outrig.SessionStore, new: dict[str, Any], tmp_path: Path
+) -> None:
+    auto = store.create(
+        **new,
+        image_config_name="coding",
+        agent_name="研究",
+        sidecar_container_names=["tools", "web"],
+    )
+    store.log_path(auto.id, "agent.log").write_text("hello\n")
+    auto = store.finalize(auto.id, -3)
+    explicit = store.create(**new, session_dir=tmp_path / "explicit dir")
+    for s, record in ((auto, auto.session_dir), (explicit, tmp_path / "explicit dir")):
+        on_disk = (record / "session.json").read_bytes()
+        assert on_disk == s.to_json().encode()
+        assert _rust_record(store.root, s.id) == on_disk
+
+
+def test_rust_reader_reports_a_missing_session(store: outrig.SessionStore) -> None:
+    done = subprocess.run(
+        [_cargo(), "run", "-q", "--example", "print_record", "--", str(store.root), "nope"],
+        cwd=REPO,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode != 0 and b"no session nope" in done.stderr
+
+
+def _c_demo_root() -> Path | None:
+    """The root the C launcher wrote (`make demo-c`), if there is one."""
+    named = os.environ.get("OUTRIG_C_DEMO_ROOT")
+    root = Path(named) if named else REPO / "build" / "demo-root"
+    return root if root.is_dir() else None
+
+
+def test_sessions_made_by_the_c_launcher_read_in_python() -> None:
+    root = _c_demo_root()
+    if root is None:
+        pytest.skip("no C launcher root yet: run `make demo-c` (or set OUTRIG_C_DEMO_ROOT)")
+    store = outrig.SessionStore(root)
+    listing = store.list()
+    assert listing.skipped == []
+    assert len(listing) >= 1, f"the C launcher left no session under {root}"
+    for s in listing:
+        record = (s.session_dir / "session.json").read_bytes()
+        assert s.to_json().encode() == record, "the C launcher wrote the canonical bytes"
+        assert store.get(s.id) == s
+        assert s.container_name and s.image_tag
+        assert s.started_at.utcoffset() is not None
+    finished = [s for s in listing if not s.running]
+    assert finished, "the launcher finalizes its session"
+    for s in finished:
+        assert s.exit_code is not None and s.ended_at is not None and s.ended_at >= s.started_at
