@@ -82,7 +82,12 @@ pub enum Command {
         follow: bool,
         /// With --follow: stop after this long even if the session still runs (`10m`, `2h`),
         /// with exit status 7.
-        #[arg(long, value_name = "DURATION", requires = "follow")]
+        #[arg(
+            long,
+            value_name = "DURATION",
+            requires = "follow",
+            allow_hyphen_values = true
+        )]
         timeout: Option<Age>,
     },
 
@@ -115,7 +120,12 @@ pub enum Command {
     Clean {
         /// Remove sessions that ended more than this long ago: a whole number and a unit, d
         /// (days), h, m or s (`7d`, `12h`, `30m`, `45s`).
-        #[arg(long, value_name = "DURATION", default_value = "30d")]
+        #[arg(
+            long,
+            value_name = "DURATION",
+            default_value = "30d",
+            allow_hyphen_values = true
+        )]
         older_than: Age,
         /// Show what would be removed, and remove nothing.
         #[arg(long)]

@@ -73,11 +73,13 @@ fn usage_error(e: &clap::Error) -> ExitCode {
         }
         _ => {
             let text = e.render().to_string();
+            // The first paragraph, on one line ("... not provided: <ID>").
             let problem = text
                 .lines()
-                .next()
-                .unwrap_or_default()
-                .trim_start_matches("error: ");
+                .take_while(|l| !l.trim().is_empty())
+                .map(|l| l.trim().trim_start_matches("error: "))
+                .collect::<Vec<_>>()
+                .join(" ");
             // "Usage: outrig-sessions discard [OPTIONS] ..." names the command to ask about.
             let command: Vec<&str> = text
                 .lines()

@@ -1,0 +1,85 @@
+//! `--help` for every command, the version, and usage errors as one line.
+
+mod common;
+
+use common::{Sandbox, assert_code, assert_one_error_line};
+
+#[test]
+fn every_command_has_help_on_stdout() {
+    let sb = Sandbox::new();
+    for (args, usage) in [
+        (vec!["--help"], "Usage: outrig-sessions [OPTIONS] <COMMAND>"),
+        (vec!["ls", "--help"], "Usage: outrig-sessions ls [OPTIONS]"),
+        (
+            vec!["show", "--help"],
+            "Usage: outrig-sessions show [OPTIONS] <ID>",
+        ),
+        (
+            vec!["logs", "--help"],
+            "Usage: outrig-sessions logs [OPTIONS] <ID> [NAME]",
+        ),
+        (vec!["discard", "--help"], "Usage: outrig-sessions discard"),
+        (
+            vec!["clean", "--help"],
+            "Usage: outrig-sessions clean [OPTIONS]",
+        ),
+        (
+            vec!["help", "clean"],
+            "Usage: outrig-sessions clean [OPTIONS]",
+        ),
+    ] {
+        let run = sb.run_bare(&args, None);
+        assert_code(&run, 0);
+        assert!(run.stdout.contains(usage), "{args:?}: {}", run.stdout);
+        assert!(run.stdout.contains("--session-root <DIR>"), "{args:?}");
+        assert!(run.stdout.contains("Exit status:"), "{args:?}");
+        assert_eq!(run.stderr, "");
+    }
+    let run = sb.run_bare(&["clean", "--help"], None);
+    assert!(run.stdout.contains("[default: 30d]"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("(`7d`, `12h`, `30m`, `45s`)"),
+        "{}",
+        run.stdout
+    );
+    let run = sb.run_bare(&["--version"], None);
+    assert_code(&run, 0);
+    assert_eq!(
+        run.stdout,
+        format!("outrig-sessions {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn no_command_prints_help_on_stderr_and_exits_2() {
+    let sb = Sandbox::new();
+    let run = sb.run_bare(&[], None);
+    assert_code(&run, 2);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains("Usage: outrig-sessions"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn usage_errors_are_one_line_that_says_where_help_is() {
+    let sb = Sandbox::new();
+    let run = sb.run_bare(&["ls", "--bogus"], None);
+    assert_code(&run, 2);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "outrig-sessions: unexpected argument '--bogus' found; see 'outrig-sessions ls --help'\n"
+    );
+    let run = sb.run_bare(&["frobnicate"], None);
+    assert_code(&run, 2);
+    assert_one_error_line(&run, "unrecognized subcommand 'frobnicate'");
+    let run = sb.run_bare(&["show"], None);
+    assert_code(&run, 2);
+    assert_one_error_line(&run, "<ID>");
+    let run = sb.run_bare(&["ls", "--session-root", ""], None);
+    assert_code(&run, 2);
+    assert_one_error_line(&run, "a value is required for '--session-root <DIR>'");
+}
