@@ -1,0 +1,49 @@
+# The Python module (bindings/python, `import outrig`). `make test` makes a virtualenv under
+# $(BUILD) with maturin, pytest and mypy from pip, builds and installs the module into it, and
+# runs its pytest suite, `mypy --strict` on the example and the typed test, and clippy on the
+# binding crate. `make demo` lists, from Python, the root the C launcher wrote.
+TEST_STEPS += test-python
+DEMO_STEPS += demo-python
+.PHONY: python-venv python-module test-python demo-python
+
+VENV := $(BUILD)/venv
+VENV_BIN := $(abspath $(VENV))/bin
+VENV_PY := $(VENV_BIN)/python
+PY_TOOLS := "maturin>=1.9,<2" pytest mypy
+DEMO_ROOT ?= $(BUILD)/demo-root
+
+# When the C launcher's demo exists (mk/c.mk, included before this file), run it first so the
+# interop test reads the session it made, and require that session.
+C_DEMO := $(filter demo-c,$(DEMO_STEPS))
+PY_TEST_ENV := CARGO="$(CARGO)" OUTRIG_C_DEMO_ROOT="$(abspath $(DEMO_ROOT))" \
+	$(if $(C_DEMO),OUTRIG_REQUIRE_C_DEMO=1)
+
+python-venv: $(VENV)/.tools
+
+# `python3 -m venv` needs ensurepip, which some distributions package apart (Debian's
+# python3-venv); without it, make the venv without pip and install pip into it with the system's
+# pip, else fall back to virtualenv.
+$(VENV)/.tools: mk/python.mk
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV) \
+	|| { rm -rf $(VENV) && $(PYTHON) -m venv --without-pip $(VENV) \
+	     && $(PYTHON) -m pip --python $(VENV_PY) install pip; } \
+	|| { rm -rf $(VENV) && $(PYTHON) -m virtualenv $(VENV); } \
+	|| { echo "cannot make a virtualenv with $(PYTHON): install python3-venv (or pip)" >&2; exit 1; }
+	$(VENV_PY) -m pip install $(PY_TOOLS)
+	touch $@
+
+# Builds the abi3 extension with the venv's maturin (on PATH for the build hook) and installs
+# the package; cargo rebuilds only what changed.
+python-module: $(VENV)/.tools
+	PATH="$(VENV_BIN):$$PATH" $(VENV_PY) -m pip install --quiet --no-build-isolation \
+		--force-reinstall --no-deps ./bindings/python
+
+test-python: python-module $(C_DEMO)
+	cd bindings/python && $(PY_TEST_ENV) $(VENV_PY) -m pytest -q -p no:cacheprovider tests
+	$(VENV_PY) -m mypy --strict --cache-dir $(BUILD)/mypy-cache \
+		examples/list_sessions.py bindings/python/tests/test_typed_usage.py
+	$(CARGO) clippy -p outrig-python --all-targets -- -D warnings
+
+demo-python: python-module $(C_DEMO)
+	$(VENV_PY) examples/list_sessions.py $(DEMO_ROOT)
