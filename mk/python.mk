@@ -13,10 +13,10 @@ PY_TOOLS := "maturin>=1.9,<2" pytest mypy
 DEMO_ROOT ?= $(BUILD)/demo-root
 
 # When the C launcher's demo exists (mk/c.mk, included before this file), run it first so the
-# interop test reads the session it made, and require that session.
+# interop tests read the session it made and run the launcher it built, and require both.
 C_DEMO := $(filter demo-c,$(DEMO_STEPS))
 PY_TEST_ENV := CARGO="$(CARGO)" OUTRIG_C_DEMO_ROOT="$(abspath $(DEMO_ROOT))" \
-	$(if $(C_DEMO),OUTRIG_REQUIRE_C_DEMO=1)
+	$(if $(C_DEMO),OUTRIG_REQUIRE_C_DEMO=1 OUTRIG_C_LAUNCHER="$(abspath $(C_BUILD)/launcher)")
 
 python-venv: $(VENV)/.tools
 

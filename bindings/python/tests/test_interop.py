@@ -90,3 +90,52 @@ def test_sessions_made_by_the_c_launcher_read_in_python() -> None:
     assert finished, "the launcher finalizes its session"
     for s in finished:
         assert s.exit_code is not None and s.ended_at is not None and s.ended_at >= s.started_at
+
+
+def _c_launcher() -> Path | None:
+    """The C launcher example as `make c-tests` builds it, if it is built."""
+    named = os.environ.get("OUTRIG_C_LAUNCHER")
+    path = Path(named) if named else REPO / "build" / "c" / "launcher"
+    return path if os.access(path, os.X_OK) else None
+
+
+@pytest.mark.parametrize(
+    ("script", "status", "logged"),
+    [
+        ("echo out; echo err >&2; exit 3", 3, "out\nerr\n"),
+        ("echo bye; kill -TERM $$", 128 + 15, "bye\n"),
+    ],
+)
+def test_a_session_the_c_launcher_makes_reads_in_python(
+    tmp_path: Path, script: str, status: int, logged: str
+) -> None:
+    launcher = _c_launcher()
+    if launcher is None:
+        message = "the C launcher is not built: run `make c-tests` (or set OUTRIG_C_LAUNCHER)"
+        if os.environ.get("OUTRIG_REQUIRE_C_DEMO"):
+            pytest.fail(message)
+        pytest.skip(message)
+    root = tmp_path / "root"
+    done = subprocess.run(
+        [str(launcher), "--root", str(root), "--name", "outrig-c", "--image", "img:c",
+         "--agent", "py-test", "--", "sh", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == status, done.stderr
+    store = outrig.SessionStore(root)
+    (s,) = store.list()
+    assert store.list().skipped == []
+    assert f"launcher: session {s.id}" in done.stderr
+    assert (s.container_name, s.image_tag, s.agent_name) == ("outrig-c", "img:c", "py-test")
+    assert s.working_dir == tmp_path and s.session_dir == root / s.id
+    assert s.exit_code == status and not s.running
+    assert s.ended_at is not None and s.started_at <= s.ended_at
+    assert (s.session_dir / "session.json").read_text() == s.to_json()
+    assert [f.name for f in store.logs(s.id)] == ["launcher.log"]
+    log = store.find_log(s.id, "launcher.log").read_text()
+    assert logged in log and f"# launcher: exit status {status}" in log
+    # And Python can finish what C started: remove it.
+    assert store.remove(s.id) == [] and not s.session_dir.exists()
