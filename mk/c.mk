@@ -1,0 +1,106 @@
+# The C ABI (liboutrig, include/outrig.h): header regeneration, the C and C++ test programs
+# against the shared and the static library (plain, under valgrind, and with ASan/UBSan), the
+# launcher example and its demo, and `make install PREFIX=...` (header, libraries with their
+# SONAME links, outrig.pc) with a test that builds the launcher against an installed copy.
+TEST_STEPS += test-c
+DEMO_STEPS += demo-c
+.PHONY: header c-lib c-lib-release c-tests test-c test-c-header test-c-install demo-c \
+	install-c c-tools
+
+CC ?= cc
+CXX ?= c++
+VALGRIND ?= valgrind
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+C_BUILD := $(BUILD)/c
+DEMO_ROOT ?= $(BUILD)/demo-root
+
+OUTRIG_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+OUTRIG_MAJOR := $(firstword $(subst ., ,$(OUTRIG_VERSION)))
+# What a program linking liboutrig.a also needs (`--print native-static-libs` of the crate);
+# outrig.pc's Libs.private says the same.
+OUTRIG_STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+
+C_FLAGS := -std=c11 -Wall -Wextra -Werror -g -Iinclude
+CXX_FLAGS := -std=c++17 -Wall -Wextra -Werror -g -Iinclude
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LIB_DEBUG := $(TARGET_DIR)/debug
+# Programs record the SONAME, liboutrig.so.0, which cargo does not make: link through a
+# directory that has it, and find it there at run time.
+C_LIBDIR := $(C_BUILD)/lib
+SHARED_LINK := -L$(C_LIBDIR) -loutrig -Wl,-rpath,$(abspath $(C_LIBDIR)) -lpthread
+STATIC_LINK := $(LIB_DEBUG)/liboutrig.a $(OUTRIG_STATIC_LIBS)
+C_TEST_SRC := $(wildcard tests/c/*.c)
+# Any invalid access or definite/indirect leak fails the run. "Possibly lost" is not shown:
+# Rust's standard library keeps each thread's handle behind an interior pointer in
+# thread-local storage, which valgrind reports that way at exit.
+VALGRIND_RUN := $(VALGRIND) -q --error-exitcode=1 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect --show-possibly-lost=no
+export OUTRIG_CONFORMANCE_DIR ?= $(abspath ../shared/conformance)
+
+# Regenerates include/outrig.h from src/ffi/ (review and commit the diff).
+header:
+	OUTRIG_BLESS=1 $(CARGO) test -q -p outrig --test header
+
+# valgrind and pkg-config, installed when missing (CI runs as root on Debian).
+c-tools:
+	@command -v $(VALGRIND) >/dev/null && command -v pkg-config >/dev/null \
+	|| (apt-get update && apt-get install -y valgrind pkg-config)
+
+c-lib:
+	$(CARGO) build -q -p outrig --lib
+
+c-lib-release:
+	$(CARGO) build -q -p outrig --lib --release
+
+# Every test program, linked against the shared library and against the static one.
+c-tests: c-lib
+	@mkdir -p $(C_LIBDIR)
+	ln -sfn $(abspath $(LIB_DEBUG))/liboutrig.so $(C_LIBDIR)/liboutrig.so
+	ln -sfn liboutrig.so $(C_LIBDIR)/liboutrig.so.$(OUTRIG_MAJOR)
+	$(CC) $(C_FLAGS) $(C_TEST_SRC) -o $(C_BUILD)/test_shared $(SHARED_LINK)
+	$(CC) $(C_FLAGS) $(C_TEST_SRC) -o $(C_BUILD)/test_static $(STATIC_LINK)
+	$(CC) $(C_FLAGS) $(SAN_FLAGS) $(C_TEST_SRC) -o $(C_BUILD)/test_asan_shared $(SHARED_LINK)
+	$(CC) $(C_FLAGS) $(SAN_FLAGS) $(C_TEST_SRC) -o $(C_BUILD)/test_asan_static $(STATIC_LINK)
+	$(CXX) $(CXX_FLAGS) tests/c/test_cpp.cpp -o $(C_BUILD)/test_cpp_shared $(SHARED_LINK)
+	$(CXX) $(CXX_FLAGS) tests/c/test_cpp.cpp -o $(C_BUILD)/test_cpp_static $(STATIC_LINK)
+	$(CC) $(C_FLAGS) examples/launcher.c -o $(C_BUILD)/launcher $(SHARED_LINK)
+
+# The header alone compiles clean as C11 and as C++17, pedantic too.
+test-c-header:
+	$(CC) -std=c11 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c include/outrig.h
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c++ include/outrig.h
+
+test-c: c-tools test-c-header c-tests test-c-install
+	$(C_BUILD)/test_shared
+	$(C_BUILD)/test_static
+	$(C_BUILD)/test_cpp_shared
+	$(C_BUILD)/test_cpp_static
+	$(VALGRIND_RUN) $(C_BUILD)/test_shared
+	$(VALGRIND_RUN) $(C_BUILD)/test_static
+	$(VALGRIND_RUN) $(C_BUILD)/test_cpp_shared
+	ASAN_OPTIONS=detect_leaks=1 $(C_BUILD)/test_asan_shared
+	ASAN_OPTIONS=detect_leaks=1 $(C_BUILD)/test_asan_static
+
+# Installs into a temporary prefix and builds and runs the launcher through pkg-config.
+test-c-install: c-tools
+	CC="$(CC)" MAKE="$(MAKE)" tests/c/install_test.sh
+
+# Runs the launcher under a fresh root; the Python demo lists the same root afterwards.
+demo-c: c-tests
+	rm -rf $(DEMO_ROOT)
+	$(C_BUILD)/launcher --root $(DEMO_ROOT) --name outrig-demo-c --agent demo \
+		-- sh -c 'echo hello from the agent; echo "working in $$PWD" >&2'
+
+install-c: c-lib-release
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/outrig.h $(DESTDIR)$(PREFIX)/include/outrig.h
+	install -m 755 $(TARGET_DIR)/release/liboutrig.so \
+		$(DESTDIR)$(PREFIX)/lib/liboutrig.so.$(OUTRIG_VERSION)
+	ln -sfn liboutrig.so.$(OUTRIG_VERSION) $(DESTDIR)$(PREFIX)/lib/liboutrig.so.$(OUTRIG_MAJOR)
+	ln -sfn liboutrig.so.$(OUTRIG_MAJOR) $(DESTDIR)$(PREFIX)/lib/liboutrig.so
+	install -m 644 $(TARGET_DIR)/release/liboutrig.a $(DESTDIR)$(PREFIX)/lib/liboutrig.a
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(OUTRIG_VERSION)|' \
+		-e 's|@LIBS_PRIVATE@|$(OUTRIG_STATIC_LIBS)|' mk/outrig.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/outrig.pc
+
+install: install-c

@@ -1,0 +1,206 @@
+/* Listings, skipped entries, log files and clean. */
+#define _XOPEN_SOURCE 700
+
+#include "harness.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#define RECORD(id)                                                                         \
+    "{\"id\": \"" id "\", \"started_at\": \"2026-05-01T13:44:12Z\", \"container_name\": "  \
+    "\"c\", \"image_tag\": \"t\", \"working_dir\": \"/w\", \"session_dir\": \"/s\"}"
+
+static void place(const char *root, const char *entry, const char *record) {
+    char dir[4096], file[4096];
+    JOIN(dir, root, entry);
+    make_dir(dir);
+    if (record) {
+        write_text(JOIN(file, dir, "session.json"), record);
+    }
+}
+
+void test_listing(void) {
+    test_dir tmp;
+    test_dir_make(&tmp);
+    char root[4096], buf[4096];
+    JOIN(root, tmp.path, "root");
+    outrig_store *store = NULL;
+    CHECK_OK(outrig_store_open(root, &store));
+
+    /* Three made here, one explicit, plus entries that are or are not sessions. */
+    char ids[3][64];
+    for (int i = 0; i < 3; i++) {
+        outrig_session *s = create_basic(store, "listed");
+        snprintf(ids[i], sizeof ids[i], "%s", outrig_session_id(s));
+        outrig_session_free(s);
+    }
+    outrig_spec *spec = basic_spec("explicit");
+    CHECK_OK(outrig_spec_set_session_dir(spec, JOIN(buf, tmp.path, "explicit")));
+    outrig_session *ex = NULL;
+    CHECK_OK(outrig_store_create(store, spec, &ex));
+    outrig_spec_free(spec);
+    place(root, "19990101T000000-0001", RECORD("19990101T000000-0001"));
+    place(root, "29990101T000000-0bad", "{ not json");
+    place(root, "29990101T000000-copy", RECORD("19990101T000000-0001")); /* id differs */
+    place(root, ".hidden", RECORD(".hidden"));
+    place(root, "no-record", NULL);
+    write_text(JOIN(buf, root, "a-file"), "x");
+    CHECK(symlink("/nonexistent/outrig-target", JOIN(buf, root, "dangling")) == 0);
+
+    outrig_listing *listing = NULL;
+    CHECK_OK(outrig_store_list(store, &listing));
+    CHECK(outrig_listing_len(listing) == 5);
+    /* Newest first, by id. */
+    for (size_t i = 1; i < outrig_listing_len(listing); i++) {
+        CHECK(strcmp(outrig_session_id(outrig_listing_get(listing, i - 1)),
+                     outrig_session_id(outrig_listing_get(listing, i))) > 0);
+    }
+    CHECK_STR(outrig_session_id(outrig_listing_get(listing, 4)), "19990101T000000-0001");
+    bool found[3] = {false, false, false};
+    bool found_explicit = false;
+    for (size_t i = 0; i < outrig_listing_len(listing); i++) {
+        const outrig_session *s = outrig_listing_get(listing, i);
+        for (int k = 0; k < 3; k++) {
+            found[k] = found[k] || strcmp(outrig_session_id(s), ids[k]) == 0;
+        }
+        if (strcmp(outrig_session_id(s), outrig_session_id(ex)) == 0) {
+            found_explicit = true;
+            CHECK_STR(outrig_session_link_target(s), outrig_session_session_dir(ex));
+        }
+    }
+    CHECK(found[0] && found[1] && found[2] && found_explicit);
+    CHECK(outrig_listing_get(listing, 5) == NULL);
+    CHECK_LAST_ERROR("index 5 is out of range");
+    /* The two unreadable records are skipped, with reasons naming their files. */
+    CHECK(outrig_listing_skipped_len(listing) == 2);
+    CHECK_STR(outrig_listing_skipped_entry(listing, 0), "29990101T000000-copy");
+    CHECK_CONTAINS(outrig_listing_skipped_reason(listing, 0), "differs from its entry name");
+    CHECK_STR(outrig_listing_skipped_entry(listing, 1), "29990101T000000-0bad");
+    CHECK_CONTAINS(outrig_listing_skipped_reason(listing, 1),
+                   JOIN(buf, root, "29990101T000000-0bad/session.json"));
+    CHECK(outrig_listing_skipped_entry(listing, 2) == NULL);
+    CHECK_LAST_ERROR("out of range");
+    CHECK(outrig_listing_skipped_reason(listing, 2) == NULL);
+    CHECK_LAST_ERROR("out of range");
+    /* A session from a listing outlives the store but not the listing. */
+    outrig_store_free(store);
+    CHECK_STR(outrig_session_container_name(outrig_listing_get(listing, 4)), "c");
+    outrig_listing_free(listing);
+
+    outrig_session_free(ex);
+    test_dir_cleanup(&tmp);
+}
+
+void test_logs(void) {
+    test_dir tmp;
+    test_dir_make(&tmp);
+    char root[4096], buf[4096];
+    outrig_store *store = NULL;
+    CHECK_OK(outrig_store_open(JOIN(root, tmp.path, "root"), &store));
+    outrig_session *s = create_basic(store, "logged");
+    const char *id = outrig_session_id(s);
+
+    /* No logs/ yet: an empty list, and nothing created by asking. */
+    outrig_logs *logs = NULL;
+    CHECK_OK(outrig_store_logs(store, id, &logs));
+    CHECK(outrig_logs_len(logs) == 0);
+    CHECK(outrig_logs_name(logs, 0) == NULL);
+    CHECK_LAST_ERROR("index 0 is out of range");
+    CHECK(outrig_logs_size(logs, 0) == 0);
+    outrig_logs_free(logs);
+    CHECK(!path_exists(outrig_session_logs_dir(s)));
+
+    /* log_path makes logs/ and the subdirectories, not the file. */
+    char *path = NULL;
+    CHECK_OK(outrig_store_log_path(store, id, "tools/web.log", &path));
+    CHECK_STR(path, JOIN(buf, outrig_session_logs_dir(s), "tools/web.log"));
+    CHECK(!path_exists(path));
+    write_text(path, "abc");
+    outrig_string_free(path);
+    CHECK_OK(outrig_store_log_path(store, id, "agent.log", &path));
+    write_text(path, "hello");
+    /* Asking again for an existing file is fine. */
+    char *again = NULL;
+    CHECK_OK(outrig_store_log_path(store, id, "agent.log", &again));
+    CHECK_STR(again, path);
+    outrig_string_free(again);
+    outrig_string_free(path);
+    CHECK_OK(outrig_store_log_path(store, id, "empty.log", &path));
+    write_text(path, "");
+    outrig_string_free(path);
+    /* A symlink under logs/ is neither followed nor listed. */
+    CHECK(symlink("/etc/passwd", JOIN(buf, outrig_session_logs_dir(s), "link.log")) == 0);
+
+    CHECK_OK(outrig_store_logs(store, id, &logs));
+    CHECK(outrig_logs_len(logs) == 3);
+    CHECK_STR(outrig_logs_name(logs, 0), "agent.log");
+    CHECK(outrig_logs_size(logs, 0) == 5);
+    CHECK_STR(outrig_logs_name(logs, 1), "empty.log");
+    CHECK(outrig_logs_size(logs, 1) == 0);
+    CHECK_STR(outrig_logs_name(logs, 2), "tools/web.log");
+    CHECK(outrig_logs_size(logs, 2) == 3);
+    CHECK(outrig_logs_name(logs, 3) == NULL);
+    CHECK(outrig_logs_size(logs, 3) == 0);
+    CHECK_LAST_ERROR("index 3 is out of range");
+    outrig_logs_free(logs);
+
+    outrig_session_free(s);
+    outrig_store_free(store);
+    test_dir_cleanup(&tmp);
+}
+
+static bool exists_id(const char *root, const char *id) {
+    char buf[4096];
+    return path_exists(JOIN(buf, root, id));
+}
+
+void test_clean(void) {
+    test_dir tmp;
+    test_dir_make(&tmp);
+    char root[4096];
+    outrig_store *store = NULL;
+    CHECK_OK(outrig_store_open(JOIN(root, tmp.path, "root"), &store));
+
+    /* old: ended in 1970; recent: ended now; running: never ended. */
+    outrig_session *old = create_basic(store, "old");
+    outrig_session *recent = create_basic(store, "recent");
+    outrig_session *running = create_basic(store, "running");
+    CHECK_OK(outrig_store_finalize_at(store, outrig_session_id(old), INT64_C(1000) * 1000000000, 0));
+    CHECK_OK(outrig_store_finalize(store, outrig_session_id(recent), 1));
+
+    /* A dry run reports and removes nothing. */
+    outrig_listing *removed = NULL;
+    CHECK_OK(outrig_store_clean(store, 3600, true, &removed));
+    CHECK(outrig_listing_len(removed) == 1);
+    CHECK_STR(outrig_session_id(outrig_listing_get(removed, 0)), outrig_session_id(old));
+    CHECK(outrig_listing_skipped_len(removed) == 0);
+    outrig_listing_free(removed);
+    CHECK(exists_id(root, outrig_session_id(old)));
+
+    /* The real run removes only the old finalized one. */
+    removed = NULL;
+    CHECK_OK(outrig_store_clean(store, 3600, false, &removed));
+    CHECK(outrig_listing_len(removed) == 1);
+    outrig_listing_free(removed);
+    CHECK(!exists_id(root, outrig_session_id(old)));
+    CHECK(exists_id(root, outrig_session_id(recent)));
+    CHECK(exists_id(root, outrig_session_id(running)));
+
+    /* With a cutoff time in the future, every finalized session goes; NULL removed is fine. */
+    CHECK_OK(outrig_store_clean_before(store, INT64_MAX, true, &removed));
+    CHECK(outrig_listing_len(removed) == 1);
+    CHECK_STR(outrig_session_id(outrig_listing_get(removed, 0)), outrig_session_id(recent));
+    outrig_listing_free(removed);
+    CHECK_OK(outrig_store_clean_before(store, INT64_MAX, false, NULL));
+    CHECK(!exists_id(root, outrig_session_id(recent)));
+    CHECK(exists_id(root, outrig_session_id(running)));
+    /* An age of 0 keeps running sessions too. */
+    CHECK_OK(outrig_store_clean(store, 0, false, NULL));
+    CHECK(exists_id(root, outrig_session_id(running)));
+
+    outrig_session_free(old);
+    outrig_session_free(recent);
+    outrig_session_free(running);
+    outrig_store_free(store);
+    test_dir_cleanup(&tmp);
+}
