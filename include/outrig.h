@@ -144,20 +144,18 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The version of the library actually loaded, as `"MAJOR.MINOR.PATCH"`.
- *
- * Compare with the `OUTRIG_VERSION_*` macros to detect a header/library mismatch. The string is
- * static: never free it. Thread-safe.
+ * Formats a duration of `seconds` as `outrig ls` does: `"0m44s"`, `"6m02s"` under an hour,
+ * `"1h05m"` from an hour on. Owned: free with `outrig_string_free`. Never NULL.
+ * Thread-safe.
  */
-const char *outrig_version(void);
+char *outrig_format_duration(uint64_t seconds);
 
 /**
- * The name of a status as it is spelled in this header (`"OUTRIG_ERR_NOT_FOUND"`), or
- * `"OUTRIG_UNKNOWN_STATUS"` for a number that is not one.
- *
- * The string is static: never free it. Thread-safe; does not touch the last error.
+ * Formats a start time (`int64_t` nanoseconds since the Unix epoch) as `outrig ls` does, in
+ * UTC to the second: `"2026-05-01 14:19:07"`. Owned: free with `outrig_string_free`.
+ * Thread-safe.
  */
-const char *outrig_status_name(outrig_status status);
+char *outrig_format_started_at(int64_t unix_ns);
 
 /**
  * The message of the last failure on the calling thread: what failed, naming the path, id or
@@ -182,95 +180,382 @@ const char *outrig_last_error_message(void);
 int outrig_last_os_error(void);
 
 /**
- * Frees a string the library returned as owned (`char *`): a path, a JSON record, a
- * formatted time. NULL is ignored. Never pass a borrowed `const char *` or memory from
- * `malloc`. Thread-safe.
+ * Frees a listing and every session in it. NULL is ignored.
  *
  * # Safety
- * `s` is NULL or a string this library returned as owned and not yet freed.
+ * `listing` is NULL or an `outrig_listing` from this library; neither it nor a session or
+ * string borrowed from it is used afterwards.
  */
-void outrig_string_free(char *s);
+void outrig_listing_free(struct outrig_listing *listing);
 
 /**
- * The number of strings in `strings`; 0 for NULL (with the last error set).
+ * Session `i` (0-based; newest first), borrowed from `listing`: valid until
+ * `outrig_listing_free`, and never to be passed to `outrig_session_free`. NULL, with the last
+ * error set, when `listing` is NULL or `i` is out of range.
  *
  * # Safety
- * `strings` is NULL or a live `outrig_strings`.
+ * As for `outrig_listing_len`.
  */
-size_t outrig_strings_len(const struct outrig_strings *strings);
+const struct outrig_session *outrig_listing_get(const struct outrig_listing *listing, size_t i);
 
 /**
- * The string at `i` (0-based), borrowed from `strings`: valid until `outrig_strings_free`.
- * NULL (and the last error set) when `strings` is NULL or `i` is out of range.
+ * The number of sessions in `listing`; 0 for NULL (with the last error set).
  *
  * # Safety
- * `strings` is NULL or a live `outrig_strings`.
+ * `listing` is NULL or a live `outrig_listing`; the same holds for every `outrig_listing_*`
+ * function.
  */
-const char *outrig_strings_get(const struct outrig_strings *strings, size_t i);
+size_t outrig_listing_len(const struct outrig_listing *listing);
 
 /**
- * Frees a string list and every string in it. NULL is ignored.
+ * The name under the root of skipped entry `i` (normally a session id), borrowed from
+ * `listing`. NULL, with the last error set, when `listing` is NULL or `i` is out of range.
  *
  * # Safety
- * `strings` is NULL or an `outrig_strings` from this library, not used afterwards.
+ * As for `outrig_listing_len`.
  */
-void outrig_strings_free(struct outrig_strings *strings);
+const char *outrig_listing_skipped_entry(const struct outrig_listing *listing, size_t i);
 
 /**
- * Opens the session store at `root`, or at the root outrig itself uses when `root` is NULL
- * (the global config's `session-root`, else `$XDG_DATA_HOME/outrig/sessions` or
- * `~/.local/share/outrig/sessions`). A relative `root` is taken against the current directory
- * now. The root need not exist: the first create makes it. On success `*out` is a new store;
- * free it with `outrig_store_free`.
- *
- * A store is only a path: opening touches no file except the config (when `root` is NULL).
- * The handle is read-only afterwards, so any number of threads may use one store at once;
- * every store function is thread-safe, and processes may share a root too.
- *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (`out` NULL, `root` empty or not UTF-8),
- * `OUTRIG_ERR_CONFIG` (the global config is unreadable or malformed, or no home directory is
- * known), `OUTRIG_ERR_IO` (the current directory cannot be read). `*out` is untouched on
- * error.
+ * The number of skipped entries: entries of the root with a `session.json` that could not be
+ * read or parsed. 0 for NULL (with the last error set).
  *
  * # Safety
- * `root` is NULL or a NUL-terminated string; `out` is NULL or writable.
+ * As for `outrig_listing_len`.
  */
-enum outrig_status outrig_store_open(const char *root, struct outrig_store **out);
+size_t outrig_listing_skipped_len(const struct outrig_listing *listing);
 
 /**
- * Opens the store at the root outrig's cascade picks: `explicit_root` when not NULL; else the
- * `session-root` key of the global config file `global_config` (NULL:
- * `$XDG_CONFIG_HOME/outrig/config.toml` or `~/.outrig/config.toml`), where a leading `~` is
- * the home directory and a relative value is relative to the file's directory; else the
- * default of `outrig_store_open(NULL, ...)`. A missing config file is not an error.
- *
- * Errors: as for `outrig_store_open`, and `OUTRIG_ERR_INVALID_ARGUMENT` for a
- * `global_config` that is not UTF-8.
+ * Why entry `i` was skipped, naming the file; borrowed from `listing`. NULL, with the last
+ * error set, when `listing` is NULL or `i` is out of range.
  *
  * # Safety
- * `explicit_root` and `global_config` are NULL or NUL-terminated strings; `out` is NULL or
- * writable.
+ * As for `outrig_listing_len`.
  */
-enum outrig_status outrig_store_open_resolved(const char *explicit_root,
-                                              const char *global_config,
-                                              struct outrig_store **out);
+const char *outrig_listing_skipped_reason(const struct outrig_listing *listing, size_t i);
 
 /**
- * The store's absolute root directory, borrowed from `store`: valid until
- * `outrig_store_free`. NULL, with the last error set, when `store` is NULL.
+ * Frees a log listing. NULL is ignored.
  *
  * # Safety
- * `store` is NULL or a live `outrig_store`.
+ * `logs` is NULL or an `outrig_logs` from this library, not used afterwards.
  */
-const char *outrig_store_root(const struct outrig_store *store);
+void outrig_logs_free(struct outrig_logs *logs);
 
 /**
- * Frees a store. NULL is ignored. Sessions, listings and strings from it stay valid.
+ * The number of log files; 0 for NULL (with the last error set).
  *
  * # Safety
- * `store` is NULL or a store from `outrig_store_open*`, no longer used by any thread.
+ * `logs` is NULL or a live `outrig_logs`; the same holds for every `outrig_logs_*` function.
  */
-void outrig_store_free(struct outrig_store *store);
+size_t outrig_logs_len(const struct outrig_logs *logs);
+
+/**
+ * The name of log file `i` (0-based, sorted by name) relative to `logs/`, components joined
+ * by `/` (`"agent.log"`, `"tools/web.log"`); borrowed from `logs`. NULL, with the last error
+ * set, when `logs` is NULL or `i` is out of range.
+ *
+ * # Safety
+ * As for `outrig_logs_len`.
+ */
+const char *outrig_logs_name(const struct outrig_logs *logs, size_t i);
+
+/**
+ * The size in bytes of log file `i`. 0, with the last error set, when `logs` is NULL or `i`
+ * is out of range (check `i < outrig_logs_len(logs)`: an empty file is 0 too).
+ *
+ * # Safety
+ * As for `outrig_logs_len`.
+ */
+uint64_t outrig_logs_size(const struct outrig_logs *logs, size_t i);
+
+/**
+ * The name of the agent, borrowed from `session`; NULL when the record has none.
+ *
+ * # Safety
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_agent_name(const struct outrig_session *session);
+
+/**
+ * The name of the agent's container, borrowed from `session`.
+ *
+ * # Safety
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_container_name(const struct outrig_session *session);
+
+/**
+ * Whether the session has a duration (it ended); if so and `out_ns` is not NULL, writes how
+ * long it ran in nanoseconds (an end before the start counts as 0; saturates at
+ * `UINT64_MAX`). Pass `*out_ns / 1000000000` to `outrig_format_duration` for `outrig ls`
+ * text. False while it runs and for a NULL `session` (with the last error set).
+ *
+ * # Safety
+ * `session` is NULL or a live `outrig_session`; `out_ns` is NULL or writable.
+ */
+bool outrig_session_duration(const struct outrig_session *session, uint64_t *out_ns);
+
+/**
+ * Whether the session has ended (was finalized); if so and `out` is not NULL, writes the end
+ * time there in nanoseconds since the Unix epoch (saturating as for
+ * `outrig_session_started_at`). False while the session runs, and for a NULL `session` (with
+ * the last error set); `out` is untouched when false.
+ *
+ * # Safety
+ * `session` is NULL or a live `outrig_session`; `out` is NULL or writable.
+ */
+bool outrig_session_ended_at(const struct outrig_session *session, int64_t *out);
+
+/**
+ * Whether the session has an exit code (it was finalized); if so and `out` is not NULL,
+ * writes it there. False otherwise, and for a NULL `session` (with the last error set); `out`
+ * is untouched when false.
+ *
+ * # Safety
+ * `session` is NULL or a live `outrig_session`; `out` is NULL or writable.
+ */
+bool outrig_session_exit_code(const struct outrig_session *session, int32_t *out);
+
+/**
+ * Frees a session from `outrig_store_create`, `outrig_store_get` or
+ * `outrig_store_get_by_path`. NULL is ignored. Never pass a session from
+ * `outrig_listing_get`: it belongs to its listing.
+ *
+ * # Safety
+ * `session` is NULL or an owned `outrig_session`, not used afterwards.
+ */
+void outrig_session_free(struct outrig_session *session);
+
+/**
+ * The session id (`"20260501T134412-3f2a"`), borrowed from `session`: valid until the
+ * session (or the listing it came from) is freed. NULL, with the last error set, only when
+ * `session` is NULL or the value holds a NUL byte, which a record can carry but a C string
+ * cannot (`outrig_session_to_json` has it). The same holds for every string getter.
+ *
+ * # Safety
+ * `session` is NULL or a live `outrig_session`; the same holds for every getter.
+ */
+const char *outrig_session_id(const struct outrig_session *session);
+
+/**
+ * The name of the image configuration, borrowed from `session`; NULL when the record has
+ * none (the last error is then left alone).
+ *
+ * # Safety
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_image_config_name(const struct outrig_session *session);
+
+/**
+ * The tag of the image the container ran, borrowed from `session`.
+ *
+ * # Safety
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_image_tag(const struct outrig_session *session);
+
+/**
+ * Where `<root>/<id>` points, for an explicit session read by id or listed; NULL for an auto
+ * session and for a session read with `outrig_store_get_by_path`. Borrowed from `session`.
+ * In memory only: never part of the record.
+ *
+ * # Safety
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_link_target(const struct outrig_session *session);
+
+/**
+ * The session's `logs/` directory (`<session_dir>/logs`, which may not exist yet), borrowed
+ * from `session`. To write a log, use `outrig_store_log_path`, which also creates it.
+ *
+ * # Safety
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_logs_dir(const struct outrig_session *session);
+
+/**
+ * The directory that holds the record's `session.json` (for an explicit session, the link
+ * target), borrowed from `session`.
+ *
+ * # Safety
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_session_dir(const struct outrig_session *session);
+
+/**
+ * The name of sidecar container `i` (0-based, in start order), borrowed from `session`. NULL,
+ * with the last error set, when `session` is NULL or `i` is out of range.
+ *
+ * # Safety
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_sidecar(const struct outrig_session *session, size_t i);
+
+/**
+ * The number of sidecar containers; 0 for none and for a NULL `session` (with the last error
+ * set).
+ *
+ * # Safety
+ * As for `outrig_session_id`.
+ */
+size_t outrig_session_sidecar_count(const struct outrig_session *session);
+
+/**
+ * When the session started, in nanoseconds since the Unix epoch (UTC). A time `int64_t`
+ * nanoseconds cannot hold (before 1677 or after 2262) saturates to `INT64_MIN`/`INT64_MAX`.
+ * 0 when `session` is NULL (the last error is then set).
+ *
+ * # Safety
+ * As for `outrig_session_id`.
+ */
+int64_t outrig_session_started_at(const struct outrig_session *session);
+
+/**
+ * The record as JSON: exactly the bytes the library writes as its `session.json` (pretty,
+ * two-space indent, no trailing newline; fields this version does not know are kept). Owned:
+ * free with `outrig_string_free`. NULL, with the last error set, when `session` is NULL.
+ *
+ * # Safety
+ * As for `outrig_session_id`.
+ */
+char *outrig_session_to_json(const struct outrig_session *session);
+
+/**
+ * The working directory the agent started in, borrowed from `session`.
+ *
+ * # Safety
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_working_dir(const struct outrig_session *session);
+
+/**
+ * Appends a sidecar container name (they are recorded in the order added). Errors as for
+ * `outrig_spec_set_container_name`.
+ *
+ * # Safety
+ * As for `outrig_spec_set_container_name`.
+ */
+enum outrig_status outrig_spec_add_sidecar_container(struct outrig_spec *spec, const char *value);
+
+/**
+ * Frees a spec. NULL is ignored.
+ *
+ * # Safety
+ * `spec` is NULL or a spec from `outrig_spec_new`, not used afterwards.
+ */
+void outrig_spec_free(struct outrig_spec *spec);
+
+/**
+ * A new, empty spec. Set at least the container name, the image tag and the working
+ * directory before `outrig_store_create`. Free with `outrig_spec_free`. Never NULL.
+ */
+struct outrig_spec *outrig_spec_new(void);
+
+/**
+ * Sets the name of the agent (optional). Errors as for `outrig_spec_set_container_name`.
+ *
+ * # Safety
+ * As for `outrig_spec_set_container_name`.
+ */
+enum outrig_status outrig_spec_set_agent_name(struct outrig_spec *spec, const char *value);
+
+/**
+ * Sets the name of the agent's container (required by `outrig_store_create`).
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` when `spec` or `value` is NULL or `value` is not
+ * UTF-8; the spec is then unchanged.
+ *
+ * # Safety
+ * `spec` is NULL or a live spec not used by another thread during the call; `value` is NULL
+ * or a NUL-terminated string. The same holds for every `outrig_spec_set_*` function.
+ */
+enum outrig_status outrig_spec_set_container_name(struct outrig_spec *spec, const char *value);
+
+/**
+ * Sets the name of the image configuration (optional). Errors as for
+ * `outrig_spec_set_container_name`.
+ *
+ * # Safety
+ * As for `outrig_spec_set_container_name`.
+ */
+enum outrig_status outrig_spec_set_image_config_name(struct outrig_spec *spec, const char *value);
+
+/**
+ * Sets the tag of the image the container runs (required). Errors as for
+ * `outrig_spec_set_container_name`.
+ *
+ * # Safety
+ * As for `outrig_spec_set_container_name`.
+ */
+enum outrig_status outrig_spec_set_image_tag(struct outrig_spec *spec, const char *value);
+
+/**
+ * Makes the session explicit: its record goes into the directory `value` (created when
+ * missing; it must be empty), and `<root>/<id>` becomes a symlink to it. Without this the
+ * session is an auto session under the root. Errors as for `outrig_spec_set_container_name`.
+ *
+ * # Safety
+ * As for `outrig_spec_set_container_name`.
+ */
+enum outrig_status outrig_spec_set_session_dir(struct outrig_spec *spec, const char *value);
+
+/**
+ * Records `unix_ns` (nanoseconds since the Unix epoch) as the start time instead of the time
+ * of the create. Errors: `OUTRIG_ERR_INVALID_ARGUMENT` when `spec` is NULL.
+ *
+ * # Safety
+ * `spec` is NULL or a live spec not used by another thread during the call.
+ */
+enum outrig_status outrig_spec_set_started_at(struct outrig_spec *spec, int64_t unix_ns);
+
+/**
+ * Sets the agent's working directory (required), recorded as given. Errors as for
+ * `outrig_spec_set_container_name`.
+ *
+ * # Safety
+ * As for `outrig_spec_set_container_name`.
+ */
+enum outrig_status outrig_spec_set_working_dir(struct outrig_spec *spec, const char *value);
+
+/**
+ * The name of a status as it is spelled in this header (`"OUTRIG_ERR_NOT_FOUND"`), or
+ * `"OUTRIG_UNKNOWN_STATUS"` for a number that is not one.
+ *
+ * The string is static: never free it. Thread-safe; does not touch the last error.
+ */
+const char *outrig_status_name(outrig_status status);
+
+/**
+ * Removes the finalized sessions that ended more than `older_than_seconds` ago (with
+ * `dry_run`, removes nothing and only reports). Running sessions and unreadable records
+ * always stay; each removal is `outrig_store_remove`. When `removed` is not NULL, `*removed`
+ * is a new listing of the sessions removed (or that would be); free it with
+ * `outrig_listing_free`.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store`, a negative or impossibly large
+ * `older_than_seconds`), else the first error of the listing or of a removal (sessions removed
+ * before it stay removed). `*removed` is untouched on error.
+ *
+ * # Safety
+ * `store` is NULL or a live store; `removed` is NULL or writable.
+ */
+enum outrig_status outrig_store_clean(const struct outrig_store *store,
+                                      int64_t older_than_seconds,
+                                      bool dry_run,
+                                      struct outrig_listing **removed);
+
+/**
+ * Like `outrig_store_clean`, with the cutoff given as a time: removes the finalized sessions
+ * that ended before `ended_before_unix_ns` (nanoseconds since the Unix epoch).
+ *
+ * # Safety
+ * As for `outrig_store_clean`.
+ */
+enum outrig_status outrig_store_clean_before(const struct outrig_store *store,
+                                             int64_t ended_before_unix_ns,
+                                             bool dry_run,
+                                             struct outrig_listing **removed);
 
 /**
  * Creates a session from `spec` and writes its record; `*out` is the record as written (free
@@ -295,6 +580,22 @@ void outrig_store_free(struct outrig_store *store);
 enum outrig_status outrig_store_create(const struct outrig_store *store,
                                        const struct outrig_spec *spec,
                                        struct outrig_session **out);
+
+/**
+ * The path of `<root>/<id>`: the session directory of an auto session, the symlink of an
+ * explicit one. It need not exist; nothing is touched. `*path_out` is owned: free it with
+ * `outrig_string_free`.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id). `*path_out` is
+ * untouched on error.
+ *
+ * # Safety
+ * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `path_out` is
+ * NULL or writable.
+ */
+enum outrig_status outrig_store_entry_path(const struct outrig_store *store,
+                                           const char *id,
+                                           char **path_out);
 
 /**
  * Finalizes session `id` now: sets `ended_at` to the current time and `exit_code`, keeps
@@ -326,21 +627,12 @@ enum outrig_status outrig_store_finalize_at(const struct outrig_store *store,
                                             int32_t exit_code);
 
 /**
- * Replaces the sidecar container names of session `id` with the `count` strings of `names`
- * (in start order; `names` may be NULL when `count` is 0, which removes the field). Locked
- * and durable like `outrig_store_finalize`.
- *
- * Errors: as for `outrig_store_finalize`; `OUTRIG_ERR_INVALID_ARGUMENT` also for a NULL
- * `names[i]`, a name that is not UTF-8 or is empty.
+ * Frees a store. NULL is ignored. Sessions, listings and strings from it stay valid.
  *
  * # Safety
- * As for `outrig_store_finalize`; `names` is NULL or an array of `count` pointers, each NULL
- * or a NUL-terminated string.
+ * `store` is NULL or a store from `outrig_store_open*`, no longer used by any thread.
  */
-enum outrig_status outrig_store_set_sidecar_containers(const struct outrig_store *store,
-                                                       const char *id,
-                                                       const char *const *names,
-                                                       size_t count);
+void outrig_store_free(struct outrig_store *store);
 
 /**
  * Reads session `id`; `*out` is a new session (free it with `outrig_session_free`). For an
@@ -388,73 +680,6 @@ enum outrig_status outrig_store_get_by_path(const struct outrig_store *store,
 enum outrig_status outrig_store_list(const struct outrig_store *store, struct outrig_listing **out);
 
 /**
- * Removes session `id`: deletes exactly the store's names in its directory (`outrig-enter`,
- * a real `logs/` directory, leftover temporary records, `session.json` last), then the
- * directory if that emptied it, and for an explicit session the root's link. Anything else in
- * the directory is the user's and stays. When `kept` is not NULL, `*kept` is a new list of
- * the names that stayed, sorted (empty when the directory went); free it with
- * `outrig_strings_free`. A corrupt session can be removed by id.
- *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `id`, `id` not a valid session id),
- * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_IO` (a file cannot be removed; the
- * record then stays, so the removal can be retried). `*kept` is untouched on error.
- *
- * # Safety
- * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `kept` is NULL
- * or writable.
- */
-enum outrig_status outrig_store_remove(const struct outrig_store *store,
-                                       const char *id,
-                                       struct outrig_strings **kept);
-
-/**
- * Removes the session whose record is in directory `dir`, as `outrig_store_remove` does, and
- * the root's link to it (found from the record's id, not by a sweep of the root).
- *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `dir`, `dir` not UTF-8),
- * `OUTRIG_ERR_NOT_FOUND` (no `session.json` in `dir`), `OUTRIG_ERR_CORRUPT_RECORD` (it does
- * not parse: remove such a session by id), `OUTRIG_ERR_IO`. `*kept` is untouched on error.
- *
- * # Safety
- * `store` is NULL or a live store; `dir` is NULL or a NUL-terminated string; `kept` is NULL
- * or writable.
- */
-enum outrig_status outrig_store_remove_by_path(const struct outrig_store *store,
-                                               const char *dir,
-                                               struct outrig_strings **kept);
-
-/**
- * Removes the finalized sessions that ended more than `older_than_seconds` ago (with
- * `dry_run`, removes nothing and only reports). Running sessions and unreadable records
- * always stay; each removal is `outrig_store_remove`. When `removed` is not NULL, `*removed`
- * is a new listing of the sessions removed (or that would be); free it with
- * `outrig_listing_free`.
- *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store`, a negative or impossibly large
- * `older_than_seconds`), else the first error of the listing or of a removal (sessions removed
- * before it stay removed). `*removed` is untouched on error.
- *
- * # Safety
- * `store` is NULL or a live store; `removed` is NULL or writable.
- */
-enum outrig_status outrig_store_clean(const struct outrig_store *store,
-                                      int64_t older_than_seconds,
-                                      bool dry_run,
-                                      struct outrig_listing **removed);
-
-/**
- * Like `outrig_store_clean`, with the cutoff given as a time: removes the finalized sessions
- * that ended before `ended_before_unix_ns` (nanoseconds since the Unix epoch).
- *
- * # Safety
- * As for `outrig_store_clean`.
- */
-enum outrig_status outrig_store_clean_before(const struct outrig_store *store,
-                                             int64_t ended_before_unix_ns,
-                                             bool dry_run,
-                                             struct outrig_listing **removed);
-
-/**
  * The path of log file `name` under session `id`'s `logs/`, creating `logs/` and the
  * subdirectories `name` implies (the file itself is not created: open it to write). `name` is
  * one or more `/`-separated components of `[A-Za-z0-9._+-]`, none starting with `.`, so the
@@ -491,373 +716,148 @@ enum outrig_status outrig_store_logs(const struct outrig_store *store,
                                      struct outrig_logs **out);
 
 /**
- * The path of `<root>/<id>`: the session directory of an auto session, the symlink of an
- * explicit one. It need not exist; nothing is touched. `*path_out` is owned: free it with
- * `outrig_string_free`.
+ * Opens the session store at `root`, or at the root outrig itself uses when `root` is NULL
+ * (the global config's `session-root`, else `$XDG_DATA_HOME/outrig/sessions` or
+ * `~/.local/share/outrig/sessions`). A relative `root` is taken against the current directory
+ * now. The root need not exist: the first create makes it. On success `*out` is a new store;
+ * free it with `outrig_store_free`.
  *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id). `*path_out` is
- * untouched on error.
+ * A store is only a path: opening touches no file except the config (when `root` is NULL).
+ * The handle is read-only afterwards, so any number of threads may use one store at once;
+ * every store function is thread-safe, and processes may share a root too.
  *
- * # Safety
- * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `path_out` is
- * NULL or writable.
- */
-enum outrig_status outrig_store_entry_path(const struct outrig_store *store,
-                                           const char *id,
-                                           char **path_out);
-
-/**
- * A new, empty spec. Set at least the container name, the image tag and the working
- * directory before `outrig_store_create`. Free with `outrig_spec_free`. Never NULL.
- */
-struct outrig_spec *outrig_spec_new(void);
-
-/**
- * Frees a spec. NULL is ignored.
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (`out` NULL, `root` empty or not UTF-8),
+ * `OUTRIG_ERR_CONFIG` (the global config is unreadable or malformed, or no home directory is
+ * known), `OUTRIG_ERR_IO` (the current directory cannot be read). `*out` is untouched on
+ * error.
  *
  * # Safety
- * `spec` is NULL or a spec from `outrig_spec_new`, not used afterwards.
+ * `root` is NULL or a NUL-terminated string; `out` is NULL or writable.
  */
-void outrig_spec_free(struct outrig_spec *spec);
+enum outrig_status outrig_store_open(const char *root, struct outrig_store **out);
 
 /**
- * Sets the name of the agent's container (required by `outrig_store_create`).
+ * Opens the store at the root outrig's cascade picks: `explicit_root` when not NULL; else the
+ * `session-root` key of the global config file `global_config` (NULL:
+ * `$XDG_CONFIG_HOME/outrig/config.toml` or `~/.outrig/config.toml`), where a leading `~` is
+ * the home directory and a relative value is relative to the file's directory; else the
+ * default of `outrig_store_open(NULL, ...)`. A missing config file is not an error.
  *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` when `spec` or `value` is NULL or `value` is not
- * UTF-8; the spec is then unchanged.
- *
- * # Safety
- * `spec` is NULL or a live spec not used by another thread during the call; `value` is NULL
- * or a NUL-terminated string. The same holds for every `outrig_spec_set_*` function.
- */
-enum outrig_status outrig_spec_set_container_name(struct outrig_spec *spec, const char *value);
-
-/**
- * Sets the tag of the image the container runs (required). Errors as for
- * `outrig_spec_set_container_name`.
+ * Errors: as for `outrig_store_open`, and `OUTRIG_ERR_INVALID_ARGUMENT` for a
+ * `global_config` that is not UTF-8.
  *
  * # Safety
- * As for `outrig_spec_set_container_name`.
+ * `explicit_root` and `global_config` are NULL or NUL-terminated strings; `out` is NULL or
+ * writable.
  */
-enum outrig_status outrig_spec_set_image_tag(struct outrig_spec *spec, const char *value);
+enum outrig_status outrig_store_open_resolved(const char *explicit_root,
+                                              const char *global_config,
+                                              struct outrig_store **out);
 
 /**
- * Sets the name of the image configuration (optional). Errors as for
- * `outrig_spec_set_container_name`.
+ * Removes session `id`: deletes exactly the store's names in its directory (`outrig-enter`,
+ * a real `logs/` directory, leftover temporary records, `session.json` last), then the
+ * directory if that emptied it, and for an explicit session the root's link. Anything else in
+ * the directory is the user's and stays. When `kept` is not NULL, `*kept` is a new list of
+ * the names that stayed, sorted (empty when the directory went); free it with
+ * `outrig_strings_free`. A corrupt session can be removed by id.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `id`, `id` not a valid session id),
+ * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_IO` (a file cannot be removed; the
+ * record then stays, so the removal can be retried). `*kept` is untouched on error.
  *
  * # Safety
- * As for `outrig_spec_set_container_name`.
+ * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `kept` is NULL
+ * or writable.
  */
-enum outrig_status outrig_spec_set_image_config_name(struct outrig_spec *spec, const char *value);
+enum outrig_status outrig_store_remove(const struct outrig_store *store,
+                                       const char *id,
+                                       struct outrig_strings **kept);
 
 /**
- * Sets the name of the agent (optional). Errors as for `outrig_spec_set_container_name`.
+ * Removes the session whose record is in directory `dir`, as `outrig_store_remove` does, and
+ * the root's link to it (found from the record's id, not by a sweep of the root).
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `dir`, `dir` not UTF-8),
+ * `OUTRIG_ERR_NOT_FOUND` (no `session.json` in `dir`), `OUTRIG_ERR_CORRUPT_RECORD` (it does
+ * not parse: remove such a session by id), `OUTRIG_ERR_IO`. `*kept` is untouched on error.
  *
  * # Safety
- * As for `outrig_spec_set_container_name`.
+ * `store` is NULL or a live store; `dir` is NULL or a NUL-terminated string; `kept` is NULL
+ * or writable.
  */
-enum outrig_status outrig_spec_set_agent_name(struct outrig_spec *spec, const char *value);
+enum outrig_status outrig_store_remove_by_path(const struct outrig_store *store,
+                                               const char *dir,
+                                               struct outrig_strings **kept);
 
 /**
- * Sets the agent's working directory (required), recorded as given. Errors as for
- * `outrig_spec_set_container_name`.
+ * The store's absolute root directory, borrowed from `store`: valid until
+ * `outrig_store_free`. NULL, with the last error set, when `store` is NULL.
  *
  * # Safety
- * As for `outrig_spec_set_container_name`.
+ * `store` is NULL or a live `outrig_store`.
  */
-enum outrig_status outrig_spec_set_working_dir(struct outrig_spec *spec, const char *value);
+const char *outrig_store_root(const struct outrig_store *store);
 
 /**
- * Makes the session explicit: its record goes into the directory `value` (created when
- * missing; it must be empty), and `<root>/<id>` becomes a symlink to it. Without this the
- * session is an auto session under the root. Errors as for `outrig_spec_set_container_name`.
+ * Replaces the sidecar container names of session `id` with the `count` strings of `names`
+ * (in start order; `names` may be NULL when `count` is 0, which removes the field). Locked
+ * and durable like `outrig_store_finalize`.
+ *
+ * Errors: as for `outrig_store_finalize`; `OUTRIG_ERR_INVALID_ARGUMENT` also for a NULL
+ * `names[i]`, a name that is not UTF-8 or is empty.
  *
  * # Safety
- * As for `outrig_spec_set_container_name`.
+ * As for `outrig_store_finalize`; `names` is NULL or an array of `count` pointers, each NULL
+ * or a NUL-terminated string.
  */
-enum outrig_status outrig_spec_set_session_dir(struct outrig_spec *spec, const char *value);
+enum outrig_status outrig_store_set_sidecar_containers(const struct outrig_store *store,
+                                                       const char *id,
+                                                       const char *const *names,
+                                                       size_t count);
 
 /**
- * Appends a sidecar container name (they are recorded in the order added). Errors as for
- * `outrig_spec_set_container_name`.
+ * Frees a string the library returned as owned (`char *`): a path, a JSON record, a
+ * formatted time. NULL is ignored. Never pass a borrowed `const char *` or memory from
+ * `malloc`. Thread-safe.
  *
  * # Safety
- * As for `outrig_spec_set_container_name`.
+ * `s` is NULL or a string this library returned as owned and not yet freed.
  */
-enum outrig_status outrig_spec_add_sidecar_container(struct outrig_spec *spec, const char *value);
+void outrig_string_free(char *s);
 
 /**
- * Records `unix_ns` (nanoseconds since the Unix epoch) as the start time instead of the time
- * of the create. Errors: `OUTRIG_ERR_INVALID_ARGUMENT` when `spec` is NULL.
+ * Frees a string list and every string in it. NULL is ignored.
  *
  * # Safety
- * `spec` is NULL or a live spec not used by another thread during the call.
+ * `strings` is NULL or an `outrig_strings` from this library, not used afterwards.
  */
-enum outrig_status outrig_spec_set_started_at(struct outrig_spec *spec, int64_t unix_ns);
+void outrig_strings_free(struct outrig_strings *strings);
 
 /**
- * The session id (`"20260501T134412-3f2a"`), borrowed from `session`: valid until the
- * session (or the listing it came from) is freed. NULL, with the last error set, only when
- * `session` is NULL or the value holds a NUL byte, which a record can carry but a C string
- * cannot (`outrig_session_to_json` has it). The same holds for every string getter.
+ * The string at `i` (0-based), borrowed from `strings`: valid until `outrig_strings_free`.
+ * NULL (and the last error set) when `strings` is NULL or `i` is out of range.
  *
  * # Safety
- * `session` is NULL or a live `outrig_session`; the same holds for every getter.
+ * `strings` is NULL or a live `outrig_strings`.
  */
-const char *outrig_session_id(const struct outrig_session *session);
+const char *outrig_strings_get(const struct outrig_strings *strings, size_t i);
 
 /**
- * The name of the agent's container, borrowed from `session`.
+ * The number of strings in `strings`; 0 for NULL (with the last error set).
  *
  * # Safety
- * As for `outrig_session_id`.
+ * `strings` is NULL or a live `outrig_strings`.
  */
-const char *outrig_session_container_name(const struct outrig_session *session);
+size_t outrig_strings_len(const struct outrig_strings *strings);
 
 /**
- * The tag of the image the container ran, borrowed from `session`.
+ * The version of the library actually loaded, as `"MAJOR.MINOR.PATCH"`.
  *
- * # Safety
- * As for `outrig_session_id`.
+ * Compare with the `OUTRIG_VERSION_*` macros to detect a header/library mismatch. The string is
+ * static: never free it. Thread-safe.
  */
-const char *outrig_session_image_tag(const struct outrig_session *session);
-
-/**
- * The working directory the agent started in, borrowed from `session`.
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-const char *outrig_session_working_dir(const struct outrig_session *session);
-
-/**
- * The directory that holds the record's `session.json` (for an explicit session, the link
- * target), borrowed from `session`.
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-const char *outrig_session_session_dir(const struct outrig_session *session);
-
-/**
- * The session's `logs/` directory (`<session_dir>/logs`, which may not exist yet), borrowed
- * from `session`. To write a log, use `outrig_store_log_path`, which also creates it.
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-const char *outrig_session_logs_dir(const struct outrig_session *session);
-
-/**
- * The name of the image configuration, borrowed from `session`; NULL when the record has
- * none (the last error is then left alone).
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-const char *outrig_session_image_config_name(const struct outrig_session *session);
-
-/**
- * The name of the agent, borrowed from `session`; NULL when the record has none.
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-const char *outrig_session_agent_name(const struct outrig_session *session);
-
-/**
- * Where `<root>/<id>` points, for an explicit session read by id or listed; NULL for an auto
- * session and for a session read with `outrig_store_get_by_path`. Borrowed from `session`.
- * In memory only: never part of the record.
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-const char *outrig_session_link_target(const struct outrig_session *session);
-
-/**
- * When the session started, in nanoseconds since the Unix epoch (UTC). A time `int64_t`
- * nanoseconds cannot hold (before 1677 or after 2262) saturates to `INT64_MIN`/`INT64_MAX`.
- * 0 when `session` is NULL (the last error is then set).
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-int64_t outrig_session_started_at(const struct outrig_session *session);
-
-/**
- * Whether the session has ended (was finalized); if so and `out` is not NULL, writes the end
- * time there in nanoseconds since the Unix epoch (saturating as for
- * `outrig_session_started_at`). False while the session runs, and for a NULL `session` (with
- * the last error set); `out` is untouched when false.
- *
- * # Safety
- * `session` is NULL or a live `outrig_session`; `out` is NULL or writable.
- */
-bool outrig_session_ended_at(const struct outrig_session *session, int64_t *out);
-
-/**
- * Whether the session has an exit code (it was finalized); if so and `out` is not NULL,
- * writes it there. False otherwise, and for a NULL `session` (with the last error set); `out`
- * is untouched when false.
- *
- * # Safety
- * `session` is NULL or a live `outrig_session`; `out` is NULL or writable.
- */
-bool outrig_session_exit_code(const struct outrig_session *session, int32_t *out);
-
-/**
- * Whether the session has a duration (it ended); if so and `out_ns` is not NULL, writes how
- * long it ran in nanoseconds (an end before the start counts as 0; saturates at
- * `UINT64_MAX`). Pass `*out_ns / 1000000000` to `outrig_format_duration` for `outrig ls`
- * text. False while it runs and for a NULL `session` (with the last error set).
- *
- * # Safety
- * `session` is NULL or a live `outrig_session`; `out_ns` is NULL or writable.
- */
-bool outrig_session_duration(const struct outrig_session *session, uint64_t *out_ns);
-
-/**
- * The number of sidecar containers; 0 for none and for a NULL `session` (with the last error
- * set).
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-size_t outrig_session_sidecar_count(const struct outrig_session *session);
-
-/**
- * The name of sidecar container `i` (0-based, in start order), borrowed from `session`. NULL,
- * with the last error set, when `session` is NULL or `i` is out of range.
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-const char *outrig_session_sidecar(const struct outrig_session *session, size_t i);
-
-/**
- * The record as JSON: exactly the bytes the library writes as its `session.json` (pretty,
- * two-space indent, no trailing newline; fields this version does not know are kept). Owned:
- * free with `outrig_string_free`. NULL, with the last error set, when `session` is NULL.
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-char *outrig_session_to_json(const struct outrig_session *session);
-
-/**
- * Frees a session from `outrig_store_create`, `outrig_store_get` or
- * `outrig_store_get_by_path`. NULL is ignored. Never pass a session from
- * `outrig_listing_get`: it belongs to its listing.
- *
- * # Safety
- * `session` is NULL or an owned `outrig_session`, not used afterwards.
- */
-void outrig_session_free(struct outrig_session *session);
-
-/**
- * The number of sessions in `listing`; 0 for NULL (with the last error set).
- *
- * # Safety
- * `listing` is NULL or a live `outrig_listing`; the same holds for every `outrig_listing_*`
- * function.
- */
-size_t outrig_listing_len(const struct outrig_listing *listing);
-
-/**
- * Session `i` (0-based; newest first), borrowed from `listing`: valid until
- * `outrig_listing_free`, and never to be passed to `outrig_session_free`. NULL, with the last
- * error set, when `listing` is NULL or `i` is out of range.
- *
- * # Safety
- * As for `outrig_listing_len`.
- */
-const struct outrig_session *outrig_listing_get(const struct outrig_listing *listing, size_t i);
-
-/**
- * The number of skipped entries: entries of the root with a `session.json` that could not be
- * read or parsed. 0 for NULL (with the last error set).
- *
- * # Safety
- * As for `outrig_listing_len`.
- */
-size_t outrig_listing_skipped_len(const struct outrig_listing *listing);
-
-/**
- * The name under the root of skipped entry `i` (normally a session id), borrowed from
- * `listing`. NULL, with the last error set, when `listing` is NULL or `i` is out of range.
- *
- * # Safety
- * As for `outrig_listing_len`.
- */
-const char *outrig_listing_skipped_entry(const struct outrig_listing *listing, size_t i);
-
-/**
- * Why entry `i` was skipped, naming the file; borrowed from `listing`. NULL, with the last
- * error set, when `listing` is NULL or `i` is out of range.
- *
- * # Safety
- * As for `outrig_listing_len`.
- */
-const char *outrig_listing_skipped_reason(const struct outrig_listing *listing, size_t i);
-
-/**
- * Frees a listing and every session in it. NULL is ignored.
- *
- * # Safety
- * `listing` is NULL or an `outrig_listing` from this library; neither it nor a session or
- * string borrowed from it is used afterwards.
- */
-void outrig_listing_free(struct outrig_listing *listing);
-
-/**
- * The number of log files; 0 for NULL (with the last error set).
- *
- * # Safety
- * `logs` is NULL or a live `outrig_logs`; the same holds for every `outrig_logs_*` function.
- */
-size_t outrig_logs_len(const struct outrig_logs *logs);
-
-/**
- * The name of log file `i` (0-based, sorted by name) relative to `logs/`, components joined
- * by `/` (`"agent.log"`, `"tools/web.log"`); borrowed from `logs`. NULL, with the last error
- * set, when `logs` is NULL or `i` is out of range.
- *
- * # Safety
- * As for `outrig_logs_len`.
- */
-const char *outrig_logs_name(const struct outrig_logs *logs, size_t i);
-
-/**
- * The size in bytes of log file `i`. 0, with the last error set, when `logs` is NULL or `i`
- * is out of range (check `i < outrig_logs_len(logs)`: an empty file is 0 too).
- *
- * # Safety
- * As for `outrig_logs_len`.
- */
-uint64_t outrig_logs_size(const struct outrig_logs *logs, size_t i);
-
-/**
- * Frees a log listing. NULL is ignored.
- *
- * # Safety
- * `logs` is NULL or an `outrig_logs` from this library, not used afterwards.
- */
-void outrig_logs_free(struct outrig_logs *logs);
-
-/**
- * Formats a duration of `seconds` as `outrig ls` does: `"0m44s"`, `"6m02s"` under an hour,
- * `"1h05m"` from an hour on. Owned: free with `outrig_string_free`. Never NULL.
- * Thread-safe.
- */
-char *outrig_format_duration(uint64_t seconds);
-
-/**
- * Formats a start time (`int64_t` nanoseconds since the Unix epoch) as `outrig ls` does, in
- * UTC to the second: `"2026-05-01 14:19:07"`. Owned: free with `outrig_string_free`.
- * Thread-safe.
- */
-char *outrig_format_started_at(int64_t unix_ns);
+const char *outrig_version(void);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -21,7 +21,6 @@ mod boundary;
 #[macro_use]
 mod handle;
 
-// In the order the header shows them.
 pub mod error;
 pub mod format;
 pub mod listing;
