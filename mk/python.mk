@@ -1,7 +1,8 @@
 # The Python module (bindings/python, `import outrig`). `make test` makes a virtualenv under
 # $(BUILD) with maturin, pytest and mypy from pip, builds and installs the module into it, and
-# runs its pytest suite, `mypy --strict` on the example and the typed test, and clippy on the
-# binding crate. `make demo` lists, from Python, the root the C launcher wrote.
+# runs its pytest suite, `mypy --strict` on the examples, the stubs and a typed test, stubtest
+# (the stubs against the built module), and clippy on the binding crate. `make demo` lists, from
+# Python, the root the C launcher wrote.
 TEST_STEPS += test-python
 DEMO_STEPS += demo-python
 .PHONY: python-venv python-module test-python demo-python
@@ -41,8 +42,9 @@ python-module: $(VENV)/.tools
 
 test-python: python-module $(C_DEMO)
 	cd bindings/python && $(PY_TEST_ENV) $(VENV_PY) -m pytest -q -p no:cacheprovider tests
-	$(VENV_PY) -m mypy --strict --cache-dir $(BUILD)/mypy-cache \
-		examples/list_sessions.py bindings/python/tests/test_typed_usage.py
+	$(VENV_PY) -m mypy --strict --cache-dir $(BUILD)/mypy-cache $(wildcard examples/*.py) \
+		bindings/python/python/outrig/__init__.pyi bindings/python/tests/test_typed_usage.py
+	$(VENV_PY) -m mypy.stubtest outrig
 	$(CARGO) clippy -p outrig-python --all-targets -- -D warnings
 
 demo-python: python-module $(C_DEMO)

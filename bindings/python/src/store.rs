@@ -111,7 +111,10 @@ impl PySessionStore {
         sidecar_container_names=Vec::new(),
         session_dir=None,
         started_at=None,
-    ))]
+    ),
+    text_signature = "($self, /, *, container_name, image_tag, working_dir, image_config_name=None, \
+                      agent_name=None, sidecar_container_names=(), session_dir=None, started_at=None)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn create(
         &self,
@@ -265,7 +268,10 @@ impl PySessionStore {
         sidecar_container_names=Vec::new(),
         session_dir=None,
         started_at=None,
-    ))]
+    ),
+    text_signature = "($self, /, *, container_name, image_tag, working_dir, image_config_name=None, \
+                      agent_name=None, sidecar_container_names=(), session_dir=None, started_at=None)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn session(
         &self,
@@ -332,14 +338,15 @@ impl SessionContext {
 
     /// Finalizes the session: 0 after a clean block, 1 when it raised. Never swallows the
     /// block's exception.
-    #[pyo3(signature = (exc_type=None, _exc_value=None, _traceback=None))]
+    #[pyo3(signature = (exc_type=None, exc_value=None, traceback=None))]
     fn __exit__(
         &mut self,
         py: Python<'_>,
         exc_type: Option<&Bound<'_, PyAny>>,
-        _exc_value: Option<&Bound<'_, PyAny>>,
-        _traceback: Option<&Bound<'_, PyAny>>,
+        exc_value: Option<&Bound<'_, PyAny>>,
+        traceback: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
+        let _ = (exc_value, traceback);
         let State::Entered(session) = &self.state else {
             return Err(PyRuntimeError::new_err(
                 "__exit__ called on a session context that was not entered",
