@@ -4,11 +4,11 @@
 //! only place with `unsafe` code, and that code is confined to a few mechanisms used by every
 //! exported function:
 //!
-//! - [`boundary`]: `ffi_boundary!` wraps each body, catches panics, records the last error and
+//! - `boundary`: `ffi_boundary!` wraps each body, catches panics, records the last error and
 //!   turns a failure into the return type's failure value (a status, NULL, 0 or false);
-//! - [`handle`]: the opaque C types, declared once with the Rust value each one owns, and the
+//! - `handle`: the opaque C types, declared once with the Rust value each one owns, and the
 //!   only conversions from raw pointers to references (`arg_ref!`, `arg_str!`, `out_ptr!`, ...);
-//! - [`error`]: `outrig_status` and the thread-local last error.
+//! - `error`: `outrig_status` and the thread-local last error.
 //!
 //! The header is generated from these files by cbindgen (`cbindgen.toml`); the doc comments of
 //! the exported items are the header's documentation.
