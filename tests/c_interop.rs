@@ -313,3 +313,52 @@ fn the_launcher_example_runs_a_command_as_a_session() {
     assert!(output.contains("OUTRIG_ERR_IO"), "{output}");
     assert_eq!(store.list().unwrap().sessions.len(), 3);
 }
+
+#[test]
+fn the_readme_c_program_builds_and_runs() {
+    let readme = fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let section = &readme[readme
+        .find("## C and C++")
+        .expect("the README has a C section")..];
+    let start = section
+        .find("```c\n")
+        .expect("a C program in the C section")
+        + 5;
+    let program = &section[start..start + section[start..].find("```").unwrap()];
+    let tmp = tempfile::tempdir().unwrap();
+    let source = tmp.path().join("demo.c");
+    fs::write(&source, program).unwrap();
+    let demo = tmp.path().join("demo");
+    compile(source.to_str().unwrap(), &demo);
+
+    let root = tmp.path().join("root");
+    let out = Command::new(&demo).arg(&root).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = SessionStore::new(&root).unwrap();
+    let listing = store.list().unwrap();
+    assert_eq!(listing.sessions.len(), 1);
+    let s = &listing.sessions[0];
+    assert_eq!(s.exit_code, Some(0));
+    assert_eq!(s.agent_name.as_deref(), Some("coder"));
+    let prefix = format!("{}  {}  ", s.id, outrig::format_started_at(s.started_at));
+    let took = outrig::format_duration(s.duration().unwrap());
+    assert_eq!(stdout, format!("{prefix}{took}\n"));
+    let log = store.log_path(&s.id, "agent.log").unwrap();
+    assert_eq!(fs::read_to_string(log).unwrap(), "hello\n");
+
+    // A root it cannot use: the status name and the message, and a failing exit.
+    let file_root = tmp.path().join("file-root");
+    fs::write(&file_root, "").unwrap();
+    let out = Command::new(&demo).arg(&file_root).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("creating the session: OUTRIG_ERR_IO: "),
+        "{stderr}"
+    );
+}
