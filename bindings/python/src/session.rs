@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple, PyType};
 
 use crate::convert::{to_datetime, to_timedelta};
 use crate::errors::check;
@@ -189,6 +189,15 @@ impl PySession {
         Ok(d)
     }
 
+    /// Sessions are immutable: a copy is the session itself.
+    fn __copy__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __deepcopy__<'py>(slf: PyRef<'py, Self>, _memo: &Bound<'py, PyAny>) -> PyRef<'py, Self> {
+        slf
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let s = &*self.inner;
         let text = |v: &str| -> PyResult<String> { Ok(PyString::new(py, v).repr()?.to_string()) };
@@ -236,6 +245,12 @@ impl PySkipped {
         Self { entry, reason }
     }
 
+    /// Pickles (and copies) as `Skipped(entry, reason)`.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyType>, (String, String)) {
+        let me = slf.get();
+        (slf.get_type(), (me.entry.clone(), me.reason.clone()))
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
             "Skipped(entry={}, reason={})",
@@ -270,6 +285,12 @@ impl PyLogFile {
     #[new]
     fn new(name: String, size: u64) -> Self {
         Self { name, size }
+    }
+
+    /// Pickles (and copies) as `LogFile(name, size)`.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyType>, (String, u64)) {
+        let me = slf.get();
+        (slf.get_type(), (me.name.clone(), me.size))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

@@ -174,6 +174,19 @@ def test_skipped_and_logfile_values() -> None:
         f.size = 3  # type: ignore[misc]
 
 
+def test_copies_and_pickles(session: outrig.Session) -> None:
+    import copy
+    import pickle
+
+    assert copy.copy(session) is session and copy.deepcopy([session])[0] is session
+    for value in (outrig.Skipped("e", "why"), outrig.LogFile("a.log", 3)):
+        assert copy.copy(value) == value and copy.deepcopy(value) == value
+        back = pickle.loads(pickle.dumps(value))
+        assert back == value and type(back) is type(value)
+    with pytest.raises(TypeError):
+        pickle.dumps(session)
+
+
 def test_format_started_at() -> None:
     t = datetime(2026, 5, 1, 16, 19, 7, 900000, tzinfo=timezone(timedelta(hours=2)))
     assert outrig.format_started_at(t) == "2026-05-01 14:19:07"
