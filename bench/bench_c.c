@@ -46,13 +46,19 @@ static size_t touch(const outrig_session *s) {
     return n;
 }
 
+static size_t gcd(size_t a, size_t b) {
+    while (b) { size_t t = a % b; a = b; b = t; }
+    return a;
+}
+
 /* The ids under the root, spread (not in listing order); the caller frees with free(). */
 static char **spread_ids(const outrig_store *store, size_t *len) {
     outrig_listing *l = NULL;
     check(outrig_store_list(store, &l), "list");
     size_t n = outrig_listing_len(l);
     char **ids = calloc(n ? n : 1, sizeof *ids);
-    size_t step = (n / 2) | 1;
+    size_t step = (n / 2) | 1; /* a step coprime with n visits every session once */
+    while (n > 1 && gcd(step, n) != 1) step++;
     for (size_t i = 0; i < n; i++) ids[i] = strdup(outrig_session_id(outrig_listing_get(l, (i * step) % n)));
     outrig_listing_free(l);
     *len = n;

@@ -21,18 +21,50 @@ fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
-    let [op, root, n] = args.as_slice() else {
-        eprintln!("usage: store OP ROOT N");
-        std::process::exit(2);
-    };
-    let n: usize = n.parse().expect("N is a count");
+    match args.as_slice() {
+        [op, root, n] => run(op, root, n.parse().expect("N is a count")),
+        // `cargo test` runs this target without arguments: check that every operation works.
+        [] => self_check(),
+        _ => {
+            eprintln!("usage: store OP ROOT N");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn self_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    let root = root.to_str().unwrap();
+    let count = |store: &SessionStore| store.list().unwrap().sessions.len();
+    run("create", root, 6);
+    let store = SessionStore::new(root).unwrap();
+    assert_eq!(count(&store), 6);
+    for op in ["list", "get", "finalize"] {
+        run(op, root, 3);
+    }
+    let finalized = store
+        .list()
+        .unwrap()
+        .sessions
+        .iter()
+        .filter(|s| !s.is_running())
+        .count();
+    assert_eq!(finalized, 3);
+    run("remove", root, 2);
+    run("remove_by_path", root, 2);
+    assert_eq!(count(&store), 2);
+}
+
+fn run(op: &str, root: &str, n: usize) {
     let store = SessionStore::new(root).expect("root");
     let time = |f: &mut dyn FnMut()| {
         let t0 = Instant::now();
         f();
         println!("{:.9}", t0.elapsed().as_secs_f64());
     };
-    // Ids to work on, in an order spread over the root (not the listing's).
+    // Ids to work on, in an order spread over the root (not the listing's): sorting by the
+    // reversed id puts the random suffix first.
     let ids = || -> Vec<SessionId> {
         let mut ids: Vec<SessionId> = store
             .list()
@@ -41,12 +73,10 @@ fn main() {
             .into_iter()
             .map(|s| s.id)
             .collect();
-        let len = ids.len();
-        let step = (len / 2) | 1;
-        ids = (0..len).map(|i| ids[(i * step) % len].clone()).collect();
+        ids.sort_by_key(|id| id.as_str().bytes().rev().collect::<Vec<u8>>());
         ids
     };
-    match op.as_str() {
+    match op {
         "list" => {
             for _ in 0..n {
                 time(&mut || {
