@@ -8,15 +8,15 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use super::error::outrig_status;
-use super::handle::{self, outrig_listing, outrig_logs, outrig_session, outrig_spec, outrig_store};
+use super::handle::{
+    self, outrig_listing, outrig_logs, outrig_session, outrig_spec, outrig_store, outrig_strings,
+};
 use super::listing::{ListingHandle, LogsHandle};
 use super::session::SessionHandle;
 use super::strings::{into_owned, path_to_cstring, strings_handle};
 use super::time::from_unix_ns;
 use crate::error::{Error, Result};
 use crate::{SessionId, SessionStore};
-
-use super::handle::outrig_strings;
 
 /// The value behind an `outrig_store`: the store and its root as a C string.
 pub(crate) struct StoreHandle {
