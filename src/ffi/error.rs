@@ -61,7 +61,11 @@ pub struct StatusArg(c_uint);
 /// The string is static: never free it. Thread-safe; does not touch the last error.
 #[unsafe(no_mangle)]
 pub extern "C" fn outrig_status_name(status: StatusArg) -> *const c_char {
-    let name: &CStr = match status.0 {
+    ffi_boundary! { Ok(status_name(status.0).as_ptr()) }
+}
+
+fn status_name(status: c_uint) -> &'static CStr {
+    match status {
         0 => c"OUTRIG_OK",
         1 => c"OUTRIG_ERR_INVALID_ARGUMENT",
         2 => c"OUTRIG_ERR_NOT_FOUND",
@@ -72,8 +76,7 @@ pub extern "C" fn outrig_status_name(status: StatusArg) -> *const c_char {
         7 => c"OUTRIG_ERR_IO",
         8 => c"OUTRIG_ERR_PANIC",
         _ => c"OUTRIG_UNKNOWN_STATUS",
-    };
-    name.as_ptr()
+    }
 }
 
 /// The message of the last failure on the calling thread: what failed, naming the path, id or
@@ -89,7 +92,7 @@ pub extern "C" fn outrig_status_name(status: StatusArg) -> *const c_char {
 /// copy it to keep it. Never NULL. Each thread has its own last error.
 #[unsafe(no_mangle)]
 pub extern "C" fn outrig_last_error_message() -> *const c_char {
-    last_error::message_ptr()
+    ffi_boundary! { Ok(last_error::message_ptr()) }
 }
 
 /// The operating-system error number (`errno`) behind the calling thread's last failure, or 0
@@ -97,7 +100,7 @@ pub extern "C" fn outrig_last_error_message() -> *const c_char {
 /// `outrig_last_error_message()`.
 #[unsafe(no_mangle)]
 pub extern "C" fn outrig_last_os_error() -> c_int {
-    last_error::os_error()
+    ffi_boundary! { Ok(last_error::os_error()) }
 }
 
 /// The calling thread's last error, as the boundary records it.

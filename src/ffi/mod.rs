@@ -54,7 +54,7 @@ const VERSION: &CStr =
 /// static: never free it. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn outrig_version() -> *const c_char {
-    VERSION.as_ptr()
+    ffi_boundary! { Ok(VERSION.as_ptr()) }
 }
 
 #[cfg(test)]
