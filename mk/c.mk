@@ -44,7 +44,7 @@ header:
 # valgrind and pkg-config, installed when missing (CI runs as root on Debian).
 c-tools:
 	@command -v $(VALGRIND) >/dev/null && command -v pkg-config >/dev/null \
-	|| (apt-get update && apt-get install -y valgrind pkg-config)
+	|| (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind pkg-config)
 
 c-lib:
 	$(CARGO) build -q -p outrig --lib
