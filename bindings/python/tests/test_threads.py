@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import faulthandler
-import fcntl
-import os
+import subprocess
+import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -71,48 +69,60 @@ def test_concurrent_updates_of_one_session_lose_nothing(
         assert done.exit_code == 7 and done.sidecar_container_names == ("tools",)
 
 
-def _waiting_for_lock(pid: int, inode: int) -> bool:
-    """Whether /proc/locks shows a process `pid` blocked on a flock of inode `inode`."""
+# Run in a child process, so that a GIL held while the library waits (which would stop every
+# other thread of the process for good) fails the test by timeout instead of hanging it.
+GIL_PROBE = r"""
+import fcntl, os, sys, threading, time
+import outrig
+
+def waiting_for_lock(pid, inode):
+    # /proc/locks marks a process blocked on a lock with "->".
     with open("/proc/locks") as f:
         for line in f:
             fields = line.split()
             if "->" in fields and "FLOCK" in fields:
-                rest = fields[fields.index("->") + 1 :]
-                if str(pid) in rest and any(x.endswith(f":{inode}") for x in rest):
+                rest = fields[fields.index("->") + 1:]
+                if str(pid) in rest and any(x.endswith(":%d" % inode) for x in rest):
                     return True
     return False
 
+store = outrig.SessionStore(sys.argv[1])
+s = store.create(container_name="c", image_tag="t", working_dir="/w")
+fd = os.open(s.session_dir, os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+result = {}
+finalizer = threading.Thread(target=lambda: result.update(s=store.finalize(s.id, 5)))
+finalizer.start()
+inode = os.stat(s.session_dir).st_ino
+for _ in range(20000):
+    if waiting_for_lock(os.getpid(), inode):
+        break
+    time.sleep(0.001)
+else:
+    sys.exit("finalize never waited for the session lock")
+# The finalizer is blocked inside the library, and this thread runs Python and calls the
+# store meanwhile.
+assert finalizer.is_alive()
+assert store.get(s.id).running
+assert [x.id for x in store.list()] == [s.id]
+fcntl.flock(fd, fcntl.LOCK_UN)
+finalizer.join()
+assert result["s"].exit_code == 5 and store.get(s.id).exit_code == 5
+print("ok")
+"""
+
 
 @pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux /proc/locks")
-def test_the_gil_is_released_while_the_library_waits(
-    store: outrig.SessionStore, new: dict[str, Any]
-) -> None:
+def test_the_gil_is_released_while_the_library_waits(root: Path) -> None:
     """A finalize blocked on the session's lock must let other Python threads run."""
-    s = store.create(**new)
-    fd = os.open(s.session_dir, os.O_RDONLY)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    result: dict[str, outrig.Session] = {}
-    finalizer = threading.Thread(target=lambda: result.update(s=store.finalize(s.id, 5)))
-    # Were the GIL held while finalize waits, this thread could never run again: turn that hang
-    # into a failure with tracebacks rather than a stuck test run.
-    faulthandler.dump_traceback_later(120, exit=True)
     try:
-        finalizer.start()
-        ino = os.stat(s.session_dir).st_ino
-        for _ in range(20000):
-            if _waiting_for_lock(os.getpid(), ino):
-                break
-            time.sleep(0.001)
-        else:
-            pytest.fail("finalize never waited for the session lock")
-        # The finalizer is blocked inside the library, and this thread runs Python and calls
-        # the store meanwhile.
-        assert finalizer.is_alive()
-        assert store.get(s.id).running
-        assert [x.id for x in store.list()] == [s.id]
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-        finalizer.join()
-        faulthandler.cancel_dump_traceback_later()
-    assert result["s"].exit_code == 5 and store.get(s.id).exit_code == 5
+        done = subprocess.run(
+            [sys.executable, "-c", GIL_PROBE, str(root)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("other threads stopped while finalize waited: the GIL was not released")
+    assert done.returncode == 0 and done.stdout == "ok\n", done.stderr
