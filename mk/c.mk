@@ -4,8 +4,8 @@
 # SONAME links, outrig.pc) with a test that builds the launcher against an installed copy.
 TEST_STEPS += test-c
 DEMO_STEPS += demo-c
-.PHONY: header c-lib c-lib-release c-tests test-c test-c-header test-c-install demo-c \
-	install-c c-tools
+.PHONY: header c-lib c-lib-release c-libdir c-launcher c-tests test-c test-c-header \
+	test-c-install demo-c install-c c-tools
 
 CC ?= cc
 CXX ?= c++
@@ -52,18 +52,23 @@ c-lib:
 c-lib-release:
 	$(CARGO) build -q -p outrig --lib --release
 
-# Every test program, linked against the shared library and against the static one.
-c-tests: c-lib
+# The debug libraries, with the SONAME link the shared one is found by.
+c-libdir: c-lib
 	@mkdir -p $(C_LIBDIR)
 	ln -sfn $(abspath $(LIB_DEBUG))/liboutrig.so $(C_LIBDIR)/liboutrig.so
 	ln -sfn liboutrig.so $(C_LIBDIR)/liboutrig.so.$(OUTRIG_MAJOR)
+
+c-launcher: c-libdir
+	$(CC) $(C_FLAGS) examples/launcher.c -o $(C_BUILD)/launcher $(SHARED_LINK)
+
+# Every test program, linked against the shared library and against the static one.
+c-tests: c-libdir c-launcher
 	$(CC) $(C_FLAGS) $(C_TEST_SRC) -o $(C_BUILD)/test_shared $(SHARED_LINK)
 	$(CC) $(C_FLAGS) $(C_TEST_SRC) -o $(C_BUILD)/test_static $(STATIC_LINK)
 	$(CC) $(C_FLAGS) $(SAN_FLAGS) $(C_TEST_SRC) -o $(C_BUILD)/test_asan_shared $(SHARED_LINK)
 	$(CC) $(C_FLAGS) $(SAN_FLAGS) $(C_TEST_SRC) -o $(C_BUILD)/test_asan_static $(STATIC_LINK)
 	$(CXX) $(CXX_FLAGS) tests/c/test_cpp.cpp -o $(C_BUILD)/test_cpp_shared $(SHARED_LINK)
 	$(CXX) $(CXX_FLAGS) tests/c/test_cpp.cpp -o $(C_BUILD)/test_cpp_static $(STATIC_LINK)
-	$(CC) $(C_FLAGS) examples/launcher.c -o $(C_BUILD)/launcher $(SHARED_LINK)
 
 # The header alone compiles clean as C11 and as C++17, pedantic too.
 test-c-header:
@@ -86,7 +91,7 @@ test-c-install: c-tools
 	CC="$(CC)" MAKE="$(MAKE)" tests/c/install_test.sh
 
 # Runs the launcher under a fresh root; the Python demo lists the same root afterwards.
-demo-c: c-tests
+demo-c: c-launcher
 	rm -rf $(DEMO_ROOT)
 	$(C_BUILD)/launcher --root $(DEMO_ROOT) --name outrig-demo-c --agent demo \
 		-- sh -c 'echo hello from the agent; echo "working in $$PWD" >&2'
