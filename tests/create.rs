@@ -210,6 +210,7 @@ fn a_root_that_is_a_file_is_an_io_error() {
     let store = SessionStore::new(&file).unwrap();
     let err = store.create(&spec("c")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Io);
+    assert_eq!(err.os_error(), Some(20), "ENOTDIR");
     assert!(err.message().contains(&*file.to_string_lossy()), "{err}");
     assert_eq!(fs::read(&file).unwrap(), b"x");
 }

@@ -197,7 +197,7 @@ impl SessionStore {
     fn ensure_root(&self) -> Result<()> {
         fs::create_dir_all(&self.root).map_err(|e| {
             let e = if self.root.is_file() {
-                io::Error::from(io::ErrorKind::NotADirectory)
+                io::Error::from(rustix::io::Errno::NOTDIR)
             } else {
                 e
             };
