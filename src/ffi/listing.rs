@@ -5,7 +5,7 @@ use std::ffi::{CString, c_char};
 use super::handle::{self, outrig_listing, outrig_logs, outrig_session};
 use super::session::SessionHandle;
 use super::strings::{index, to_cstring_lossy};
-use crate::{Listing, LogFile, Session};
+use crate::{LogFile, Session, Skipped};
 
 /// The value behind an `outrig_listing`.
 pub(crate) struct ListingHandle {
@@ -15,15 +15,11 @@ pub(crate) struct ListingHandle {
 }
 
 impl ListingHandle {
-    pub(crate) fn from_listing(listing: Listing) -> Self {
+    /// A listing of converted sessions and the skipped entries.
+    pub(crate) fn new(sessions: Vec<SessionHandle>, skipped: &[Skipped]) -> Self {
         Self {
-            sessions: listing
-                .sessions
-                .into_iter()
-                .map(SessionHandle::new)
-                .collect(),
-            skipped: listing
-                .skipped
+            sessions,
+            skipped: skipped
                 .iter()
                 .map(|s| (to_cstring_lossy(&s.entry), to_cstring_lossy(&s.reason)))
                 .collect(),
@@ -32,10 +28,7 @@ impl ListingHandle {
 
     /// A listing of `sessions` with nothing skipped (what a clean removed).
     pub(crate) fn from_sessions(sessions: Vec<Session>) -> Self {
-        Self::from_listing(Listing {
-            sessions,
-            skipped: Vec::new(),
-        })
+        Self::new(sessions.into_iter().map(SessionHandle::new).collect(), &[])
     }
 }
 

@@ -1,8 +1,10 @@
 //! `outrig_session`: one session record and its getters.
 //!
-//! A handle converts a field to a C string the first time it is read and keeps it, so the
-//! pointer stays valid as long as the handle and a listing of many sessions converts only what
-//! its reader looks at. The conversion is thread-safe (`OnceLock`).
+//! A handle converts its text fields to C strings the first time one is read, all at once into
+//! one block (one allocation per session, where a reader of a listing usually reads several
+//! fields), and keeps them, so a pointer stays valid as long as the handle. A listing of many
+//! sessions converts only the sessions its reader looks at. The conversion is thread-safe
+//! (`OnceLock`).
 
 use std::borrow::Cow;
 use std::ffi::{CString, c_char};
@@ -48,14 +50,28 @@ impl Field {
     }
 }
 
-/// A field converted for C: `None` when absent, `Err(message)` when it holds a NUL byte.
-type Converted = Option<Result<CString, String>>;
+/// Where one converted field is.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// The record does not have it.
+    Absent,
+    /// It starts at this offset of the block, NUL-terminated.
+    At(usize),
+    /// It holds a NUL byte, which a C string cannot carry.
+    HoldsNul,
+}
+
+/// Every text field of a session as NUL-terminated strings in one block.
+struct CTexts {
+    block: Box<[u8]>,
+    slots: [Slot; FIELDS],
+}
 
 /// The value behind an `outrig_session`.
 pub(crate) struct SessionHandle {
     session: Session,
-    /// The fields read so far, converted.
-    texts: [OnceLock<Converted>; FIELDS],
+    /// The text fields, converted on the first read of any of them.
+    texts: OnceLock<CTexts>,
     /// The sidecar names, converted on first read.
     sidecars: OnceLock<Vec<Result<CString, String>>>,
 }
@@ -64,9 +80,18 @@ impl SessionHandle {
     pub(crate) fn new(session: Session) -> Self {
         Self {
             session,
-            texts: Default::default(),
+            texts: OnceLock::new(),
             sidecars: OnceLock::new(),
         }
+    }
+
+    /// A handle whose text fields are converted already (for listings, whose sessions are
+    /// converted on the worker threads that read them).
+    pub(crate) fn converted(session: Session) -> Self {
+        let handle = Self::new(session);
+        let texts = handle.convert();
+        let _ = handle.texts.set(texts);
+        handle
     }
 
     /// The bytes of a field; `None` when the record does not have it.
@@ -85,15 +110,56 @@ impl SessionHandle {
         }
     }
 
+    /// Converts every text field into one block.
+    fn convert(&self) -> CTexts {
+        const ALL: [Field; FIELDS] = [
+            Field::Id,
+            Field::ContainerName,
+            Field::ImageTag,
+            Field::ImageConfigName,
+            Field::AgentName,
+            Field::WorkingDir,
+            Field::SessionDir,
+            Field::LinkTarget,
+            Field::LogsDir,
+        ];
+        let parts = ALL.map(|field| self.bytes(field));
+        // One allocation of the exact size: no growth, no shrink.
+        let size = parts.iter().flatten().map(|b| b.len() + 1).sum();
+        let mut block = Vec::with_capacity(size);
+        let mut slots = [Slot::Absent; FIELDS];
+        for (field, part) in ALL.into_iter().zip(&parts) {
+            slots[field as usize] = match part {
+                None => Slot::Absent,
+                Some(b) if b.contains(&0) => Slot::HoldsNul,
+                Some(b) => {
+                    let at = block.len();
+                    block.extend_from_slice(b);
+                    block.push(0);
+                    Slot::At(at)
+                }
+            };
+        }
+        CTexts {
+            block: block.into_boxed_slice(), // exact already: no reallocation
+            slots,
+        }
+    }
+
     /// The field as a C string borrowed from the handle; NULL when the field is absent.
     fn text(&self, field: Field) -> Result<*const c_char> {
-        let converted = self.texts[field as usize].get_or_init(|| {
-            self.bytes(field)
-                .map(|b| to_c(&b, &self.session.id, field.name()))
-        });
-        match converted {
-            None => Ok(std::ptr::null()),
-            Some(c) => borrowed(c),
+        let texts = self.texts.get_or_init(|| self.convert());
+        match texts.slots[field as usize] {
+            Slot::Absent => Ok(std::ptr::null()),
+            Slot::At(at) => Ok(texts.block[at..].as_ptr().cast()),
+            Slot::HoldsNul => Err(Error::new(
+                ErrorKind::CorruptRecord,
+                strings::nul_message(&format!(
+                    "the {} of session {}",
+                    field.name(),
+                    self.session.id
+                )),
+            )),
         }
     }
 
@@ -121,8 +187,7 @@ fn borrowed(converted: &Result<CString, String>) -> Result<*const c_char> {
 }
 
 fn to_c(bytes: &[u8], id: &crate::SessionId, field: &str) -> Result<CString, String> {
-    strings::to_cstring(bytes, &format!("the {field} of session {id}"))
-        .map_err(|e| e.message().to_owned())
+    CString::new(bytes).map_err(|_| strings::nul_message(&format!("the {field} of session {id}")))
 }
 
 /// Reads one text field of a session handle, for the getters below.

@@ -297,8 +297,8 @@ pub unsafe extern "C" fn outrig_store_list(
     ffi_boundary! {
         let store = arg_ref!(store, "store");
         let out = out_ptr!(out, "out");
-        let listing = store.store.list()?;
-        out.write(handle::into_raw(ListingHandle::from_listing(listing)));
+        let (sessions, skipped) = store.store.list_with(SessionHandle::converted)?;
+        out.write(handle::into_raw(ListingHandle::new(sessions, &skipped)));
         Ok(OK)
     }
 }

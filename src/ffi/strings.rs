@@ -19,15 +19,15 @@ pub(crate) fn to_cstring_lossy(s: &str) -> CString {
 
 /// The bytes of `value` as a C string, or an error naming `what` when it holds a NUL byte.
 pub(crate) fn to_cstring(value: &[u8], what: &str) -> Result<CString> {
-    CString::new(value).map_err(|_| {
-        Error::new(
-            ErrorKind::CorruptRecord,
-            format!(
-                "{what} holds a NUL byte, which a C string cannot carry; read it from \
-                 outrig_session_to_json instead"
-            ),
-        )
-    })
+    CString::new(value).map_err(|_| Error::new(ErrorKind::CorruptRecord, nul_message(what)))
+}
+
+/// The message for `what` holding a NUL byte.
+pub(crate) fn nul_message(what: &str) -> String {
+    format!(
+        "{what} holds a NUL byte, which a C string cannot carry; read it from \
+         outrig_session_to_json instead"
+    )
 }
 
 /// A path as a C string (its bytes, as the OS gives them).

@@ -38,8 +38,8 @@ pub struct Skipped {
 /// What one root entry turned out to be.
 // Short-lived and moved once; boxing would cost an allocation per session.
 #[allow(clippy::large_enum_variant)]
-enum Outcome {
-    Session(Session),
+enum Outcome<T> {
+    Session(T),
     Skipped(Skipped),
     NotASession,
 }
@@ -58,33 +58,48 @@ impl SessionStore {
     /// [`ErrorKind::Io`] when the root itself cannot be read. A missing root is an empty
     /// listing.
     pub fn list(&self) -> Result<Listing> {
+        let (sessions, skipped) = self.list_with(|s| s)?;
+        Ok(Listing { sessions, skipped })
+    }
+
+    /// Lists like [`list`](Self::list), handing each session to `convert` on the worker thread
+    /// that read it, and returns the converted sessions (newest first) and the skipped
+    /// entries. A wrapper that turns every session into its own representation (a C handle
+    /// with C strings, say) does that work in parallel this way, instead of after the listing
+    /// on one thread.
+    ///
+    /// # Errors
+    /// As for [`list`](Self::list).
+    pub fn list_with<T, F>(&self, convert: F) -> Result<(Vec<T>, Vec<Skipped>)>
+    where
+        T: Send,
+        F: Fn(Session) -> T + Sync,
+    {
         let candidates = match self.candidates() {
             Ok(c) => c,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Listing::default()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Vec::new(), Vec::new())),
             Err(e) => {
                 return Err(
                     Error::io("reading session root", &self.root, e).with_kind(ErrorKind::Io)
                 );
             }
         };
-        let outcomes = self.load_all(&candidates).map_err(|e| {
+        // Sessions are listed under their own id, so sorting the names sorts the listing:
+        // cheaper than moving whole records around, and the workers keep this order.
+        let mut candidates = candidates;
+        candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        let outcomes = self.load_all(&candidates, &convert).map_err(|e| {
             Error::io("opening session root", &self.root, e).with_kind(ErrorKind::Io)
         })?;
-        let mut listing = Listing::default();
+        let (mut sessions, mut skipped) = (Vec::with_capacity(outcomes.len()), Vec::new());
         for outcome in outcomes {
             match outcome {
-                Outcome::Session(s) => listing.sessions.push(s),
-                Outcome::Skipped(s) => listing.skipped.push(s),
+                Outcome::Session(s) => sessions.push(s),
+                Outcome::Skipped(s) => skipped.push(s),
                 Outcome::NotASession => {}
             }
         }
-        listing
-            .sessions
-            .sort_unstable_by(|a, b| b.id.as_str().cmp(a.id.as_str()));
-        listing
-            .skipped
-            .sort_unstable_by(|a, b| b.entry.cmp(&a.entry));
-        Ok(listing)
+        Ok((sessions, skipped))
     }
 
     /// Removes the finalized sessions that ended before `ended_before`, and returns them (with
@@ -137,7 +152,11 @@ impl SessionStore {
     }
 
     /// Reads every candidate, spreading the work over the available cores.
-    fn load_all(&self, candidates: &[(OsString, bool)]) -> io::Result<Vec<Outcome>> {
+    fn load_all<T: Send>(
+        &self,
+        candidates: &[(OsString, bool)],
+        convert: &(impl Fn(Session) -> T + Sync),
+    ) -> io::Result<Vec<Outcome<T>>> {
         // Records are opened relative to the root's descriptor: the kernel walks two path
         // components per record instead of the root's whole path again.
         let root = fs::File::open(&self.root)?;
@@ -145,7 +164,13 @@ impl SessionStore {
             let mut scratch = Scratch::default();
             chunk
                 .iter()
-                .map(|(name, is_link)| load_entry(&self.root, &root, name, *is_link, &mut scratch))
+                .map(|(name, is_link)| {
+                    match load_entry(&self.root, &root, name, *is_link, &mut scratch) {
+                        Outcome::Session(s) => Outcome::Session(convert(s)),
+                        Outcome::Skipped(s) => Outcome::Skipped(s),
+                        Outcome::NotASession => Outcome::NotASession,
+                    }
+                })
                 .collect::<Vec<_>>()
         };
         let threads = thread::available_parallelism().map_or(1, |n| n.get());
@@ -185,7 +210,7 @@ fn load_entry(
     name: &OsString,
     is_link: bool,
     scratch: &mut Scratch,
-) -> Outcome {
+) -> Outcome<Session> {
     let skip = |reason: String| {
         Outcome::Skipped(Skipped {
             entry: name.to_string_lossy().into_owned(),
