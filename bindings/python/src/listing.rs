@@ -23,11 +23,13 @@ pub struct PyListing {
     skipped: Vec<outrig::Skipped>,
 }
 
-impl From<outrig::Listing> for PyListing {
-    fn from(l: outrig::Listing) -> Self {
+impl PyListing {
+    /// A listing of shared records (see `SessionStore::list_with`, which makes them on its
+    /// worker threads) and the skipped entries.
+    pub fn new(sessions: Vec<Arc<outrig::Session>>, skipped: Vec<outrig::Skipped>) -> Self {
         Self {
-            sessions: l.sessions.into_iter().map(Arc::new).collect(),
-            skipped: l.skipped,
+            sessions: sessions.into(),
+            skipped,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! touches the filesystem runs with the GIL released.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use outrig::{NewSession, SessionStore};
@@ -176,7 +177,10 @@ impl PySessionStore {
     /// The sessions under the root, newest first; unreadable records are in `.skipped`. A
     /// missing root lists nothing.
     fn list(&self, py: Python<'_>) -> PyResult<PyListing> {
-        detach(py, || self.inner.list().map(PyListing::from))
+        detach(py, || {
+            let (sessions, skipped) = self.inner.list_with(Arc::new)?;
+            Ok(PyListing::new(sessions, skipped))
+        })
     }
 
     /// The session `id`; `NotFoundError` when there is none, `CorruptRecordError` when its

@@ -238,3 +238,25 @@ def test_repeated_reads_agree(session: outrig.Session) -> None:
     assert session.sidecar_container_names == session.sidecar_container_names
     any_value: Any = session.to_dict()
     assert any_value == session.to_dict()
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(1600, 2, 29, 6, 7, 8, 9, tzinfo=UTC),
+        datetime(1900, 3, 1, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(2000, 2, 29, 12, 0, 0, 1, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(9999, 12, 29, 23, 59, 59, 999999, tzinfo=UTC),
+    ],
+)
+def test_times_cross_the_calendar_exactly(
+    store: outrig.SessionStore, new: dict[str, Any], when: datetime
+) -> None:
+    s = store.create(**new, started_at=when)
+    got = store.get(s.id).started_at
+    assert got == when
+    assert got.tzinfo is not None and got.utcoffset() == timedelta(0)
