@@ -142,36 +142,45 @@ class Bench:
         self.record("plain", "remove_by_path", n, timed(lambda: plain.remove_by_path(str(next(it3))), count))
 
     def writes(self) -> None:
-        count = 200
+        """create and finalize (fsync-bound), faces taking turns in rounds on fresh roots."""
+        rounds, count = 5, 40
+        faces = ("floor", "rust", "c", "python", "plain")
+        got: dict[tuple[str, str], list[float]] = {(f, op): [] for f in faces for op in ("create", "finalize")}
         scratch = self.data / "scratch"
-        for face in ("floor", "rust", "c", "python", "plain"):
-            root = scratch / face
-            shutil.rmtree(root, ignore_errors=True)
-            scratch.mkdir(parents=True, exist_ok=True)
-            if face == "floor":
-                self.record(face, "create", 0, run_samples(self.floor + ["create", str(root), str(count)]))
-                self.record(face, "finalize", 0, run_samples(self.floor + ["rewrite", str(root), str(count)]))
-            elif face in ("rust", "c"):
-                cmd = self.rust if face == "rust" else self.c
-                self.record(face, "create", 0, run_samples(cmd + ["create", str(root), str(count)]))
-                self.record(face, "finalize", 0, run_samples(cmd + ["finalize", str(root), str(count)]))
-            elif face == "python":
-                store = outrig.SessionStore(root)
-                made: list[str] = []
-                kw = dict(container_name="outrig-bench", image_tag="localhost/outrig-coding:d8aa33",
-                          working_dir="/home/me/repo", image_config_name="coding", agent_name="coder")
-                self.record(face, "create", 0, timed(lambda: made.append(store.create(**kw).id), count))
-                it = iter(made)
-                self.record(face, "finalize", 0, timed(lambda: store.finalize(next(it), 0), count))
-            else:
-                plain = PlainStore(str(root))
-                pmade: list[str] = []
-                self.record(face, "create", 0, timed(
-                    lambda: pmade.append(plain.create("outrig-bench", "localhost/outrig-coding:d8aa33", "/home/me/repo")["id"]),
-                    count))
-                pit = iter(pmade)
-                self.record(face, "finalize", 0, timed(lambda: plain.finalize(next(pit), 0), count))
-            shutil.rmtree(root, ignore_errors=True)
+        for r in range(rounds):
+            for face in faces:
+                root = scratch / face / f"round-{r}"
+                shutil.rmtree(root, ignore_errors=True)
+                root.parent.mkdir(parents=True, exist_ok=True)
+                created, finalized = self.write_face(face, root, count)
+                got[(face, "create")] += created
+                got[(face, "finalize")] += finalized
+                shutil.rmtree(root, ignore_errors=True)
+        for (face, op), samples in got.items():
+            self.record(face, op, 0, samples)
+
+    def write_face(self, face: str, root: Path, count: int) -> tuple[list[float], list[float]]:
+        if face == "floor":
+            return (run_samples(self.floor + ["create", str(root), str(count)]),
+                    run_samples(self.floor + ["rewrite", str(root), str(count)]))
+        if face in ("rust", "c"):
+            cmd = self.rust if face == "rust" else self.c
+            return (run_samples(cmd + ["create", str(root), str(count)]),
+                    run_samples(cmd + ["finalize", str(root), str(count)]))
+        if face == "python":
+            store = outrig.SessionStore(root)
+            made: list[str] = []
+            created = timed(lambda: made.append(store.create(
+                container_name="outrig-bench", image_tag="localhost/outrig-coding:d8aa33",
+                working_dir="/home/me/repo", image_config_name="coding", agent_name="coder").id), count)
+            it = iter(made)
+            return created, timed(lambda: store.finalize(next(it), 0), count)
+        plain = PlainStore(str(root))
+        pmade: list[str] = []
+        created = timed(lambda: pmade.append(
+            plain.create("outrig-bench", "localhost/outrig-coding:d8aa33", "/home/me/repo")["id"]), count)
+        pit = iter(pmade)
+        return created, timed(lambda: plain.finalize(next(pit), 0), count)
 
 
 def fmt(secs: float) -> str:
