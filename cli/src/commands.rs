@@ -214,7 +214,10 @@ impl Ctx<'_> {
             .write_all(render::table(&render::SESSION_HEADER, &rows).as_bytes())?;
         let question = format!("Discard {}?", count(targets.len(), "session"));
         self.confirm_or_decline(&question, yes)?;
-        self.remove_all(targets.iter().map(|t| (t.id.clone(), t.dir.as_deref())))
+        self.remove_all(
+            targets.iter().map(|t| (t.id.clone(), t.dir.as_deref())),
+            false,
+        )
     }
 
     fn clean(&mut self, older_than: &Age, dry_run: bool, yes: bool) -> Outcome {
@@ -247,15 +250,18 @@ impl Ctx<'_> {
             return Ok(());
         }
         self.confirm_or_decline(&format!("Remove {n}?"), yes)?;
-        self.remove_all(expired.into_iter().map(|s| (s.id, None)))
+        // A session another process removed since the preview is what clean wanted anyway.
+        self.remove_all(expired.into_iter().map(|s| (s.id, None)), true)
     }
 
     /// Removes each session (by id, or by its directory), saying what was removed and what
     /// was kept. A failure is reported and the rest still go; the first failure decides the
-    /// exit status.
+    /// exit status. With `gone_is_fine`, a session that no longer exists is reported as
+    /// already removed, not as a failure.
     fn remove_all<'p>(
         &mut self,
         targets: impl Iterator<Item = (SessionId, Option<&'p Path>)>,
+        gone_is_fine: bool,
     ) -> Outcome {
         let mut first_failure: Option<Failure> = None;
         for (id, dir) in targets {
@@ -265,6 +271,9 @@ impl Ctx<'_> {
             };
             match result {
                 Ok(removal) => report_removal(self.out, &id, &removal)?,
+                Err(e) if gone_is_fine && e.kind() == ErrorKind::NotFound => {
+                    writeln!(self.out, "already removed: {id}")?;
+                }
                 Err(e) => {
                     self.out.flush()?;
                     writeln!(self.err, "outrig-sessions: {e}")?;

@@ -208,3 +208,49 @@ fn an_empty_root_has_nothing_to_clean() {
     );
     assert_eq!(run.stderr, "");
 }
+
+#[test]
+fn a_session_removed_between_preview_and_answer_counts_as_removed() {
+    use std::io::{Read as _, Write as _};
+    use std::process::Stdio;
+
+    let r = root();
+    let mut child =
+        r.sb.command()
+            .arg("--session-root")
+            .arg(r.sb.root())
+            .args(["clean", "--older-than", "7d"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+    // The question comes after the preview: wait for it, then remove one session behind the
+    // command's back before answering.
+    let mut stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !String::from_utf8_lossy(&seen).contains("Remove 2 sessions?") {
+        assert_eq!(
+            stderr.read(&mut byte).unwrap(),
+            1,
+            "no question in {seen:?}"
+        );
+        seen.push(byte[0]);
+    }
+    r.sb.store.remove(&r.old[0].id).unwrap();
+    child.stdin.take().unwrap().write_all(b"y\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(&format!("already removed: {}", r.old[0].id)),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("removed {}", r.old[1].id)),
+        "{stdout}"
+    );
+    assert!(r.sb.store.get(&r.old[1].id).is_err());
+    assert!(r.sb.store.get(&r.running.id).is_ok());
+}
