@@ -204,3 +204,20 @@ fn hostile_ids_never_reach_the_filesystem() {
         assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad:?}");
     }
 }
+
+#[test]
+fn symlink_loops_and_links_to_files_are_removable_by_id() {
+    let (tmp, store) = store();
+    fs::create_dir_all(store.root()).unwrap();
+    let root = store.root();
+    symlink(root.join("loop-b"), root.join("loop-a")).unwrap();
+    symlink(root.join("loop-a"), root.join("loop-b")).unwrap();
+    let file = tmp.path().join("file");
+    fs::write(&file, "keep").unwrap();
+    symlink(&file, root.join("to-file")).unwrap();
+    for name in ["loop-a", "loop-b", "to-file"] {
+        store.remove(&SessionId::parse(name).unwrap()).unwrap();
+    }
+    assert!(names(root).is_empty());
+    assert_eq!(fs::read(&file).unwrap(), b"keep");
+}

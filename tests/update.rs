@@ -140,3 +140,35 @@ fn concurrent_finalize_and_sidecar_updates_lose_nothing() {
         );
     }
 }
+
+#[test]
+fn a_record_under_another_entry_name_is_not_reached_by_id() {
+    // A session directory copied under a new name: its record still carries the old id.
+    let (_tmp, store) = store();
+    let s = store.create(&spec("c")).unwrap();
+    let copy = SessionId::parse("copied").unwrap();
+    fs::create_dir(store.entry_path(&copy)).unwrap();
+    let record = store.entry_path(&s.id).join("session.json");
+    fs::copy(&record, store.entry_path(&copy).join("session.json")).unwrap();
+    for err in [
+        store.get(&copy).unwrap_err(),
+        store.finalize(&copy, SystemTime::now(), 0).unwrap_err(),
+    ] {
+        assert_eq!(err.kind(), ErrorKind::CorruptRecord);
+        assert!(
+            err.message().contains("differs from its entry name"),
+            "{err}"
+        );
+    }
+    assert!(store.get(&copy).is_err());
+    assert!(
+        store.get(&s.id).unwrap().is_running(),
+        "the original is untouched"
+    );
+    let listing = store.list().unwrap();
+    assert_eq!(listing.sessions.len(), 1);
+    assert_eq!(listing.skipped[0].entry, "copied");
+    // It can still be removed by its entry name.
+    store.remove(&copy).unwrap();
+    assert!(!store.entry_path(&copy).exists());
+}

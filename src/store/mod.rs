@@ -104,8 +104,27 @@ impl SessionStore {
     /// when its record does not parse.
     pub fn get(&self, id: &SessionId) -> Result<Session> {
         let at = self.locate(id)?;
-        let mut session = fsio::read_record(&at.dir).map_err(|e| self.not_found_as(id, e))?;
+        let mut session = self.read_located(id, &at)?;
         session.link_target = at.link_target;
+        Ok(session)
+    }
+
+    /// Reads the record `<root>/<id>` leads to. A record that carries another id (a copied
+    /// or renamed directory) is refused, as `list` skips it: an operation by id must act on
+    /// the session of that id.
+    pub(crate) fn read_located(&self, id: &SessionId, at: &Located) -> Result<Session> {
+        let session = fsio::read_record(&at.dir).map_err(|e| self.not_found_as(id, e))?;
+        if session.id != *id {
+            return Err(Error::new(
+                ErrorKind::CorruptRecord,
+                format!(
+                    "{}: the record's id {} differs from its entry name {id}; it was copied or \
+                     renamed, so operations by id cannot reach it; rename the entry to its id",
+                    at.dir.join(fsio::RECORD_FILE).display(),
+                    session.id
+                ),
+            ));
+        }
         Ok(session)
     }
 

@@ -87,11 +87,14 @@ fn canonical(dir: &Path) -> Result<PathBuf> {
     fs::canonicalize(dir).map_err(|e| Error::io("resolving session directory", dir, e))
 }
 
+/// Whether `dir` holds a `session.json`; a link that leads nowhere usable (dangling, to a
+/// file, or in a loop) holds none.
 fn holds_record(dir: &Path) -> Result<bool> {
     let path = dir.join(RECORD_FILE);
     match fsio::entry_type(&path) {
         Ok(t) => Ok(t.is_some()),
         Err(e) if e.kind() == io::ErrorKind::NotADirectory => Ok(false),
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => Ok(false),
         Err(e) => Err(Error::io("looking up session record", &path, e)),
     }
 }

@@ -64,7 +64,7 @@ impl SessionStore {
     fn update(&self, id: &SessionId, change: impl FnOnce(&mut Session)) -> Result<Session> {
         let at = self.locate(id)?;
         let _lock = DirLock::acquire(&at.dir)?;
-        let mut session = fsio::read_record(&at.dir).map_err(|e| self.not_found_as(id, e))?;
+        let mut session = self.read_located(id, &at)?;
         change(&mut session);
         fsio::write_record(&at.dir, &session)?;
         session.link_target = at.link_target;
