@@ -58,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 fn print_listing(sessions: &[Session]) {
     println!(
-        "{:<22} {:<20} {:<9} {:<34} EXIT",
+        "{:<20}  {:<19}  {:<8}  {:<32}  EXIT",
         "ID", "STARTED", "DURATION", "IMAGE"
     );
     for s in sessions {
@@ -77,7 +77,7 @@ fn print_listing(sessions: &[Session]) {
             .map(|t| format!("  -> {}", t.display()))
             .unwrap_or_default();
         println!(
-            "{:<22} {:<20} {:<9} {:<34} {exit}{link}",
+            "{:<20}  {:<19}  {:<8}  {:<32}  {exit}{link}",
             s.id.as_str(),
             format_started_at(s.started_at),
             duration,
