@@ -53,3 +53,8 @@ pub use root::{
 pub use store::{
     ENTER_SCRIPT, LOGS_DIR, Listing, LogFile, NewSession, Removal, SessionStore, Skipped,
 };
+
+/// The README's Rust example, compiled by `cargo test --doc` so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
