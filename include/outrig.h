@@ -627,6 +627,27 @@ enum outrig_status outrig_store_finalize_at(const struct outrig_store *store,
                                             int32_t exit_code);
 
 /**
+ * The path of session `id`'s existing log file `name`, for reading: the read-only counterpart
+ * of `outrig_store_log_path`. Nothing is created and no symlink is followed: `logs/` and every
+ * directory on the way must be real directories and the file a regular file, so the path never
+ * leaves `logs/` (exactly the files `outrig_store_logs` lists are found). `name` is as for
+ * `outrig_store_log_path`. `*path_out` is owned: free it with `outrig_string_free`.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
+ * `OUTRIG_ERR_NOT_FOUND` (no such session, or no such log file), `OUTRIG_ERR_DIR_NOT_USABLE`
+ * (`logs`, a directory on the way, or the file itself is something else: a symlink, a
+ * directory, a device), `OUTRIG_ERR_IO`. `*path_out` is untouched on error.
+ *
+ * # Safety
+ * `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings;
+ * `path_out` is NULL or writable.
+ */
+enum outrig_status outrig_store_find_log(const struct outrig_store *store,
+                                         const char *id,
+                                         const char *name,
+                                         char **path_out);
+
+/**
  * Frees a store. NULL is ignored. Sessions, listings and strings from it stay valid.
  *
  * # Safety

@@ -460,6 +460,38 @@ pub unsafe extern "C" fn outrig_store_log_path(
     }
 }
 
+/// The path of session `id`'s existing log file `name`, for reading: the read-only counterpart
+/// of `outrig_store_log_path`. Nothing is created and no symlink is followed: `logs/` and every
+/// directory on the way must be real directories and the file a regular file, so the path never
+/// leaves `logs/` (exactly the files `outrig_store_logs` lists are found). `name` is as for
+/// `outrig_store_log_path`. `*path_out` is owned: free it with `outrig_string_free`.
+///
+/// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
+/// `OUTRIG_ERR_NOT_FOUND` (no such session, or no such log file), `OUTRIG_ERR_DIR_NOT_USABLE`
+/// (`logs`, a directory on the way, or the file itself is something else: a symlink, a
+/// directory, a device), `OUTRIG_ERR_IO`. `*path_out` is untouched on error.
+///
+/// # Safety
+/// `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings;
+/// `path_out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_find_log(
+    store: *const outrig_store,
+    id: *const c_char,
+    name: *const c_char,
+    path_out: *mut *mut c_char,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let name = arg_str!(name, "name");
+        let out = out_ptr!(path_out, "path_out");
+        let path = store.store.find_log(&id, name)?;
+        out.write(into_owned(path_to_cstring(&path, "the log path")?));
+        Ok(OK)
+    }
+}
+
 /// Lists the files under session `id`'s `logs/`, subdirectories included, sorted by name
 /// (symlinks are neither followed nor listed; no `logs/` yet is an empty list). `*out` is a
 /// new list: free it with `outrig_logs_free`.

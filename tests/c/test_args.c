@@ -116,6 +116,10 @@ void test_null_arguments(void) {
     CHECK_NULL_ARG(outrig_store_log_path(store, NULL, "a.log", &path_out), "id");
     CHECK_NULL_ARG(outrig_store_log_path(store, id, NULL, &path_out), "name");
     CHECK_NULL_ARG(outrig_store_log_path(store, id, "a.log", NULL), "path_out");
+    CHECK_NULL_ARG(outrig_store_find_log(NULL, id, "a.log", &path_out), "store");
+    CHECK_NULL_ARG(outrig_store_find_log(store, NULL, "a.log", &path_out), "id");
+    CHECK_NULL_ARG(outrig_store_find_log(store, id, NULL, &path_out), "name");
+    CHECK_NULL_ARG(outrig_store_find_log(store, id, "a.log", NULL), "path_out");
     CHECK_NULL_ARG(outrig_store_logs(NULL, id, &logs_out), "store");
     CHECK_NULL_ARG(outrig_store_logs(store, NULL, &logs_out), "id");
     CHECK_NULL_ARG(outrig_store_logs(store, id, NULL), "out");
@@ -211,6 +215,8 @@ void test_invalid_utf8(void) {
     CHECK_BAD_UTF8(outrig_store_remove_by_path(store, BAD, &strings_out), "dir");
     CHECK_BAD_UTF8(outrig_store_log_path(store, BAD, "a.log", &path_out), "id");
     CHECK_BAD_UTF8(outrig_store_log_path(store, id, BAD, &path_out), "name");
+    CHECK_BAD_UTF8(outrig_store_find_log(store, BAD, "a.log", &path_out), "id");
+    CHECK_BAD_UTF8(outrig_store_find_log(store, id, BAD, &path_out), "name");
     CHECK_BAD_UTF8(outrig_store_logs(store, BAD, &logs_out), "id");
     CHECK_BAD_UTF8(outrig_store_entry_path(store, BAD, &path_out), "id");
     CHECK(store_out == NULL && session_out == NULL && strings_out == NULL && logs_out == NULL &&

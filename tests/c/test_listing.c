@@ -3,6 +3,7 @@
 
 #include "harness.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -91,6 +92,22 @@ void test_listing(void) {
     test_dir_cleanup(&tmp);
 }
 
+/* The number of entries in `dir` (besides . and ..), -1 when it cannot be read. */
+static int count_entries(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) {
+        return -1;
+    }
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
 void test_logs(void) {
     test_dir tmp;
     test_dir_make(&tmp);
@@ -108,6 +125,14 @@ void test_logs(void) {
     CHECK_LAST_ERROR("index 0 is out of range");
     CHECK(outrig_logs_size(logs, 0) == 0);
     outrig_logs_free(logs);
+    CHECK(!path_exists(outrig_session_logs_dir(s)));
+    /* Nor by looking for a log: not found, out-pointer untouched, still no logs/. */
+    char *found = (char *)&tmp; /* sentinel */
+    CHECK_STATUS(outrig_store_find_log(store, id, "agent.log", &found), OUTRIG_ERR_NOT_FOUND);
+    CHECK_LAST_ERROR("agent.log");
+    CHECK_STATUS(outrig_store_find_log(store, id, "tools/web.log", &found),
+                 OUTRIG_ERR_NOT_FOUND);
+    CHECK(found == (char *)&tmp);
     CHECK(!path_exists(outrig_session_logs_dir(s)));
 
     /* log_path makes logs/ and the subdirectories, not the file. */
@@ -130,6 +155,37 @@ void test_logs(void) {
     outrig_string_free(path);
     /* A symlink under logs/ is neither followed nor listed. */
     CHECK(symlink("/etc/passwd", JOIN(buf, outrig_session_logs_dir(s), "link.log")) == 0);
+
+    /* find_log finds what log_path made, at the same path, and creates nothing. */
+    const char *names[] = {"agent.log", "tools/web.log", "empty.log"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char *made = NULL;
+        found = NULL;
+        CHECK_OK(outrig_store_log_path(store, id, names[i], &made));
+        CHECK_OK(outrig_store_find_log(store, id, names[i], &found));
+        CHECK_STR(found, made);
+        outrig_string_free(found);
+        outrig_string_free(made);
+    }
+    /* A missing log, or one under a missing directory: not found, nothing made on the way. */
+    int in_logs = count_entries(outrig_session_logs_dir(s));
+    int in_tools = count_entries(JOIN(buf, outrig_session_logs_dir(s), "tools"));
+    CHECK(in_logs == 4 && in_tools == 1);
+    found = (char *)&tmp;
+    CHECK_STATUS(outrig_store_find_log(store, id, "missing.log", &found), OUTRIG_ERR_NOT_FOUND);
+    CHECK_LAST_ERROR("missing.log");
+    CHECK_STATUS(outrig_store_find_log(store, id, "tools/missing.log", &found),
+                 OUTRIG_ERR_NOT_FOUND);
+    CHECK_STATUS(outrig_store_find_log(store, id, "nope/deeper/x.log", &found),
+                 OUTRIG_ERR_NOT_FOUND);
+    /* The symlinked log is not followed, nor is a directory a log. */
+    CHECK_STATUS(outrig_store_find_log(store, id, "link.log", &found), OUTRIG_ERR_DIR_NOT_USABLE);
+    CHECK_LAST_ERROR("not a regular file");
+    CHECK_STATUS(outrig_store_find_log(store, id, "tools", &found), OUTRIG_ERR_DIR_NOT_USABLE);
+    CHECK(found == (char *)&tmp);
+    CHECK(count_entries(outrig_session_logs_dir(s)) == in_logs);
+    CHECK(count_entries(JOIN(buf, outrig_session_logs_dir(s), "tools")) == in_tools);
+    CHECK(!path_exists(JOIN(buf, outrig_session_logs_dir(s), "nope")));
 
     CHECK_OK(outrig_store_logs(store, id, &logs));
     CHECK(outrig_logs_len(logs) == 3);

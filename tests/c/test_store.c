@@ -343,6 +343,8 @@ void test_store_errors(void) {
         CHECK_STATUS(outrig_store_remove(store, bad_ids[i], NULL), OUTRIG_ERR_INVALID_ARGUMENT);
         CHECK_STATUS(outrig_store_log_path(store, bad_ids[i], "a.log", &path),
                      OUTRIG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(outrig_store_find_log(store, bad_ids[i], "a.log", &path),
+                     OUTRIG_ERR_INVALID_ARGUMENT);
         CHECK_STATUS(outrig_store_entry_path(store, bad_ids[i], &path),
                      OUTRIG_ERR_INVALID_ARGUMENT);
         outrig_logs *logs = NULL;
@@ -357,8 +359,13 @@ void test_store_errors(void) {
         CHECK_STATUS(outrig_store_log_path(store, id, bad_logs[i], &path),
                      OUTRIG_ERR_INVALID_ARGUMENT);
         CHECK_LAST_ERROR("invalid log name");
+        CHECK_STATUS(outrig_store_find_log(store, id, bad_logs[i], &path),
+                     OUTRIG_ERR_INVALID_ARGUMENT);
+        CHECK_LAST_ERROR("invalid log name");
         CHECK(path == NULL);
     }
+    /* None of that made the session a logs/ directory. */
+    CHECK(!path_exists(outrig_session_logs_dir(s)));
     const char *empty_name[] = {"ok", ""};
     CHECK_STATUS(outrig_store_set_sidecar_containers(store, id, empty_name, 2),
                  OUTRIG_ERR_INVALID_ARGUMENT);
@@ -385,6 +392,8 @@ void test_store_errors(void) {
     CHECK_STATUS(outrig_store_remove(store, missing, NULL), OUTRIG_ERR_NOT_FOUND);
     char *path = NULL;
     CHECK_STATUS(outrig_store_log_path(store, missing, "a.log", &path), OUTRIG_ERR_NOT_FOUND);
+    CHECK_STATUS(outrig_store_find_log(store, missing, "a.log", &path), OUTRIG_ERR_NOT_FOUND);
+    CHECK_LAST_ERROR(missing);
     outrig_logs *logs = NULL;
     CHECK_STATUS(outrig_store_logs(store, missing, &logs), OUTRIG_ERR_NOT_FOUND);
     CHECK(path == NULL && logs == NULL);
@@ -436,11 +445,20 @@ void test_store_errors(void) {
     path = NULL;
     CHECK_STATUS(outrig_store_log_path(store, id, "sub", &path), OUTRIG_ERR_DIR_NOT_USABLE);
     CHECK(path == NULL);
+    CHECK_STATUS(outrig_store_find_log(store, id, "sub", &path), OUTRIG_ERR_DIR_NOT_USABLE);
+    CHECK_LAST_ERROR("not a regular file");
+    CHECK(path == NULL);
     outrig_session *linked = create_basic(store, "linked-logs");
     JOIN(buf, outrig_session_session_dir(linked), "logs");
     CHECK(symlink(tmp.path, buf) == 0);
     CHECK_STATUS(outrig_store_log_path(store, outrig_session_id(linked), "a.log", &path),
                  OUTRIG_ERR_DIR_NOT_USABLE);
+    CHECK(path == NULL);
+    /* find_log follows no symlinked logs/ either, even to a file that is there. */
+    write_text(JOIN(buf2, tmp.path, "a.log"), "outside");
+    CHECK_STATUS(outrig_store_find_log(store, outrig_session_id(linked), "a.log", &path),
+                 OUTRIG_ERR_DIR_NOT_USABLE);
+    CHECK_LAST_ERROR("not a real directory");
     CHECK(path == NULL);
     outrig_session_free(linked);
     CHECK(out == sentinel);
