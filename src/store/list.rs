@@ -38,8 +38,8 @@ pub struct Skipped {
 /// What one root entry turned out to be.
 // Short-lived and moved once; boxing would cost an allocation per session.
 #[allow(clippy::large_enum_variant)]
-enum Outcome<T> {
-    Session(T),
+enum Outcome {
+    Session(Session),
     Skipped(Skipped),
     NotASession,
 }
@@ -88,18 +88,8 @@ impl SessionStore {
         // cheaper than moving whole records around, and the workers keep this order.
         let mut candidates = candidates;
         candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0));
-        let outcomes = self.load_all(&candidates, &convert).map_err(|e| {
-            Error::io("opening session root", &self.root, e).with_kind(ErrorKind::Io)
-        })?;
-        let (mut sessions, mut skipped) = (Vec::with_capacity(outcomes.len()), Vec::new());
-        for outcome in outcomes {
-            match outcome {
-                Outcome::Session(s) => sessions.push(s),
-                Outcome::Skipped(s) => skipped.push(s),
-                Outcome::NotASession => {}
-            }
-        }
-        Ok((sessions, skipped))
+        self.load_all(&candidates, &convert)
+            .map_err(|e| Error::io("opening session root", &self.root, e).with_kind(ErrorKind::Io))
     }
 
     /// Removes the finalized sessions that ended before `ended_before`, and returns them (with
@@ -156,22 +146,23 @@ impl SessionStore {
         &self,
         candidates: &[(OsString, bool)],
         convert: &(impl Fn(Session) -> T + Sync),
-    ) -> io::Result<Vec<Outcome<T>>> {
+    ) -> io::Result<(Vec<T>, Vec<Skipped>)> {
         // Records are opened relative to the root's descriptor: the kernel walks two path
         // components per record instead of the root's whole path again.
         let root = fs::File::open(&self.root)?;
+        // Each worker fills its own vectors, which are appended once at the end: a record is
+        // moved as few times as possible (they are a few hundred bytes each).
         let load_chunk = |chunk: &[(OsString, bool)]| {
             let mut scratch = Scratch::default();
-            chunk
-                .iter()
-                .map(|(name, is_link)| {
-                    match load_entry(&self.root, &root, name, *is_link, &mut scratch) {
-                        Outcome::Session(s) => Outcome::Session(convert(s)),
-                        Outcome::Skipped(s) => Outcome::Skipped(s),
-                        Outcome::NotASession => Outcome::NotASession,
-                    }
-                })
-                .collect::<Vec<_>>()
+            let (mut sessions, mut skipped) = (Vec::with_capacity(chunk.len()), Vec::new());
+            for (name, is_link) in chunk {
+                match load_entry(&self.root, &root, name, *is_link, &mut scratch) {
+                    Outcome::Session(s) => sessions.push(convert(s)),
+                    Outcome::Skipped(s) => skipped.push(s),
+                    Outcome::NotASession => {}
+                }
+            }
+            (sessions, skipped)
         };
         let threads = thread::available_parallelism().map_or(1, |n| n.get());
         if threads == 1 || candidates.len() < PARALLEL_THRESHOLD {
@@ -183,13 +174,16 @@ impl SessionStore {
                 .chunks(chunk_len)
                 .map(|chunk| scope.spawn(move || load_chunk(chunk)))
                 .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| {
-                    w.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
+            let mut parts = workers.into_iter().map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
+            let (mut sessions, mut skipped) = parts.next().unwrap_or_default();
+            for (mut more, mut more_skipped) in parts {
+                sessions.append(&mut more);
+                skipped.append(&mut more_skipped);
+            }
+            (sessions, skipped)
         }))
     }
 }
@@ -210,7 +204,7 @@ fn load_entry(
     name: &OsString,
     is_link: bool,
     scratch: &mut Scratch,
-) -> Outcome<Session> {
+) -> Outcome {
     let skip = |reason: String| {
         Outcome::Skipped(Skipped {
             entry: name.to_string_lossy().into_owned(),
