@@ -259,13 +259,15 @@ def report(b: Bench, sizes: list[int]) -> str:
 WHY = {
     "C list / Rust list": (
         "- **C list**: the Rust face reads the records in place; C needs NUL-terminated copies. "
-        "The library builds them on the listing's worker threads, one exact-size block per "
-        "session, and the C face then makes 13 getter calls (and `strlen`s) per session and "
-        "frees the listing. Measured apart at 10k sessions: `outrig_store_list` alone costs "
-        "about 1.10 of Rust's `list`, freeing the listing about 4 ms more (most of it the "
-        "records' own strings, which Rust's figure frees too, on the calling thread), and the "
-        "130 000 getter calls the rest. A C caller that reads fewer fields pays less. Shared "
-        "2-core machines move this ratio by about ±0.05 between runs."
+        "`outrig_store_list` itself costs what Rust's `list` does (it wraps each record, "
+        "converting nothing). Reading every field, as this face does, converts each session's "
+        "text into one block on the first read (one allocation, ~300 bytes copied), then makes "
+        "13 getter calls and `strlen`s per session, and freeing the listing frees the blocks: "
+        "about 3-4 ms per 10k sessions in all, which no layout of the copies removes while C "
+        "strings must be NUL-terminated. Converting on the listing's worker threads instead "
+        "was measured slower: memory allocated on those threads is slower to free on the "
+        "caller's. A C caller that reads fewer fields pays less. Shared 2-core machines move "
+        "this ratio by about ±0.05 between runs."
     ),
     "plain Python list / Python list": (
         "- **Python vs plain Python**: both are bound by the same kernel work (open, read, close "
