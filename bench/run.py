@@ -263,7 +263,7 @@ WHY = {
         "converting nothing). Reading every field, as this face does, converts each session's "
         "text into one block on the first read (one allocation, ~300 bytes copied), then makes "
         "13 getter calls and `strlen`s per session, and freeing the listing frees the blocks: "
-        "about 3-4 ms per 10k sessions in all, which no layout of the copies removes while C "
+        "4 to 6 ms per 10k sessions in all across runs, which no layout of the copies removes while C "
         "strings must be NUL-terminated. Converting on the listing's worker threads instead "
         "was measured slower: memory allocated on those threads is slower to free on the "
         "caller's. A C caller that reads fewer fields pays less. Shared 2-core machines move "
