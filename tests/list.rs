@@ -233,3 +233,39 @@ fn clean_removes_only_finalized_sessions_that_ended_before_the_cutoff() {
     assert_eq!(removed.len(), 1, "the running session stays");
     assert_eq!(store.list().unwrap().sessions[0].id, running.id);
 }
+
+#[test]
+fn clean_older_than_takes_an_age() {
+    let (_tmp, store) = store();
+    let now = SystemTime::now();
+    let old = store
+        .create(&spec("old").started_at(now - Duration::from_secs(7200)))
+        .unwrap();
+    store
+        .finalize(&old.id, now - Duration::from_secs(3600), 0)
+        .unwrap();
+    let fresh = store.create(&spec("fresh")).unwrap();
+    store.finalize(&fresh.id, now, 0).unwrap();
+
+    let preview = store
+        .clean_older_than(Duration::from_secs(1800), true)
+        .unwrap();
+    assert_eq!(preview.iter().map(|s| &s.id).collect::<Vec<_>>(), [&old.id]);
+    assert_eq!(store.list().unwrap().sessions.len(), 2);
+    assert!(
+        store
+            .clean_older_than(Duration::from_secs(7200), false)
+            .unwrap()
+            .is_empty()
+    );
+    let removed = store
+        .clean_older_than(Duration::from_secs(1800), false)
+        .unwrap();
+    assert_eq!(removed.len(), 1);
+    assert_eq!(store.list().unwrap().sessions[0].id, fresh.id);
+
+    let err = store.clean_older_than(Duration::MAX, false).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.message().contains("smaller age"), "{err}");
+    assert_eq!(store.list().unwrap().sessions.len(), 1);
+}

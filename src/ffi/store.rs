@@ -390,15 +390,9 @@ pub unsafe extern "C" fn outrig_store_clean(
                 "older_than_seconds is {older_than_seconds}; pass an age of 0 seconds or more"
             ))
         })?;
-        let cutoff = SystemTime::now()
-            .checked_sub(Duration::from_secs(age))
-            .ok_or_else(|| {
-                Error::invalid(format!(
-                    "older_than_seconds {older_than_seconds} reaches before any time a record \
-                     can hold; pass a smaller age"
-                ))
-            })?;
-        let sessions = store.store.clean(cutoff, dry_run)?;
+        let sessions = store
+            .store
+            .clean_older_than(Duration::from_secs(age), dry_run)?;
         if let Some(removed) = removed {
             removed.write(handle::into_raw(ListingHandle::from_sessions(sessions)));
         }

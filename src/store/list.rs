@@ -6,7 +6,7 @@ use std::io;
 use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::path::{Path, PathBuf};
 use std::thread;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use super::SessionStore;
 use crate::error::{Error, ErrorKind, Result};
@@ -117,6 +117,23 @@ impl SessionStore {
             removed.push(session);
         }
         Ok(removed)
+    }
+
+    /// [`clean`](Self::clean) with the cutoff given as an age: removes the finalized sessions
+    /// that ended more than `older_than` ago (`outrig clean --older-than`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidArgument`] when `older_than` reaches before any time the clock can
+    /// represent; otherwise as for `clean`.
+    pub fn clean_older_than(&self, older_than: Duration, dry_run: bool) -> Result<Vec<Session>> {
+        let cutoff = SystemTime::now().checked_sub(older_than).ok_or_else(|| {
+            Error::invalid(format!(
+                "an age of {} seconds reaches before any time a record can hold; pass a \
+                 smaller age",
+                older_than.as_secs()
+            ))
+        })?;
+        self.clean(cutoff, dry_run)
     }
 
     /// The root's entries that may be sessions: not dot-named, and a directory or a symlink by

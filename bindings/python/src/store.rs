@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 
 use crate::convert::{self, from_datetime, from_timedelta, session_id};
-use crate::errors::{detach, invalid};
+use crate::errors::detach;
 use crate::listing::PyListing;
 use crate::session::{PyLogFile, PySession};
 
@@ -219,14 +219,7 @@ impl PySessionStore {
         dry_run: bool,
     ) -> PyResult<Vec<PySession>> {
         let age = from_timedelta(older_than, "older_than")?;
-        let Some(cutoff) = SystemTime::now().checked_sub(age) else {
-            return Err(invalid(format!(
-                "older_than {} reaches before any time a record can hold; pass a shorter \
-                 duration",
-                older_than.repr()?
-            )));
-        };
-        let removed = detach(py, || self.inner.clean(cutoff, dry_run))?;
+        let removed = detach(py, || self.inner.clean_older_than(age, dry_run))?;
         Ok(removed.into_iter().map(PySession::from).collect())
     }
 
