@@ -39,6 +39,18 @@
 #include <stdint.h>
 
 /**
+ * The largest config file read: outrig's is a few lines, and a path naming something endless
+ * (`/dev/zero`) must not be read to the end.
+ */
+#define MAX_CONFIG_BYTES (1 << 20)
+
+/**
+ * How deep [`SessionStore::logs`] looks under `logs/`: a tree deeper than this is not a
+ * launcher's logs, and walking it would hold a descriptor per level.
+ */
+#define MAX_LOG_DEPTH 32
+
+/**
  * The major version of the library this header belongs to (the SONAME is `liboutrig.so.MAJOR`).
  */
 #define OUTRIG_VERSION_MAJOR 0
@@ -98,7 +110,20 @@ typedef enum outrig_status {
    * A bug in the library, caught at the boundary; the message says where. Please report it.
    */
   OUTRIG_ERR_PANIC = 8,
+  /**
+   * The session is in use by a running launcher: its lock (the lease a launcher holds while
+   * the session runs, or `outrig run-new`'s) was not free within the store's bounded wait.
+   * Retry later, or stop that launcher first.
+   */
+  OUTRIG_ERR_BUSY = 9,
 } outrig_status;
+
+/**
+ * What went wrong, in the terms a caller decides on.
+ *
+ * Each kind maps to one C status (`OUTRIG_ERR_*`) and one Python exception class.
+ */
+typedef struct ErrorKind ErrorKind;
 
 /**
  * The result of a listing: sessions newest first, and the entries that were skipped because
@@ -138,6 +163,8 @@ typedef struct outrig_store outrig_store;
  * A list of strings (the names a removal kept). Free with `outrig_strings_free`. Read-only.
  */
 typedef struct outrig_strings outrig_strings;
+
+
 
 #ifdef __cplusplus
 extern "C" {

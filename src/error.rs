@@ -27,11 +27,27 @@ pub enum ErrorKind {
     CorruptRecord,
     /// The configuration file is unreadable or malformed, or the default root cannot be found.
     Config,
+    /// The session is in use by a running launcher: its lock was not free within the store's
+    /// bounded wait ([`SessionStore::lock_wait`](crate::SessionStore::lock_wait)).
+    Busy,
     /// Any other operating-system error; [`Error::os_error`] gives the errno.
     Io,
 }
 
 impl ErrorKind {
+    /// Every kind, in a fixed order: the C status and Python exception mappings are checked
+    /// against this list, so a new kind cannot go unmapped silently.
+    pub const ALL: [ErrorKind; 8] = [
+        ErrorKind::InvalidArgument,
+        ErrorKind::NotFound,
+        ErrorKind::AlreadyExists,
+        ErrorKind::DirNotUsable,
+        ErrorKind::CorruptRecord,
+        ErrorKind::Config,
+        ErrorKind::Io,
+        ErrorKind::Busy,
+    ];
+
     /// A short, stable, lowercase name for the kind (`"not found"`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -41,6 +57,7 @@ impl ErrorKind {
             ErrorKind::DirNotUsable => "directory not usable",
             ErrorKind::CorruptRecord => "corrupt record",
             ErrorKind::Config => "configuration error",
+            ErrorKind::Busy => "busy",
             ErrorKind::Io => "I/O error",
         }
     }

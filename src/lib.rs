@@ -45,13 +45,16 @@ mod store;
 pub use error::{Error, ErrorKind, Result};
 pub use format::{format_duration, format_started_at};
 pub use fsio::MAX_RECORD_BYTES;
+pub use fsio::lock::LOCK_WAIT;
 pub use id::{MAX_NAME_LEN, SessionId};
 pub use record::Session;
 pub use root::{
-    RootInputs, SESSION_ROOT_KEY, default_config_path, resolve_root, resolve_root_from_env,
+    MAX_CONFIG_BYTES, RootInputs, SESSION_ROOT_KEY, default_config_path, resolve_root,
+    resolve_root_from_env,
 };
 pub use store::{
-    ENTER_SCRIPT, LOGS_DIR, Listing, LogFile, NewSession, Removal, SessionStore, Skipped,
+    ENTER_SCRIPT, LOGS_DIR, Listing, LogFile, MAX_LOG_DEPTH, NewSession, Removal, SessionStore,
+    Skipped,
 };
 
 /// The README's Rust example, compiled by `cargo test --doc` so it cannot drift from the API.

@@ -7,11 +7,12 @@
 //! records are written and deleted.
 
 use std::ffi::OsStr;
-use std::fs;
+
 use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::fsio::open;
 
 /// The config key that names the session root.
 pub const SESSION_ROOT_KEY: &str = "session-root";
@@ -106,11 +107,42 @@ pub fn resolve_root_from_env(
     })
 }
 
-/// Reads the config file; `None` when it does not exist.
+/// The largest config file read: outrig's is a few lines, and a path naming something endless
+/// (`/dev/zero`) must not be read to the end.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// Reads the config file; `None` when it does not exist. It is opened without blocking (a FIFO
+/// named as the config cannot hang the caller), refused unless a regular file, and read up to
+/// [`MAX_CONFIG_BYTES`].
 fn read_config(path: &Path) -> Result<Option<String>> {
-    match fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
+    let mut buf = Vec::new();
+    let read = open::regular_path(path)
+        .and_then(|file| open::read_bounded(file, MAX_CONFIG_BYTES, &mut buf));
+    match read {
+        Ok(()) => String::from_utf8(buf).map(Some).map_err(|_| {
+            Error::new(
+                ErrorKind::Config,
+                format!(
+                    "config file {} is not UTF-8 text; fix or remove it",
+                    path.display()
+                ),
+            )
+        }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::InvalidData | io::ErrorKind::FileTooLarge
+            ) =>
+        {
+            Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "config file {} {e}; name outrig's TOML config file",
+                    path.display()
+                ),
+            ))
+        }
         Err(e) => Err(Error::io("reading config file", path, e).with_kind(ErrorKind::Config)),
     }
 }

@@ -170,15 +170,15 @@ fn explicit_dir_refusals_leave_everything_as_it_was() {
 #[test]
 fn failed_auto_create_leaves_nothing() {
     use std::os::unix::ffi::OsStrExt as _;
-    // Under a root whose path is not UTF-8 the record cannot be written: the create fails
-    // after it claimed `<root>/<id>`, and must take that directory away again.
+    // Under a root whose path is not UTF-8 the record cannot be written: the create is
+    // refused before it makes anything, not even the root.
     let (tmp, _) = store();
     let root = tmp.path().join(std::ffi::OsStr::from_bytes(b"root-\xff"));
     let store = SessionStore::new(&root).unwrap();
     let err = store.create(&spec("c")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
     assert!(err.message().contains("UTF-8"), "{err}");
-    assert!(names(&root).is_empty(), "{:?}", names(&root));
+    assert!(!root.exists());
 }
 
 #[test]
@@ -198,8 +198,29 @@ fn failed_explicit_create_removes_what_it_made() {
             .join(std::ffi::OsStr::from_bytes(b"bad-\xff"))
             .exists()
     );
-    assert!(names(store.root()).is_empty(), "{:?}", names(store.root()));
+    assert!(
+        !store.root().exists() || names(store.root()).is_empty(),
+        "{:?}",
+        names(store.root())
+    );
     assert!(store.list().unwrap().sessions.is_empty());
+}
+
+#[test]
+fn explicit_create_failing_after_its_link_removes_link_and_record() {
+    use std::os::unix::ffi::OsStrExt as _;
+    // The named directory is a UTF-8 symlink whose canonical path is not UTF-8: that is only
+    // found once the create holds the directory and claimed its link, so it must undo both.
+    let (tmp, store) = store();
+    let real = tmp.path().join(std::ffi::OsStr::from_bytes(b"real-\xff"));
+    fs::create_dir(&real).unwrap();
+    let named = tmp.path().join("named");
+    std::os::unix::fs::symlink(&real, &named).unwrap();
+    let err = store.create(&spec("c").session_dir(&named)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(err.message().contains("UTF-8"), "{err}");
+    assert!(names(&real).is_empty(), "{:?}", names(&real));
+    assert!(names(store.root()).is_empty(), "{:?}", names(store.root()));
 }
 
 #[test]

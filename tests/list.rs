@@ -4,7 +4,7 @@ mod common;
 
 use std::fs;
 use std::os::unix::fs::symlink;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::{spec, store};
 use outrig::{ErrorKind, MAX_RECORD_BYTES, SessionId, SessionStore};
@@ -17,8 +17,8 @@ fn at(secs: u64) -> SystemTime {
 }
 
 /// Writes a record with a chosen id (ids of real creates are random within a second).
-fn plant(store: &SessionStore, id: &str) {
-    let s = store.create(&spec(id)).unwrap();
+fn plant(store: &SessionStore, id: &str, started_at: SystemTime) {
+    let s = store.create(&spec(id).started_at(started_at)).unwrap();
     let text = String::from_utf8(s.to_json().unwrap()).unwrap();
     let dir = store.root().join(id);
     fs::create_dir(&dir).unwrap();
@@ -37,14 +37,18 @@ fn missing_root_is_empty() {
 }
 
 #[test]
-fn newest_first_by_id() {
+fn newest_first_by_start_time_then_id() {
     let (_tmp, store) = store();
-    for id in [
-        "20260501T134412-0001",
-        "20260502T000000-0000",
-        "20260430T235959-ffff",
+    let at = |secs: u64| UNIX_EPOCH + Duration::from_secs(secs);
+    // Two sessions created in the same second (same start time) list by id; otherwise the
+    // start time decides, even against the ids' order (a caller may pass its own start time).
+    for (id, started) in [
+        ("20260501T134412-0001", 1_000),
+        ("20260501T134412-00ff", 1_000),
+        ("20260502T000000-0000", 500),
+        ("20260430T235959-ffff", 2_000),
     ] {
-        plant(&store, id);
+        plant(&store, id, at(started));
     }
     let ids: Vec<String> = store
         .list()
@@ -56,9 +60,10 @@ fn newest_first_by_id() {
     assert_eq!(
         ids,
         [
-            "20260502T000000-0000",
+            "20260430T235959-ffff",
+            "20260501T134412-00ff",
             "20260501T134412-0001",
-            "20260430T235959-ffff"
+            "20260502T000000-0000",
         ]
     );
 }
@@ -191,8 +196,9 @@ fn listing_many_entries_uses_the_parallel_path_and_keeps_order() {
     let listing = store.list().unwrap();
     assert_eq!(listing.sessions.len(), 600);
     assert_eq!(listing.skipped.len(), 1);
-    let mut want: Vec<_> = made.iter().map(|s| s.id.clone()).collect();
+    let mut want: Vec<_> = made.iter().map(|s| (s.started_at, s.id.clone())).collect();
     want.sort_by(|a, b| b.cmp(a));
+    let want: Vec<_> = want.into_iter().map(|(_, id)| id).collect();
     let got: Vec<_> = listing.sessions.iter().map(|s| s.id.clone()).collect();
     assert_eq!(got, want);
 }

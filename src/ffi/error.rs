@@ -32,6 +32,10 @@ pub enum outrig_status {
     OUTRIG_ERR_IO = 7,
     /// A bug in the library, caught at the boundary; the message says where. Please report it.
     OUTRIG_ERR_PANIC = 8,
+    /// The session is in use by a running launcher: its lock (the lease a launcher holds while
+    /// the session runs, or `outrig run-new`'s) was not free within the store's bounded wait.
+    /// Retry later, or stop that launcher first.
+    OUTRIG_ERR_BUSY = 9,
 }
 
 impl From<ErrorKind> for outrig_status {
@@ -44,6 +48,7 @@ impl From<ErrorKind> for outrig_status {
             ErrorKind::CorruptRecord => Self::OUTRIG_ERR_CORRUPT_RECORD,
             ErrorKind::Config => Self::OUTRIG_ERR_CONFIG,
             ErrorKind::Io => Self::OUTRIG_ERR_IO,
+            ErrorKind::Busy => Self::OUTRIG_ERR_BUSY,
         }
     }
 }
@@ -75,6 +80,7 @@ fn status_name(status: c_uint) -> &'static CStr {
         6 => c"OUTRIG_ERR_CONFIG",
         7 => c"OUTRIG_ERR_IO",
         8 => c"OUTRIG_ERR_PANIC",
+        9 => c"OUTRIG_ERR_BUSY",
         _ => c"OUTRIG_UNKNOWN_STATUS",
     }
 }
@@ -170,18 +176,18 @@ mod tests {
 
     #[test]
     fn every_kind_has_its_own_status() {
-        let kinds = [
-            ErrorKind::InvalidArgument,
-            ErrorKind::NotFound,
-            ErrorKind::AlreadyExists,
-            ErrorKind::DirNotUsable,
-            ErrorKind::CorruptRecord,
-            ErrorKind::Config,
-            ErrorKind::Io,
-        ];
-        for (n, kind) in kinds.into_iter().enumerate() {
-            assert_eq!(outrig_status::from(kind) as usize, n + 1, "{kind:?}");
+        let statuses: Vec<outrig_status> = ErrorKind::ALL.iter().map(|&k| k.into()).collect();
+        for (i, status) in statuses.iter().enumerate() {
+            assert_ne!(*status, outrig_status::OUTRIG_OK);
+            assert_ne!(*status, outrig_status::OUTRIG_ERR_PANIC);
+            assert!(!statuses[..i].contains(status), "{status:?} twice");
+            let name = status_name(*status as c_uint).to_str().unwrap();
+            assert!(name.starts_with("OUTRIG_ERR_"), "{name}");
         }
+        assert_eq!(
+            outrig_status::from(ErrorKind::Busy),
+            outrig_status::OUTRIG_ERR_BUSY
+        );
     }
 
     #[test]
@@ -195,7 +201,8 @@ mod tests {
         assert_eq!(name(0), "OUTRIG_OK");
         assert_eq!(name(5), "OUTRIG_ERR_CORRUPT_RECORD");
         assert_eq!(name(8), "OUTRIG_ERR_PANIC");
-        assert_eq!(name(9), "OUTRIG_UNKNOWN_STATUS");
+        assert_eq!(name(9), "OUTRIG_ERR_BUSY");
+        assert_eq!(name(10), "OUTRIG_UNKNOWN_STATUS");
         assert_eq!(name(u32::MAX), "OUTRIG_UNKNOWN_STATUS");
     }
 }

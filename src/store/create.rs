@@ -2,12 +2,15 @@
 
 use std::fs;
 use std::io;
+use std::os::fd::{AsFd as _, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use rustix::fs::{self as rfs, AtFlags, Mode};
+
 use super::SessionStore;
 use crate::error::{Error, ErrorKind, Result};
-use crate::fsio::{self, DirLock, RECORD_FILE};
+use crate::fsio::{self, RECORD_FILE, lock, open, record_io};
 use crate::id::SessionId;
 use crate::record::Session;
 
@@ -139,9 +142,11 @@ impl NewSession {
 /// What a create has made so far, undone on drop unless the create completes.
 #[derive(Default)]
 struct Undo {
-    link: Option<PathBuf>,
-    record_dir: Option<PathBuf>,
-    /// Directories this create made, innermost first.
+    /// The root and the entry this create claimed in it (a directory or a link).
+    entry: Option<(OwnedFd, SessionId, bool)>,
+    /// The session directory, once its record was written.
+    record_in: Option<OwnedFd>,
+    /// Directories this create made on the way to an explicit directory, innermost first.
     dirs: Vec<PathBuf>,
     done: bool,
 }
@@ -153,11 +158,16 @@ impl Drop for Undo {
         }
         // Best effort: the create already failed and reports that error; these only keep a
         // half-made session from being left for `list` to find.
-        if let Some(link) = &self.link {
-            let _ = fs::remove_file(link);
+        if let Some(dir) = &self.record_in {
+            let _ = rfs::unlinkat(dir, RECORD_FILE, AtFlags::empty());
         }
-        if let Some(dir) = &self.record_dir {
-            let _ = fs::remove_file(dir.join(RECORD_FILE));
+        if let Some((root, id, is_dir)) = &self.entry {
+            let flags = if *is_dir {
+                AtFlags::REMOVEDIR
+            } else {
+                AtFlags::empty()
+            };
+            let _ = rfs::unlinkat(root, id.as_str(), flags);
         }
         for dir in &self.dirs {
             let _ = fs::remove_dir(dir);
@@ -176,48 +186,72 @@ impl SessionStore {
     /// missing; the record goes into its canonical path, and `<root>/<id>` becomes a symlink to
     /// it. `link_target` of the result is that path.
     ///
-    /// The record is written durably (temporary file, fsync, rename, fsync of the directory),
-    /// and the root is synced after the new entry appears. A create that fails removes what it
-    /// made, so no half-session is left behind.
+    /// The record is written through the new directory's descriptor, durably (temporary file,
+    /// fsync, rename, fsync of the directory), and the root is synced after the new entry
+    /// appears. A record that would exceed [`MAX_RECORD_BYTES`](crate::MAX_RECORD_BYTES) (a
+    /// huge name, thousands of sidecars) is refused before anything is made. A create that
+    /// fails removes what it made, so no half-session is left behind.
     ///
     /// # Errors
-    /// - [`ErrorKind::InvalidArgument`]: a required value is empty, or a path is not UTF-8.
+    /// - [`ErrorKind::InvalidArgument`]: a required value is empty, a path is not UTF-8, or
+    ///   the record would be too large.
     /// - [`ErrorKind::DirNotUsable`]: the explicit directory exists and is not a directory,
     ///   is not empty, holds an earlier session's `session.json`, or lies inside the root.
+    /// - [`ErrorKind::Busy`]: another process holds the explicit directory's lock.
     /// - [`ErrorKind::Io`]: the root or the directory cannot be made or written.
     pub fn create(&self, new: &NewSession) -> Result<Session> {
         new.check()?;
-        self.ensure_root()?;
+        // The longest record this create can write, checked before anything is made; the
+        // write checks the real one again.
+        let longest_dir = match &new.session_dir {
+            None => self.entry_path(&SessionId::new()),
+            Some(dir) => fsio::absolute(dir)?,
+        };
+        record_io::bytes_of(&new.clone().into_record(SessionId::new(), longest_dir))?;
+        let root = self.ensure_root()?;
         match &new.session_dir {
-            None => self.create_auto(new.clone()),
-            Some(dir) => self.create_explicit(new.clone(), dir),
+            None => self.create_auto(root, new.clone()),
+            Some(dir) => self.create_explicit(root, new.clone(), dir),
         }
     }
 
-    fn ensure_root(&self) -> Result<()> {
-        fs::create_dir_all(&self.root).map_err(|e| {
+    /// Makes the root when missing and opens it.
+    fn ensure_root(&self) -> Result<OwnedFd> {
+        let made = fs::create_dir_all(&self.root).map_err(|e| {
             let e = if self.root.is_file() {
                 io::Error::from(rustix::io::Errno::NOTDIR)
             } else {
                 e
             };
             Error::io("creating session root", &self.root, e).with_kind(ErrorKind::Io)
-        })
+        });
+        let root = self.open_root();
+        match (made, root) {
+            (_, Ok(root)) => Ok(root),
+            (Err(e), Err(_)) => Err(e),
+            (Ok(()), Err(e)) => Err(e.with_kind(ErrorKind::Io)),
+        }
     }
 
-    fn create_auto(&self, new: NewSession) -> Result<Session> {
+    fn create_auto(&self, root: OwnedFd, new: NewSession) -> Result<Session> {
         let mut undo = Undo::default();
-        let (id, dir) = self.claim_id(|entry| fs::create_dir(entry))?;
-        undo.dirs.push(dir.clone());
-        let session = new.into_record(id, dir.clone());
-        fsio::write_record(&dir, &session)?;
-        undo.record_dir = Some(dir);
-        fsio::sync_dir(&self.root)?;
+        let id = self.claim_id(&root, |root, id| {
+            rfs::mkdirat(root, id.as_str(), Mode::from_raw_mode(0o777))
+        })?;
+        let entry = self.entry_path(&id);
+        let dir = open::dir_at(&root, id.as_str())
+            .map_err(|e| Error::io("opening new session directory", &entry, e))?;
+        undo.entry = Some((root, id.clone(), true));
+        let session = new.into_record(id, entry.clone());
+        record_io::write_at(dir.as_fd(), &entry, &session)?;
+        undo.record_in = Some(dir);
+        let (root, _, _) = undo.entry.as_ref().expect("claimed above");
+        record_io::sync(root, &self.root)?;
         undo.done = true;
         Ok(session)
     }
 
-    fn create_explicit(&self, new: NewSession, requested: &Path) -> Result<Session> {
+    fn create_explicit(&self, root: OwnedFd, new: NewSession, requested: &Path) -> Result<Session> {
         let mut undo = Undo::default();
         let requested = fsio::absolute(requested)?;
         match fs::metadata(&requested) {
@@ -233,11 +267,20 @@ impl SessionStore {
             }
             Err(e) => return Err(Error::io("checking session directory", &requested, e)),
         }
-        let dir = fs::canonicalize(&requested)
-            .map_err(|e| Error::io("resolving session directory", &requested, e))?;
-        let root = fs::canonicalize(&self.root)
-            .map_err(|e| Error::io("resolving session root", &self.root, e))?;
-        if dir.starts_with(&root) {
+        // From here on the directory is this descriptor, whatever its path comes to name.
+        let fd = open::dir(&requested)
+            .map_err(|e| Error::io("opening session directory", &requested, e))?;
+        let dir = match open::path_of(&fd) {
+            Some(dir) => dir,
+            None => fs::canonicalize(&requested)
+                .map_err(|e| Error::io("resolving session directory", &requested, e))?,
+        };
+        let root_dir = match open::path_of(&root) {
+            Some(dir) => dir,
+            None => fs::canonicalize(&self.root)
+                .map_err(|e| Error::io("resolving session root", &self.root, e))?,
+        };
+        if dir.starts_with(&root_dir) {
             return Err(not_usable(
                 &dir,
                 &format!(
@@ -249,31 +292,46 @@ impl SessionStore {
         }
         // Held from the emptiness check to the record write, so two creates naming the same
         // directory cannot both find it empty.
-        let _lock = DirLock::acquire(&dir)?;
-        check_empty(&dir)?;
-        let (id, link) = self.claim_id(|entry| std::os::unix::fs::symlink(&dir, entry))?;
-        undo.link = Some(link);
+        lock::acquire(fd.as_fd(), &dir, self.lock_wait, || {
+            format!(
+                "session directory {} is locked by another process (a launcher creating or \
+                 running a session there); name another directory",
+                dir.display()
+            )
+        })?;
+        check_empty(fd.as_fd(), &dir)?;
+        let id = self.claim_id(&root, |root, id| {
+            rfs::symlinkat(dir.as_os_str(), root, id.as_str())
+        })?;
+        undo.entry = Some((root, id.clone(), false));
         let mut session = new.into_record(id, dir.clone());
-        fsio::write_record(&dir, &session)?;
-        undo.record_dir = Some(dir.clone());
-        fsio::sync_dir(&self.root)?;
+        record_io::write_at(fd.as_fd(), &dir, &session)?;
+        undo.record_in = Some(fd);
+        let (root, _, _) = undo.entry.as_ref().expect("claimed above");
+        record_io::sync(root, &self.root)?;
         undo.done = true;
         session.link_target = Some(dir);
         Ok(session)
     }
 
     /// Draws ids until `make` creates `<root>/<id>` (exclusively) for one of them.
-    fn claim_id(&self, make: impl Fn(&Path) -> io::Result<()>) -> Result<(SessionId, PathBuf)> {
+    fn claim_id(
+        &self,
+        root: &OwnedFd,
+        make: impl Fn(&OwnedFd, &SessionId) -> rustix::io::Result<()>,
+    ) -> Result<SessionId> {
         for _ in 0..MAX_ID_ATTEMPTS {
             let id = SessionId::new();
-            let entry = self.entry_path(&id);
-            match make(&entry) {
-                Ok(()) => return Ok((id, entry)),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            match make(root, &id) {
+                Ok(()) => return Ok(id),
+                Err(rustix::io::Errno::EXIST) => continue,
                 Err(e) => {
-                    return Err(
-                        Error::io("creating session entry", &entry, e).with_kind(ErrorKind::Io)
-                    );
+                    return Err(Error::io(
+                        "creating session entry",
+                        &self.entry_path(&id),
+                        e.into(),
+                    )
+                    .with_kind(ErrorKind::Io));
                 }
             }
         }
@@ -307,29 +365,29 @@ fn make_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Refuses a directory that holds anything at all, naming what it holds.
-fn check_empty(dir: &Path) -> Result<()> {
-    let entries = fs::read_dir(dir).map_err(|e| Error::io("reading session directory", dir, e))?;
+fn check_empty(fd: BorrowedFd<'_>, dir: &Path) -> Result<()> {
+    let read = |e: rustix::io::Errno| Error::io("reading session directory", dir, e.into());
     let mut first = None;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io("reading session directory", dir, e))?;
-        let name = entry.file_name();
-        if name == RECORD_FILE {
+    for entry in rfs::Dir::read_from(fd).map_err(read)? {
+        let entry = entry.map_err(read)?;
+        let name = entry.file_name().to_bytes();
+        if name == b"." || name == b".." {
+            continue;
+        }
+        if name == RECORD_FILE.as_bytes() {
             return Err(not_usable(
                 dir,
                 "already holds session.json from an earlier session; remove that session or \
                  name another directory",
             ));
         }
-        first.get_or_insert(name);
+        first.get_or_insert_with(|| String::from_utf8_lossy(name).into_owned());
     }
     match first {
         None => Ok(()),
         Some(name) => Err(not_usable(
             dir,
-            &format!(
-                "is not empty (it holds {:?}); name a new or empty directory",
-                name.to_string_lossy()
-            ),
+            &format!("is not empty (it holds {name:?}); name a new or empty directory"),
         )),
     }
 }

@@ -1,16 +1,19 @@
 //! Listing a root: which entries are sessions, reading them in parallel, and `clean`.
 
-use std::ffi::OsString;
-use std::fs;
+use std::ffi::{OsStr, OsString};
 use std::io;
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, SystemTime};
 
+use rustix::fs::{self as rfs, AtFlags, Dir, FileType};
+use rustix::io::Errno;
+
 use super::SessionStore;
 use crate::error::{Error, ErrorKind, Result};
-use crate::fsio::{self, RECORD_FILE};
+use crate::fsio::{RECORD_FILE, open, record_io};
 use crate::record::Session;
 
 /// Below this many entries a listing reads on the calling thread: spawning costs more than it
@@ -20,7 +23,7 @@ const PARALLEL_THRESHOLD: usize = 256;
 /// The sessions under a root, and the entries that looked like sessions but could not be read.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Listing {
-    /// Readable sessions, newest first (by id, which sorts by start time).
+    /// Readable sessions, newest first: by start time, then (for the same time) by id.
     pub sessions: Vec<Session>,
     /// Entries with a `session.json` that could not be read or parsed, by entry name.
     pub skipped: Vec<Skipped>,
@@ -42,6 +45,8 @@ enum Outcome {
     Session(Session),
     Skipped(Skipped),
     NotASession,
+    /// A fault of the listing itself (out of descriptors or memory), not of this entry.
+    Failed(io::Error),
 }
 
 impl SessionStore {
@@ -75,21 +80,27 @@ impl SessionStore {
         T: Send,
         F: Fn(Session) -> T + Sync,
     {
-        let candidates = match self.candidates() {
-            Ok(c) => c,
+        let root = match open::dir(&self.root) {
+            Ok(root) => root,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Vec::new(), Vec::new())),
-            Err(e) => {
-                return Err(
-                    Error::io("reading session root", &self.root, e).with_kind(ErrorKind::Io)
-                );
-            }
+            Err(e) => return Err(self.listing_failed(e)),
         };
-        // Sessions are listed under their own id, so sorting the names sorts the listing:
-        // cheaper than moving whole records around, and the workers keep this order.
-        let mut candidates = candidates;
+        let mut candidates = candidates(&root).map_err(|e| self.listing_failed(e))?;
+        // Ids sort by start time, so reading in name order gives records almost in listing
+        // order; the final sort by start time then finds them sorted.
         candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0));
-        self.load_all(&candidates, &convert)
-            .map_err(|e| Error::io("opening session root", &self.root, e).with_kind(ErrorKind::Io))
+        let (mut keyed, skipped) = self
+            .load_all(&root, &candidates, &convert)
+            .map_err(|e| self.listing_failed(e))?;
+        // Newest first by start time; the same second by id (the candidates' index), newest
+        // first too. Stable and nearly sorted already: one pass when ids and times agree.
+        keyed.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        Ok((keyed.into_iter().map(|(_, _, t)| t).collect(), skipped))
+    }
+
+    /// The error of a listing that failed as a whole.
+    fn listing_failed(&self, e: io::Error) -> Error {
+        Error::io("reading session root", &self.root, e).with_kind(ErrorKind::Io)
     }
 
     /// Removes the finalized sessions that ended before `ended_before`, and returns them (with
@@ -136,73 +147,79 @@ impl SessionStore {
         self.clean(cutoff, dry_run)
     }
 
-    /// The root's entries that may be sessions: not dot-named, and a directory or a symlink by
-    /// the directory entry's own type.
-    fn candidates(&self) -> io::Result<Vec<(OsString, bool)>> {
-        let mut out = Vec::new();
-        for entry in fs::read_dir(&self.root)? {
-            let entry = entry?;
-            let name = entry.file_name();
-            if name.as_bytes().first() == Some(&b'.') {
-                continue;
-            }
-            let kind = match entry.file_type() {
-                Ok(k) => k,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e),
-            };
-            if kind.is_dir() || kind.is_symlink() {
-                out.push((name, kind.is_symlink()));
-            }
-        }
-        Ok(out)
-    }
-
-    /// Reads every candidate, spreading the work over the available cores.
+    /// Reads every candidate, spreading the work over the available cores. Each session
+    /// comes with its sort key: its start time and its candidate's index.
+    #[allow(clippy::type_complexity)]
     fn load_all<T: Send>(
         &self,
-        candidates: &[(OsString, bool)],
+        root: &OwnedFd,
+        candidates: &[(Vec<u8>, bool)],
         convert: &(impl Fn(Session) -> T + Sync),
-    ) -> io::Result<(Vec<T>, Vec<Skipped>)> {
-        // Records are opened relative to the root's descriptor: the kernel walks two path
-        // components per record instead of the root's whole path again.
-        let root = fs::File::open(&self.root)?;
+    ) -> io::Result<(Vec<(SystemTime, usize, T)>, Vec<Skipped>)> {
         // Each worker fills its own vectors, which are appended once at the end: a record is
         // moved as few times as possible (they are a few hundred bytes each).
-        let load_chunk = |chunk: &[(OsString, bool)]| {
+        let load_chunk = |first: usize, chunk: &[(Vec<u8>, bool)]| {
             let mut scratch = Scratch::default();
             let (mut sessions, mut skipped) = (Vec::with_capacity(chunk.len()), Vec::new());
-            for (name, is_link) in chunk {
-                match load_entry(&self.root, &root, name, *is_link, &mut scratch) {
-                    Outcome::Session(s) => sessions.push(convert(s)),
+            for (i, (name, is_link)) in chunk.iter().enumerate() {
+                match load_entry(&self.root, root, name, *is_link, &mut scratch) {
+                    Outcome::Session(s) => sessions.push((s.started_at, first + i, convert(s))),
                     Outcome::Skipped(s) => skipped.push(s),
                     Outcome::NotASession => {}
+                    Outcome::Failed(e) => return Err(e),
                 }
             }
-            (sessions, skipped)
+            Ok((sessions, skipped))
         };
         let threads = thread::available_parallelism().map_or(1, |n| n.get());
         if threads == 1 || candidates.len() < PARALLEL_THRESHOLD {
-            return Ok(load_chunk(candidates));
+            return load_chunk(0, candidates);
         }
         let chunk_len = candidates.len().div_ceil(threads);
-        Ok(thread::scope(|scope| {
+        thread::scope(|scope| {
             let workers: Vec<_> = candidates
                 .chunks(chunk_len)
-                .map(|chunk| scope.spawn(move || load_chunk(chunk)))
+                .enumerate()
+                .map(|(k, chunk)| scope.spawn(move || load_chunk(k * chunk_len, chunk)))
                 .collect();
             let mut parts = workers.into_iter().map(|w| {
                 w.join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             });
-            let (mut sessions, mut skipped) = parts.next().unwrap_or_default();
-            for (mut more, mut more_skipped) in parts {
+            let (mut sessions, mut skipped) = parts.next().unwrap_or(Ok(Default::default()))?;
+            for part in parts {
+                let (mut more, mut more_skipped) = part?;
                 sessions.append(&mut more);
                 skipped.append(&mut more_skipped);
             }
-            (sessions, skipped)
-        }))
+            Ok((sessions, skipped))
+        })
     }
+}
+
+/// The root's entries that may be sessions: not dot-named, and a directory or a symlink by
+/// the directory entry's own type (or by `statat` where the filesystem does not say).
+fn candidates(root: &OwnedFd) -> io::Result<Vec<(Vec<u8>, bool)>> {
+    let mut out = Vec::new();
+    for entry in Dir::read_from(root)? {
+        let entry = entry?;
+        let name = entry.file_name().to_bytes();
+        if name.first() == Some(&b'.') {
+            continue;
+        }
+        let kind = match entry.file_type() {
+            FileType::Unknown => match rfs::statat(root, name, AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(st) => FileType::from_raw_mode(st.st_mode),
+                Err(Errno::NOENT) => continue,
+                Err(e) => return Err(e.into()),
+            },
+            kind => kind,
+        };
+        if kind == FileType::Directory || kind == FileType::Symlink {
+            out.push((name.to_vec(), kind == FileType::Symlink));
+        }
+    }
+    Ok(out)
 }
 
 /// Buffers one listing thread reuses for every entry.
@@ -217,26 +234,25 @@ struct Scratch {
 /// Reads one root entry.
 fn load_entry(
     root_path: &Path,
-    root: &fs::File,
-    name: &OsString,
+    root: &OwnedFd,
+    name: &[u8],
     is_link: bool,
     scratch: &mut Scratch,
 ) -> Outcome {
+    let entry_path = || root_path.join(OsStr::from_bytes(name));
     let skip = |reason: String| {
         Outcome::Skipped(Skipped {
-            entry: name.to_string_lossy().into_owned(),
+            entry: String::from_utf8_lossy(name).into_owned(),
             reason,
         })
     };
     let link_target = if is_link {
-        match rustix::fs::readlinkat(root, name.as_os_str(), Vec::new()) {
-            Ok(target) => Some(PathBuf::from(std::ffi::OsString::from_vec(
-                target.into_bytes(),
-            ))),
-            Err(rustix::io::Errno::NOENT) => return Outcome::NotASession,
+        match rfs::readlinkat(root, name, Vec::new()) {
+            Ok(target) => Some(PathBuf::from(OsString::from_vec(target.into_bytes()))),
+            Err(Errno::NOENT) => return Outcome::NotASession,
             Err(e) => {
                 return skip(
-                    Error::io("reading session link", &root_path.join(name), e.into()).to_string(),
+                    Error::io("reading session link", &entry_path(), e.into()).to_string(),
                 );
             }
         }
@@ -244,31 +260,32 @@ fn load_entry(
         None
     };
     scratch.rel.clear();
-    scratch.rel.extend_from_slice(name.as_bytes());
+    scratch.rel.extend_from_slice(name);
     scratch.rel.push(b'/');
     scratch.rel.extend_from_slice(RECORD_FILE.as_bytes());
-    let read = rustix::fs::openat(
-        root,
-        scratch.rel.as_slice(),
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    )
-    .map_err(io::Error::from)
-    .and_then(|fd| fsio::read_bounded(fs::File::from(fd), &mut scratch.record));
+    // A directory entry must stay one: no symlink is followed on the way to its record. A
+    // link entry is followed, exactly once, to its target; the record itself never is.
+    let opened = if is_link {
+        open::regular_through_link(root, scratch.rel.as_slice())
+    } else {
+        open::regular_beneath(root, scratch.rel.as_slice())
+    };
+    let read = opened.and_then(|file| record_io::read_bytes(file, &mut scratch.record));
     if let Err(e) = read {
-        return match e.kind() {
-            io::ErrorKind::NotFound | io::ErrorKind::NotADirectory => Outcome::NotASession,
-            _ => skip(
-                fsio::record_read_error(&root_path.join(name).join(RECORD_FILE), e).to_string(),
-            ),
+        return if open::is_resource_exhaustion(&e) {
+            Outcome::Failed(e)
+        } else if open::is_missing(&e) {
+            Outcome::NotASession
+        } else {
+            skip(record_io::read_error(&entry_path().join(RECORD_FILE), e).to_string())
         };
     }
     match Session::from_json(&scratch.record) {
-        Err(e) => skip(fsio::corrupt(&root_path.join(name).join(RECORD_FILE), &e).to_string()),
-        Ok(s) if s.id.as_str().as_bytes() != name.as_bytes() => skip(format!(
+        Err(e) => skip(record_io::corrupt(&entry_path().join(RECORD_FILE), &e).to_string()),
+        Ok(s) if s.id.as_str().as_bytes() != name => skip(format!(
             "{}: the record's id {} differs from its entry name; it was copied or renamed, so \
              operations by id cannot reach it; rename the entry to its id",
-            root_path.join(name).join(RECORD_FILE).display(),
+            entry_path().join(RECORD_FILE).display(),
             s.id
         )),
         Ok(mut s) => {

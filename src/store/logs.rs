@@ -1,12 +1,29 @@
-//! A session's `logs/` directory: where a named log goes, and what is there.
+//! A session's `logs/` directory: opening a log to append to or read, where a named log goes,
+//! and what is there.
+//!
+//! Every step goes through descriptors: the session directory is opened as every operation
+//! opens it, then `logs/` and each directory on the way relative to the one before, never
+//! following a symlink, and the log file itself without following one or blocking on it. The
+//! open files are what callers should use; the path functions are advisory (a path is looked
+//! up again by whoever opens it, and another process can change what it names meanwhile).
 
-use std::fs;
+use std::fs::File;
 use std::io;
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
+use rustix::fs::{self as rfs, AtFlags, Dir, FileType, Mode, OFlags};
+use rustix::io::Errno;
+
+use super::session_dir::SessionDir;
 use super::{LOGS_DIR, SessionStore};
 use crate::error::{Error, ErrorKind, Result};
+use crate::fsio::{RECORD_FILE, open};
 use crate::id::{SessionId, check_log_name};
+
+/// How deep [`SessionStore::logs`] looks under `logs/`: a tree deeper than this is not a
+/// launcher's logs, and walking it would hold a descriptor per level.
+pub const MAX_LOG_DEPTH: usize = 32;
 
 /// One file under a session's `logs/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,131 +34,286 @@ pub struct LogFile {
     pub size: u64,
 }
 
+/// The directory that holds a log file, reached from the session directory.
+struct LogDir {
+    fd: OwnedFd,
+    /// Its path, for messages and advisory results.
+    path: PathBuf,
+    /// Directories this walk made, outermost first, each as (parent's descriptor, name).
+    made: Vec<(OwnedFd, String)>,
+}
+
 impl SessionStore {
-    /// The path of the log file `name` under the session's `logs/`, creating `logs/` and any
-    /// subdirectories `name` implies. The file itself is not created: open it to write.
+    /// Opens the log file `name` under the session's `logs/` for appending, creating it (mode
+    /// 0666 less the umask) and `logs/` and any subdirectories `name` implies. Writes through
+    /// the returned file go to that file whatever is renamed or swapped later.
     ///
     /// `name` is one or more `/`-separated components, each 1 to 255 bytes of
-    /// `[A-Za-z0-9._+-]` not starting with `.`, so the path never leaves `logs/`. Directories on
-    /// the way must be real directories, not symlinks, so a planted link cannot redirect a log.
+    /// `[A-Za-z0-9._+-]` not starting with `.`, so the file never leaves `logs/`. Directories
+    /// on the way must be real directories and the file a regular file: nothing is followed.
+    /// A log opened while the session is being removed is either removed with it or refused:
+    /// after creating anything the call checks that the record is still there, and undoes
+    /// what it made when it is not.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`] for a bad name; [`ErrorKind::NotFound`] for no such
-    /// session; [`ErrorKind::DirNotUsable`] when `logs` or a directory on the way is not a real
-    /// directory, or the file's own name is taken by a directory or symlink.
+    /// session (or one removed meanwhile); [`ErrorKind::DirNotUsable`] when `logs`, a directory
+    /// on the way, or the file is something else (a symlink, a FIFO, a file where a directory
+    /// is needed).
+    pub fn append_log(&self, id: &SessionId, name: &str) -> Result<File> {
+        check_log_name(name)?;
+        let session = self.open_session(id)?;
+        let (dirs, file_name) = split_log_name(name);
+        let dir = walk(&session, &dirs, true, name)?;
+        let file_path = dir.path.join(file_name);
+        let (fd, created) = create_or_open_append(&dir.fd, file_name)
+            .map_err(|e| log_open_error(&file_path, e, name, id))?;
+        let file = open::regular(fd).map_err(|e| log_open_error(&file_path, e, name, id))?;
+        if let Err(e) = still_recorded(&session) {
+            if created {
+                let _ = rfs::unlinkat(&dir.fd, file_name, AtFlags::empty());
+            }
+            undo_made(dir.made);
+            return Err(e);
+        }
+        Ok(file)
+    }
+
+    /// Opens the session's existing log file `name` for reading: the read-only counterpart of
+    /// [`append_log`](Self::append_log). Nothing is created and nothing is followed, so the
+    /// file is exactly one that [`logs`](Self::logs) lists, and keeps reading that file
+    /// whatever is renamed or swapped later (`tail -f` style readers poll this one file).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidArgument`] for a bad name; [`ErrorKind::NotFound`] for no such
+    /// session or log; [`ErrorKind::DirNotUsable`] when `logs`, a directory on the way, or the
+    /// file itself is something else (a symlink, a directory, a FIFO).
+    pub fn read_log(&self, id: &SessionId, name: &str) -> Result<File> {
+        check_log_name(name)?;
+        let session = self.open_session(id)?;
+        let (dirs, file_name) = split_log_name(name);
+        let dir = walk(&session, &dirs, false, name)?;
+        open::regular_at(&dir.fd, file_name)
+            .map_err(|e| log_open_error(&dir.path.join(file_name), e, name, id))
+    }
+
+    /// The path of the log file `name` under the session's `logs/`, creating `logs/` and any
+    /// subdirectories `name` implies (as [`append_log`](Self::append_log) does). The file
+    /// itself is not created.
+    ///
+    /// The path is advisory: whoever opens it looks it up again, and another process that can
+    /// write the session directory can change what it names meanwhile. Prefer
+    /// [`append_log`](Self::append_log), which hands out the open file.
+    ///
+    /// # Errors
+    /// As for [`append_log`](Self::append_log); also [`ErrorKind::DirNotUsable`] when the
+    /// file's name is taken by something that is not a regular file.
     pub fn log_path(&self, id: &SessionId, name: &str) -> Result<PathBuf> {
         check_log_name(name)?;
-        let at = self.locate(id)?;
-        let mut dir = at.dir.join(LOGS_DIR);
-        ensure_real_dir(&dir)?;
-        let mut parts = name.split('/').peekable();
-        while let Some(part) = parts.next() {
-            if parts.peek().is_none() {
-                let file = dir.join(part);
-                return match fs::symlink_metadata(&file) {
-                    Ok(m) if !m.file_type().is_file() => Err(not_usable(
-                        &file,
-                        "exists and is not a regular file; remove it or choose another log name",
-                    )),
-                    _ => Ok(file),
-                };
+        let session = self.open_session(id)?;
+        let (dirs, file_name) = split_log_name(name);
+        let dir = walk(&session, &dirs, true, name)?;
+        let file_path = dir.path.join(file_name);
+        match rfs::statat(&dir.fd, file_name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile => {
+                return Err(not_usable(
+                    &file_path,
+                    "exists and is not a regular file; remove it or choose another log name",
+                ));
             }
-            dir.push(part);
-            ensure_real_dir(&dir)?;
+            Ok(_) | Err(Errno::NOENT) => {}
+            Err(e) => return Err(Error::io("looking up log", &file_path, e.into())),
         }
-        unreachable!("check_log_name guarantees at least one component")
+        if let Err(e) = still_recorded(&session) {
+            undo_made(dir.made);
+            return Err(e);
+        }
+        Ok(file_path)
     }
 
     /// The path of the session's existing log file `name`, for reading: the read-only
-    /// counterpart of [`log_path`](Self::log_path). Nothing is created, and nothing is
-    /// followed: `logs/` and every directory on the way must be real directories and the file a
-    /// regular file, so the path never leaves `logs/` (exactly the files [`logs`](Self::logs)
-    /// lists are found).
+    /// counterpart of [`log_path`](Self::log_path), and as advisory. Nothing is created and
+    /// nothing is followed (exactly the files [`logs`](Self::logs) lists are found). Prefer
+    /// [`read_log`](Self::read_log), which hands out the open file.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidArgument`] for a bad name; [`ErrorKind::NotFound`] for no such
-    /// session, or no such log file; [`ErrorKind::DirNotUsable`] when `logs`, a directory on
-    /// the way, or the file itself is something else (a symlink, a directory, a device).
+    /// As for [`read_log`](Self::read_log).
     pub fn find_log(&self, id: &SessionId, name: &str) -> Result<PathBuf> {
         check_log_name(name)?;
-        let mut path = self.locate(id)?.dir.join(LOGS_DIR);
-        let (dirs, file) = match name.rsplit_once('/') {
-            Some((dirs, file)) => (Some(dirs), file),
-            None => (None, name),
-        };
-        let missing = |path: &Path| {
-            Error::new(
-                ErrorKind::NotFound,
-                format!(
-                    "session {id} has no log {name} ({} does not exist); list its logs to see \
-                     which exist",
-                    path.display()
-                ),
-            )
-        };
-        let mut steps = dirs.into_iter().flat_map(|d| d.split('/'));
-        loop {
-            match existing_type(&path)? {
-                None => return Err(missing(&path)),
-                Some(t) if t.is_dir() => {}
-                Some(_) => {
-                    return Err(not_usable(
-                        &path,
-                        "is not a real directory (a symlink is not followed)",
-                    ));
-                }
-            }
-            match steps.next() {
-                Some(part) => path.push(part),
-                None => break,
-            }
-        }
-        path.push(file);
-        match existing_type(&path)? {
-            None => Err(missing(&path)),
-            Some(t) if t.is_file() => Ok(path),
-            Some(_) => Err(not_usable(
-                &path,
+        let session = self.open_session(id)?;
+        let (dirs, file_name) = split_log_name(name);
+        let dir = walk(&session, &dirs, false, name)?;
+        let file_path = dir.path.join(file_name);
+        match rfs::statat(&dir.fd, file_name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile => Ok(file_path),
+            Ok(_) => Err(not_usable(
+                &file_path,
                 "is not a regular file (a symlink is not followed), so it is not a log",
             )),
+            Err(Errno::NOENT) => Err(missing_log(id, name, &file_path)),
+            Err(e) => Err(Error::io("looking up log", &file_path, e.into())),
         }
     }
 
-    /// The files under the session's `logs/`, subdirectories included, sorted by name. Symlinks
-    /// are neither followed nor listed. No `logs/` yet means no files.
+    /// The files under the session's `logs/`, subdirectories included (down to
+    /// [`MAX_LOG_DEPTH`] levels), sorted by name. Symlinks and other non-regular files are
+    /// neither followed nor listed. No `logs/` yet means no files.
     ///
     /// # Errors
     /// [`ErrorKind::NotFound`] for no such session; [`ErrorKind::Io`] when a directory cannot
     /// be read.
     pub fn logs(&self, id: &SessionId) -> Result<Vec<LogFile>> {
-        let at = self.locate(id)?;
-        let logs = at.dir.join(LOGS_DIR);
+        let session = self.open_session(id)?;
+        let logs_path = session.path.join(LOGS_DIR);
         let mut out = Vec::new();
-        match fs::symlink_metadata(&logs) {
-            Ok(m) if m.is_dir() => walk(&logs, "", &mut out)?,
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io("looking up logs directory", &logs, e)),
+        match open::dir_at(session.fd(), LOGS_DIR) {
+            Ok(logs) => list_files(&logs, &logs_path, "", 1, &mut out)?,
+            Err(e) if open::is_missing(&e) || open::is_symlink_error(&e) => {}
+            Err(e) => return Err(Error::io("opening logs directory", &logs_path, e)),
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
 }
 
-/// What `path` is, without following a symlink; `None` when it does not exist.
-fn existing_type(path: &Path) -> Result<Option<fs::FileType>> {
-    match fs::symlink_metadata(path) {
-        Ok(m) => Ok(Some(m.file_type())),
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-            ) =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(Error::io("looking up log", path, e)),
+/// `a/b/c.log` as (`["a", "b"]`, `"c.log"`); the name is already checked.
+fn split_log_name(name: &str) -> (Vec<&str>, &str) {
+    let mut parts: Vec<&str> = name.split('/').collect();
+    let file = parts.pop().expect("a checked log name has a component");
+    (parts, file)
+}
+
+/// Opens `logs/` and then each of `dirs` below the session directory, each relative to the one
+/// before and without following a symlink; with `create`, makes what is missing.
+fn walk(session: &SessionDir, dirs: &[&str], create: bool, name: &str) -> Result<LogDir> {
+    let mut path = session.path.join(LOGS_DIR);
+    let mut made = Vec::new();
+    let mut fd = step(&session.fd, LOGS_DIR, create, &mut made)
+        .map_err(|e| walk_error(e, &path, name, &session.id))?;
+    for part in dirs {
+        path.push(part);
+        fd = step(&fd, part, create, &mut made)
+            .map_err(|e| walk_error(e, &path, name, &session.id))?;
     }
+    Ok(LogDir { fd, path, made })
+}
+
+/// Opens the directory `name` under `parent` (made first when `create` and missing; then the
+/// parent is kept in `made`, so a failed open can undo it).
+fn step(
+    parent: &OwnedFd,
+    name: &str,
+    create: bool,
+    made: &mut Vec<(OwnedFd, String)>,
+) -> io::Result<OwnedFd> {
+    match open::dir_at(parent, name) {
+        Err(e) if create && e.kind() == io::ErrorKind::NotFound => {
+            match rfs::mkdirat(parent, name, Mode::from_raw_mode(0o777)) {
+                Ok(()) => {
+                    made.push((parent.try_clone()?, name.to_owned()));
+                    open::dir_at(parent, name)
+                }
+                // Another writer made it first: open what it made, as checked as ever.
+                Err(Errno::EXIST) => open::dir_at(parent, name),
+                Err(e) => Err(e.into()),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Opens `name` under `dir` for appending, creating it when missing; says whether it did.
+fn create_or_open_append(dir: &OwnedFd, name: &str) -> io::Result<(OwnedFd, bool)> {
+    let flags = OFlags::WRONLY
+        | OFlags::APPEND
+        | OFlags::NOFOLLOW
+        | OFlags::NONBLOCK
+        | OFlags::CLOEXEC
+        | OFlags::NOCTTY;
+    let mode = Mode::from_raw_mode(0o666);
+    match rfs::openat(dir, name, flags | OFlags::CREATE | OFlags::EXCL, mode) {
+        Ok(fd) => Ok((fd, true)),
+        Err(Errno::EXIST) => Ok((rfs::openat(dir, name, flags, mode)?, false)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Fails with "no session" when the session's record is gone (removed while a log was being
+/// opened), so that log is not left behind in a directory nothing lists.
+fn still_recorded(session: &SessionDir) -> Result<()> {
+    match rfs::statat(session.fd(), RECORD_FILE, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(_) => Ok(()),
+        Err(Errno::NOENT) => Err(Error::new(
+            ErrorKind::NotFound,
+            format!(
+                "session {} was removed while its log was being opened; nothing was kept",
+                session.id
+            ),
+        )),
+        Err(e) => Err(Error::io(
+            "looking up session record",
+            &session.path.join(RECORD_FILE),
+            e.into(),
+        )),
+    }
+}
+
+/// Removes the directories a walk made, innermost first, when they are still empty.
+fn undo_made(made: Vec<(OwnedFd, String)>) {
+    for (parent, name) in made.into_iter().rev() {
+        let _ = rfs::unlinkat(&parent, name.as_str(), AtFlags::REMOVEDIR);
+    }
+}
+
+/// The error for a directory on the way to a log that could not be opened or made.
+fn walk_error(e: io::Error, path: &Path, name: &str, id: &SessionId) -> Error {
+    if e.kind() == io::ErrorKind::NotFound {
+        missing_log(id, name, path)
+    } else if open::is_symlink_error(&e) || e.kind() == io::ErrorKind::NotADirectory {
+        not_usable(
+            path,
+            "is not a real directory (a symlink is not followed); remove it or choose another \
+             log name",
+        )
+    } else {
+        Error::io("opening logs directory", path, e)
+    }
+}
+
+/// The error for a log file that could not be opened.
+fn log_open_error(path: &Path, e: io::Error, name: &str, id: &SessionId) -> Error {
+    if e.kind() == io::ErrorKind::NotFound {
+        missing_log(id, name, path)
+    } else if open::is_symlink_error(&e)
+        || matches!(
+            e.kind(),
+            io::ErrorKind::InvalidData | io::ErrorKind::IsADirectory
+        )
+    {
+        let what = if open::is_symlink_error(&e) {
+            "is a symbolic link".to_owned()
+        } else {
+            e.to_string()
+        };
+        not_usable(
+            path,
+            &format!(
+                "{what} (nothing is followed), so it is not a log; remove it or choose another log name"
+            ),
+        )
+    } else {
+        Error::io("opening log", path, e)
+    }
+}
+
+fn missing_log(id: &SessionId, name: &str, path: &Path) -> Error {
+    Error::new(
+        ErrorKind::NotFound,
+        format!(
+            "session {id} has no log {name} ({} does not exist); list its logs to see which exist",
+            path.display()
+        ),
+    )
 }
 
 fn not_usable(path: &Path, why: &str) -> Error {
@@ -151,43 +323,54 @@ fn not_usable(path: &Path, why: &str) -> Error {
     )
 }
 
-/// Makes `dir` unless it exists; refuses it if it exists as anything but a real directory.
-fn ensure_real_dir(dir: &Path) -> Result<()> {
-    match fs::symlink_metadata(dir) {
-        Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(not_usable(
-            dir,
-            "exists and is not a real directory (a symlink is not followed); remove it",
-        )),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(dir) {
-            Ok(()) => Ok(()),
-            // Another writer made it first; check what it made.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => ensure_real_dir(dir),
-            Err(e) => Err(Error::io("creating logs directory", dir, e)),
-        },
-        Err(e) => Err(Error::io("looking up logs directory", dir, e)),
-    }
-}
-
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<LogFile>) -> Result<()> {
-    let entries = fs::read_dir(dir).map_err(|e| Error::io("reading logs directory", dir, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io("reading logs directory", dir, e))?;
-        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
-        let kind = match entry.file_type() {
-            Ok(k) => k,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(Error::io("reading logs directory", dir, e)),
+/// Lists the regular files under `dir` (at `depth`, `logs/` itself being 1) into `out`.
+fn list_files(
+    dir: &OwnedFd,
+    path: &Path,
+    prefix: &str,
+    depth: usize,
+    out: &mut Vec<LogFile>,
+) -> Result<()> {
+    let read = |e: Errno| Error::io("reading logs directory", path, e.into());
+    for entry in Dir::read_from(dir).map_err(read)? {
+        let entry = entry.map_err(read)?;
+        let raw = entry.file_name().to_bytes();
+        if raw == b"." || raw == b".." {
+            continue;
+        }
+        let file_name = String::from_utf8_lossy(raw);
+        let name = format!("{prefix}{file_name}");
+        let st = match rfs::statat(dir, entry.file_name(), AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => st,
+            Err(Errno::NOENT) => continue,
+            Err(e) => return Err(Error::io("reading logs directory", path, e.into())),
         };
-        if kind.is_dir() {
-            walk(&entry.path(), &format!("{name}/"), out)?;
-        } else if kind.is_file() {
-            let size = match entry.metadata() {
-                Ok(m) => m.len(),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(Error::io("reading size of", &entry.path(), e)),
-            };
-            out.push(LogFile { name, size });
+        match FileType::from_raw_mode(st.st_mode) {
+            FileType::Directory if depth < MAX_LOG_DEPTH => {
+                let sub = match open::dir_at(dir, entry.file_name()) {
+                    Ok(sub) => sub,
+                    Err(e) if open::is_missing(&e) || open::is_symlink_error(&e) => continue,
+                    Err(e) => {
+                        return Err(Error::io(
+                            "opening logs directory",
+                            &path.join(&*file_name),
+                            e,
+                        ));
+                    }
+                };
+                list_files(
+                    &sub,
+                    &path.join(&*file_name),
+                    &format!("{name}/"),
+                    depth + 1,
+                    out,
+                )?;
+            }
+            FileType::RegularFile => out.push(LogFile {
+                name,
+                size: st.st_size as u64,
+            }),
+            _ => {}
         }
     }
     Ok(())
@@ -195,6 +378,7 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<LogFile>) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::os::unix::fs::symlink;
 
     use super::*;

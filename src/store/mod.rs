@@ -13,19 +13,21 @@ mod create;
 mod list;
 mod logs;
 mod remove;
+mod session_dir;
 mod update;
 
-use std::fs;
+use std::os::fd::AsFd as _;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::fsio;
+use crate::error::{Error, Result};
+use crate::fsio::{self, open, record_io};
 use crate::id::SessionId;
 use crate::record::Session;
 
 pub use create::NewSession;
 pub use list::{Listing, Skipped};
-pub use logs::LogFile;
+pub use logs::{LogFile, MAX_LOG_DEPTH};
 pub use remove::Removal;
 
 /// Name of the logs directory inside a session directory.
@@ -36,23 +38,20 @@ pub const ENTER_SCRIPT: &str = "outrig-enter";
 
 /// The session records under one root directory.
 ///
-/// A store is a path and nothing more: it holds no open files, is cheap to clone, and may be
-/// shared between threads. Every operation goes to the filesystem, so several stores, processes
-/// or outrig itself can work on one root at once; the guarantees of each operation under
-/// concurrency are stated on it.
+/// A store is a path and a few settings: it holds no open files, is cheap to clone, and may
+/// be shared between threads. Every operation goes to the filesystem, so several stores,
+/// processes or outrig itself can work on one root at once; the guarantees of each operation
+/// under concurrency are stated on it.
+///
+/// Every operation opens the root and then the session's directory as descriptors and acts
+/// only through them: what it checked is what it acts on, whatever another process renames
+/// or swaps meanwhile. Files are opened without blocking and refused unless regular before
+/// anything is read, and every read is bounded, so nothing planted on disk (a FIFO, a device,
+/// a huge file, a deep tree) can hang an operation or exhaust its memory or descriptors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionStore {
     root: PathBuf,
-}
-
-/// Where a session's entry under the root leads.
-pub(crate) struct Located {
-    /// `<root>/<id>`.
-    entry: PathBuf,
-    /// The directory holding the record: the entry itself, or its link target.
-    dir: PathBuf,
-    /// The link target when the entry is a symlink.
-    link_target: Option<PathBuf>,
+    lock_wait: Duration,
 }
 
 impl SessionStore {
@@ -72,6 +71,7 @@ impl SessionStore {
         }
         Ok(Self {
             root: fsio::absolute(&root)?,
+            lock_wait: fsio::lock::LOCK_WAIT,
         })
     }
 
@@ -84,6 +84,22 @@ impl SessionStore {
     /// [`ErrorKind::Config`] when the config file is unreadable or malformed.
     pub fn resolve(explicit: Option<&Path>, config_file: Option<&Path>) -> Result<Self> {
         Self::new(crate::root::resolve_root_from_env(explicit, config_file)?)
+    }
+
+    /// The same store, waiting at most `wait` for a session's lock before an operation fails
+    /// with [`ErrorKind::Busy`](crate::ErrorKind::Busy) (default [`LOCK_WAIT`]).
+    ///
+    /// [`LOCK_WAIT`]: crate::LOCK_WAIT
+    #[must_use]
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
+    }
+
+    /// How long an operation waits for a session's lock (see
+    /// [`with_lock_wait`](Self::with_lock_wait)).
+    pub fn lock_wait(&self) -> Duration {
+        self.lock_wait
     }
 
     /// The absolute root directory.
@@ -99,33 +115,17 @@ impl SessionStore {
 
     /// Reads one session by id. For an explicit session `link_target` is set.
     ///
+    /// The entry is opened without following it, except for the one symlink an explicit
+    /// session's entry is, and the record is read through that directory's descriptor; a
+    /// record that carries another id is refused, so a swapped or reused directory is never
+    /// reported as this session.
+    ///
     /// # Errors
     /// [`ErrorKind::NotFound`] when there is no such session; [`ErrorKind::CorruptRecord`]
-    /// when its record does not parse.
+    /// when its record is not a readable record of this id (it does not parse, carries another
+    /// id, or is not a regular file).
     pub fn get(&self, id: &SessionId) -> Result<Session> {
-        let at = self.locate(id)?;
-        let mut session = self.read_located(id, &at)?;
-        session.link_target = at.link_target;
-        Ok(session)
-    }
-
-    /// Reads the record `<root>/<id>` leads to. A record that carries another id (a copied
-    /// or renamed directory) is refused, as `list` skips it: an operation by id must act on
-    /// the session of that id.
-    pub(crate) fn read_located(&self, id: &SessionId, at: &Located) -> Result<Session> {
-        let session = fsio::read_record(&at.dir).map_err(|e| self.not_found_as(id, e))?;
-        if session.id != *id {
-            return Err(Error::new(
-                ErrorKind::CorruptRecord,
-                format!(
-                    "{}: the record's id {} differs from its entry name {id}; it was copied or \
-                     renamed, so operations by id cannot reach it; rename the entry to its id",
-                    at.dir.join(fsio::RECORD_FILE).display(),
-                    session.id
-                ),
-            ));
-        }
-        Ok(session)
+        self.open_session(id)?.read()
     }
 
     /// Reads the session whose record is in `dir` (a session directory named directly).
@@ -133,53 +133,9 @@ impl SessionStore {
     ///
     /// # Errors
     /// [`ErrorKind::NotFound`] when `dir` has no `session.json`; [`ErrorKind::CorruptRecord`]
-    /// when it does not parse.
+    /// when it is not a readable record.
     pub fn get_by_path(&self, dir: &Path) -> Result<Session> {
-        fsio::read_record(dir)
-    }
-
-    /// Finds where `<root>/<id>` leads, without reading the record.
-    pub(crate) fn locate(&self, id: &SessionId) -> Result<Located> {
-        let entry = self.entry_path(id);
-        let kind = fsio::entry_type(&entry)
-            .map_err(|e| Error::io("looking up session entry", &entry, e))?;
-        match kind {
-            Some(t) if t.is_symlink() => {
-                let target = fs::read_link(&entry)
-                    .map_err(|e| Error::io("reading session link", &entry, e))?;
-                // outrig writes absolute targets; a relative one is relative to the root.
-                let dir = self.root.join(&target);
-                Ok(Located {
-                    entry,
-                    dir,
-                    link_target: Some(target),
-                })
-            }
-            Some(t) if t.is_dir() => Ok(Located {
-                dir: entry.clone(),
-                entry,
-                link_target: None,
-            }),
-            _ => Err(self.no_session(id)),
-        }
-    }
-
-    fn no_session(&self, id: &SessionId) -> Error {
-        Error::new(
-            ErrorKind::NotFound,
-            format!(
-                "no session {id} under {}; list the sessions to see which exist",
-                self.root.display()
-            ),
-        )
-    }
-
-    /// A missing record under an existing entry is still "no session `id`".
-    fn not_found_as(&self, id: &SessionId, e: Error) -> Error {
-        if e.kind() == ErrorKind::NotFound {
-            self.no_session(id)
-        } else {
-            e
-        }
+        let fd = open::dir(dir).map_err(|e| Error::io("opening session directory", dir, e))?;
+        record_io::read_at(fd.as_fd(), dir)
     }
 }

@@ -1,13 +1,24 @@
-//! Removing sessions: exactly the store's own files, the record last.
+//! Removing sessions: exactly the store's own files, the record last, all through the session
+//! directory's descriptor.
 
-use std::fs;
-use std::io;
+use std::ffi::{CString, OsStr, OsString};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::path::{Path, PathBuf};
 
+use rustix::fs::{self as rfs, AtFlags, Dir, FileType};
+use rustix::io::Errno;
+
+use super::session_dir::{Entry, SessionDir, identity_of, kind_at};
 use super::{ENTER_SCRIPT, LOGS_DIR, SessionStore};
 use crate::error::{Error, ErrorKind, Result};
-use crate::fsio::{self, DirLock, RECORD_FILE, TEMP_PREFIX};
+use crate::fsio::{self, RECORD_FILE, open, record_io, tree};
 use crate::id::SessionId;
+
+/// How many times a removal clears a directory that a concurrent log writer refilled before
+/// it reports what stayed. Writers check the record after they create anything and undo their
+/// work once it is gone, so a second pass is almost always the last.
+const MAX_CLEAR_PASSES: usize = 16;
 
 /// What a removal did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +27,8 @@ pub struct Removal {
     pub session_dir: PathBuf,
     /// Names left in the session directory because they are not the store's: files a user
     /// added, or a `logs` that is not a real directory. Sorted. Empty when the directory itself
-    /// was removed.
+    /// was removed. When only the root's link was removed (it led to a directory that holds no
+    /// record of this session), every name in that directory.
     pub kept: Vec<String>,
 }
 
@@ -25,165 +37,276 @@ impl SessionStore {
     ///
     /// Deletes exactly the store's names in the session directory: `outrig-enter` (unless it is
     /// a directory), `logs/` (only when it is a real directory: a symlink named `logs` is not
-    /// followed), leftover temporary records of an interrupted write, and `session.json` last,
-    /// so a failed removal can simply be retried. The directory goes too if that emptied it;
-    /// anything else in it is the user's and stays, named in [`Removal::kept`]. For an explicit
-    /// session the root's symlink is removed as well; its target is only touched when it holds
-    /// a `session.json`, so a link to some unrelated directory never costs that directory its
-    /// `logs`. The record's parse is not needed: a corrupt session can be removed by id.
+    /// followed; a tree of any depth is removed), leftover temporary records of an interrupted
+    /// write, and `session.json` last, so a failed removal can simply be retried. The directory
+    /// goes too if that emptied it; anything else in it is the user's and stays, named in
+    /// [`Removal::kept`]. The record's parse is not needed: a corrupt auto session can be
+    /// removed by id.
+    ///
+    /// For an explicit session the root's symlink is removed as well, and its target is only
+    /// touched when it holds a readable record of this very id: a link that leads to some
+    /// unrelated directory, to another session's directory (a reused directory), or nowhere,
+    /// costs only the link.
+    ///
+    /// The session directory is opened once, locked (waiting at most
+    /// [`lock_wait`](Self::lock_wait)), and every unlink goes through its descriptor, so an
+    /// entry swapped meanwhile cannot redirect the removal. A log writer racing the removal
+    /// leaves either a removable session or nothing.
     ///
     /// # Errors
-    /// [`ErrorKind::NotFound`] when there is no entry `<root>/<id>`; [`ErrorKind::Io`] when a
-    /// file cannot be removed (the record then stays, so the session still lists).
+    /// [`ErrorKind::NotFound`] when there is no entry `<root>/<id>`; [`ErrorKind::Busy`] when
+    /// a running launcher holds the session's lock; [`ErrorKind::Io`] when a file cannot be
+    /// removed (the record then stays, so the session still lists).
     pub fn remove(&self, id: &SessionId) -> Result<Removal> {
-        let at = self.locate(id)?;
-        let removal = if at.link_target.is_some() && !holds_record(&at.dir)? {
-            Removal {
-                session_dir: at.dir.clone(),
-                kept: Vec::new(),
+        let (root, entry) = self.open_entry(id)?;
+        match entry {
+            Entry::DeadLink { target } => {
+                self.remove_link(&root, id)?;
+                Ok(Removal {
+                    session_dir: self.root.join(target),
+                    kept: Vec::new(),
+                })
             }
-        } else {
-            clear_session_dir(&at.dir)?
-        };
-        if at.link_target.is_some() {
-            remove_link(&at.entry)?;
+            Entry::Dir(dir) if dir.link_target.is_some() => {
+                let ours = match dir.read() {
+                    Ok(_) => true,
+                    Err(e)
+                        if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::CorruptRecord) =>
+                    {
+                        false
+                    }
+                    Err(e) => return Err(e),
+                };
+                let removal = if ours {
+                    self.clear(&dir, None)?
+                } else {
+                    Removal {
+                        kept: names_in(dir.fd(), &dir.path)?,
+                        session_dir: dir.path.clone(),
+                    }
+                };
+                self.remove_link(&root, id)?;
+                Ok(removal)
+            }
+            Entry::Dir(dir) => {
+                let removal = self.clear(&dir, Some(&root))?;
+                record_io::sync(&root, &self.root)?;
+                Ok(removal)
+            }
         }
-        fsio::sync_dir(&self.root)?;
-        Ok(removal)
     }
 
     /// Removes the session whose record is in `dir`, as [`remove`](Self::remove) does, and the
     /// root's link to it. The link is found from the record's id in one lookup, not by a sweep
-    /// of the root; an entry of that id which leads elsewhere is left alone.
+    /// of the root, and removed only when it leads to this very directory (same device and
+    /// inode); an entry of that id which leads elsewhere is left alone.
     ///
     /// # Errors
     /// [`ErrorKind::NotFound`] when `dir` holds no `session.json`;
     /// [`ErrorKind::CorruptRecord`] when it does not parse (remove such a session by id);
-    /// [`ErrorKind::Io`] as for `remove`.
+    /// [`ErrorKind::Busy`] and [`ErrorKind::Io`] as for `remove`.
     pub fn remove_by_path(&self, dir: &Path) -> Result<Removal> {
         let dir = fsio::absolute(dir)?;
-        let session = fsio::read_record(&dir)?;
-        let canonical = canonical(&dir)?;
-        let entry = self.entry_path(&session.id);
-        let entry_kind = fsio::entry_type(&entry)
-            .map_err(|e| Error::io("looking up session entry", &entry, e))?;
-        let link_leads_here = match entry_kind {
-            Some(t) if t.is_symlink() => fs::canonicalize(&entry).is_ok_and(|t| t == canonical),
-            _ => false,
+        let fd = open::dir(&dir).map_err(|e| Error::io("opening session directory", &dir, e))?;
+        let session = record_io::read_at(fd.as_fd(), &dir)?;
+        let path = open::path_of(&fd).unwrap_or(dir);
+        let root = match self.open_root() {
+            Ok(root) => Some(root),
+            Err(e) if e.kind() == ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
         };
-        let removal = clear_session_dir(&canonical)?;
-        if link_leads_here {
-            remove_link(&entry)?;
+        let link_leads_here = match &root {
+            Some(root) => link_leads_to(root, &session.id, identity_of(&fd, &path)?),
+            None => false,
+        };
+        let target = SessionDir {
+            id: session.id.clone(),
+            fd,
+            path,
+            link_target: None,
+        };
+        // An auto session named by its path is the root's entry itself.
+        let in_root = root.as_ref().filter(|root| {
+            rfs::statat(root, session.id.as_str(), AtFlags::SYMLINK_NOFOLLOW)
+                .is_ok_and(|st| Some((st.st_dev, st.st_ino)) == target.identity().ok())
+        });
+        let removal = self.clear(&target, in_root)?;
+        match &root {
+            Some(root) if link_leads_here => self.remove_link(root, &session.id)?,
+            Some(root) if in_root.is_some() => record_io::sync(root, &self.root)?,
+            _ => {}
         }
-        fsio::sync_dir(&self.root).or_else(|e| match e.kind() {
-            ErrorKind::NotFound => Ok(()),
-            _ => Err(e),
-        })?;
         Ok(removal)
     }
-}
 
-fn canonical(dir: &Path) -> Result<PathBuf> {
-    fs::canonicalize(dir).map_err(|e| Error::io("resolving session directory", dir, e))
-}
+    /// Removes the root's entry `id` when it is a symlink (a directory there is left alone),
+    /// and makes that durable.
+    fn remove_link(&self, root: &OwnedFd, id: &SessionId) -> Result<()> {
+        match rfs::unlinkat(root, id.as_str(), AtFlags::empty()) {
+            Ok(()) | Err(Errno::NOENT) => {}
+            // Swapped for a directory meanwhile: that is not the link we found; leave it.
+            Err(Errno::ISDIR) => {}
+            Err(e) => {
+                return Err(Error::io(
+                    "removing session link",
+                    &self.entry_path(id),
+                    e.into(),
+                ));
+            }
+        }
+        record_io::sync(root, &self.root)
+    }
 
-/// Whether `dir` holds a `session.json`; a link that leads nowhere usable (dangling, to a
-/// file, or in a loop) holds none.
-fn holds_record(dir: &Path) -> Result<bool> {
-    let path = dir.join(RECORD_FILE);
-    match fsio::entry_type(&path) {
-        Ok(t) => Ok(t.is_some()),
-        Err(e) if e.kind() == io::ErrorKind::NotADirectory => Ok(false),
-        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => Ok(false),
-        Err(e) => Err(Error::io("looking up session record", &path, e)),
+    /// Removes the store's names from the session directory under its lock, the record last,
+    /// then the directory itself when that emptied it: through `root` when the directory is the
+    /// root's entry `<root>/<id>`, else through its parent directory.
+    fn clear(&self, dir: &SessionDir, root: Option<&OwnedFd>) -> Result<Removal> {
+        dir.lock(self.lock_wait)?;
+        let fd = dir.fd();
+        for pass in 1.. {
+            clear_store_names(fd, &dir.path)?;
+            record_io::sync(fd, &dir.path)?;
+            match remove_emptied(dir, root)? {
+                None => break,
+                Some(kept) => {
+                    // A log writer that raced the removal may have made `logs/` again; its
+                    // own check undoes that, but clear it here too rather than leave an orphan.
+                    let only_ours = kept.iter().all(|n| is_store_name(n.as_bytes()));
+                    if !only_ours || pass >= MAX_CLEAR_PASSES {
+                        return Ok(Removal {
+                            session_dir: dir.path.clone(),
+                            kept,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(Removal {
+            session_dir: dir.path.clone(),
+            kept: Vec::new(),
+        })
     }
 }
 
-fn remove_link(entry: &Path) -> Result<()> {
-    match fs::remove_file(entry) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io("removing session link", entry, e)),
-    }
+/// Whether `name` is one the store deletes from a session directory.
+fn is_store_name(name: &[u8]) -> bool {
+    name == ENTER_SCRIPT.as_bytes()
+        || name == LOGS_DIR.as_bytes()
+        || name == RECORD_FILE.as_bytes()
+        || fsio::is_temp_record(name)
 }
 
-/// Removes the store's names from `dir`, the record last, then `dir` if that emptied it.
-fn clear_session_dir(dir: &Path) -> Result<Removal> {
-    let gone = Removal {
-        session_dir: dir.to_path_buf(),
-        kept: Vec::new(),
+/// Deletes `outrig-enter` (unless a directory), `logs/` (only a real directory), stranded
+/// temporary records, and `session.json` last, all relative to `fd`.
+fn clear_store_names(fd: BorrowedFd<'_>, path: &Path) -> Result<()> {
+    if kind_at(fd, ENTER_SCRIPT, path)?.is_some_and(|t| t != FileType::Directory) {
+        unlink(fd, ENTER_SCRIPT.as_bytes(), path)?;
+    }
+    if kind_at(fd, LOGS_DIR, path)? == Some(FileType::Directory) {
+        tree::remove_at(fd, c"logs")
+            .map_err(|e| Error::io("removing logs directory", &path.join(LOGS_DIR), e))?;
+    }
+    for temp in stale_temp_records(fd, path)? {
+        unlink(fd, temp.as_bytes(), path)?;
+    }
+    if kind_at(fd, RECORD_FILE, path)?.is_some_and(|t| t != FileType::Directory) {
+        unlink(fd, RECORD_FILE.as_bytes(), path)?;
+    }
+    Ok(())
+}
+
+/// Removes the session directory itself when it is empty and still the entry it was opened
+/// from; returns the names that keep it, if any.
+fn remove_emptied(dir: &SessionDir, root: Option<&OwnedFd>) -> Result<Option<Vec<String>>> {
+    let opened_parent;
+    let (parent, name) = match root {
+        Some(root) => (root.as_fd(), OsString::from(dir.id.as_str())),
+        None => {
+            let (Some(parent), Some(name)) = (dir.path.parent(), dir.path.file_name()) else {
+                return Ok(Some(names_in(dir.fd(), &dir.path)?));
+            };
+            opened_parent = match open::dir(parent) {
+                Ok(fd) => fd,
+                Err(e) if open::is_missing(&e) => return Ok(None),
+                Err(e) => return Err(Error::io("opening", parent, e)),
+            };
+            (opened_parent.as_fd(), name.to_owned())
+        }
     };
-    let lock = match DirLock::acquire(dir) {
-        Ok(lock) => lock,
-        // A dangling link or a session removed meanwhile: nothing left to clear.
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(gone),
-        Err(e) => return Err(e),
+    // Only the directory we cleared: whatever else now carries its name stays.
+    match rfs::statat(parent, name.as_os_str(), AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(st) if (st.st_dev, st.st_ino) == dir.identity()? => {}
+        Ok(_) | Err(Errno::NOENT) => return Ok(None),
+        Err(e) => return Err(Error::io("looking up", &dir.path, e.into())),
+    }
+    let name = CString::new(name.into_vec()).expect("a directory name has no NUL");
+    match rfs::unlinkat(parent, name.as_c_str(), AtFlags::REMOVEDIR) {
+        Ok(()) | Err(Errno::NOENT) => Ok(None),
+        Err(Errno::NOTEMPTY | Errno::EXIST) => Ok(Some(names_in(dir.fd(), &dir.path)?)),
+        Err(e) => Err(Error::io("removing session directory", &dir.path, e.into())),
+    }
+}
+
+/// Whether the root's entry `id` is a symlink to the directory of identity `target`.
+fn link_leads_to(root: &OwnedFd, id: &SessionId, target: (u64, u64)) -> bool {
+    let Ok(link) = rfs::readlinkat(root, id.as_str(), Vec::new()) else {
+        return false;
     };
-    let enter = dir.join(ENTER_SCRIPT);
-    if let Some(t) = kind_of(&enter)?
-        && !t.is_dir()
-    {
-        remove_file(&enter)?;
-    }
-    let logs = dir.join(LOGS_DIR);
-    if kind_of(&logs)?.is_some_and(|t| t.is_dir()) {
-        fs::remove_dir_all(&logs).map_err(|e| Error::io("removing logs directory", &logs, e))?;
-    }
-    for temp in stale_temp_records(dir)? {
-        remove_file(&temp)?;
-    }
-    let record = dir.join(RECORD_FILE);
-    if kind_of(&record)?.is_some_and(|t| !t.is_dir()) {
-        remove_file(&record)?;
-    }
-    drop(lock);
-    match fs::remove_dir(dir) {
-        Ok(()) => Ok(gone),
-        Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty => Ok(Removal {
-            kept: names_in(dir)?,
-            ..gone
-        }),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(gone),
-        Err(e) => Err(Error::io("removing session directory", dir, e)),
-    }
+    let link = Path::new(OsStr::from_bytes(link.as_bytes()));
+    // A relative target is relative to the root, where the link lives.
+    let leads = if link.is_absolute() {
+        open::dir(link)
+    } else {
+        rfs::openat(
+            root,
+            link,
+            rfs::OFlags::RDONLY | rfs::OFlags::DIRECTORY | rfs::OFlags::CLOEXEC,
+            rfs::Mode::empty(),
+        )
+        .map_err(Into::into)
+    };
+    leads
+        .ok()
+        .and_then(|fd| rfs::fstat(fd).ok())
+        .is_some_and(|st| (st.st_dev, st.st_ino) == target)
 }
 
-fn kind_of(path: &Path) -> Result<Option<fs::FileType>> {
-    fsio::entry_type(path).map_err(|e| Error::io("looking up", path, e))
-}
-
-fn remove_file(path: &Path) -> Result<()> {
-    match fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io("removing", path, e)),
+fn unlink(fd: BorrowedFd<'_>, name: &[u8], dir: &Path) -> Result<()> {
+    match rfs::unlinkat(fd, name, AtFlags::empty()) {
+        Ok(()) | Err(Errno::NOENT) => Ok(()),
+        Err(e) => Err(Error::io(
+            "removing",
+            &dir.join(OsStr::from_bytes(name)),
+            e.into(),
+        )),
     }
 }
 
 /// Temporary records (`.session.json.*.tmp`) a killed writer left behind.
-fn stale_temp_records(dir: &Path) -> Result<Vec<PathBuf>> {
+fn stale_temp_records(fd: BorrowedFd<'_>, path: &Path) -> Result<Vec<OsString>> {
     let mut out = Vec::new();
-    let entries = fs::read_dir(dir).map_err(|e| Error::io("reading session directory", dir, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io("reading session directory", dir, e))?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with(TEMP_PREFIX)
-            && name.ends_with(".tmp")
-            && entry.file_type().is_ok_and(|t| t.is_file())
-        {
-            out.push(entry.path());
+    let read = |e: Errno| Error::io("reading session directory", path, e.into());
+    for entry in Dir::read_from(fd).map_err(read)? {
+        let entry = entry.map_err(read)?;
+        let name = entry.file_name().to_bytes();
+        if fsio::is_temp_record(name) && entry.file_type() != FileType::Directory {
+            out.push(OsStr::from_bytes(name).to_owned());
         }
     }
     Ok(out)
 }
 
-fn names_in(dir: &Path) -> Result<Vec<String>> {
-    let entries = fs::read_dir(dir).map_err(|e| Error::io("reading session directory", dir, e))?;
-    let mut names = entries
-        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
-        .collect::<io::Result<Vec<_>>>()
-        .map_err(|e| Error::io("reading session directory", dir, e))?;
+/// The names in a directory (without `.` and `..`), sorted.
+fn names_in(fd: BorrowedFd<'_>, path: &Path) -> Result<Vec<String>> {
+    let read = |e: Errno| Error::io("reading session directory", path, e.into());
+    let mut names = Vec::new();
+    for entry in Dir::read_from(fd).map_err(read)? {
+        let entry = entry.map_err(read)?;
+        let name = entry.file_name().to_bytes();
+        if name != b"." && name != b".." {
+            names.push(String::from_utf8_lossy(name).into_owned());
+        }
+    }
     names.sort();
     Ok(names)
 }

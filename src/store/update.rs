@@ -4,7 +4,6 @@ use std::time::SystemTime;
 
 use super::SessionStore;
 use crate::error::{Error, Result};
-use crate::fsio::{self, DirLock};
 use crate::id::SessionId;
 use crate::record::Session;
 
@@ -14,9 +13,13 @@ impl SessionStore {
     ///
     /// The update holds an exclusive lock on the session directory from read to write, so it
     /// never loses a concurrent [`set_sidecar_containers`](Self::set_sidecar_containers) or
-    /// finalize, in this process or another. The write is durable and atomic.
+    /// finalize, in this process or another. The lock is waited for at most
+    /// [`lock_wait`](Self::lock_wait). The write is durable and atomic, and a record over
+    /// [`MAX_RECORD_BYTES`](crate::MAX_RECORD_BYTES) is never written.
     ///
     /// # Errors
+    /// [`ErrorKind::Busy`](crate::ErrorKind::Busy) when another process holds the session's
+    /// lock past the wait (a running launcher's lease, or `outrig run-new`);
     /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for no such session,
     /// [`ErrorKind::CorruptRecord`](crate::ErrorKind::CorruptRecord) when its record does not
     /// parse (it is left as it is), [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument)
@@ -44,8 +47,9 @@ impl SessionStore {
     /// [`finalize`](Self::finalize).
     ///
     /// # Errors
-    /// As for [`finalize`](Self::finalize); an empty name is
-    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument).
+    /// As for [`finalize`](Self::finalize); an empty name, or names that would make the record
+    /// larger than [`MAX_RECORD_BYTES`](crate::MAX_RECORD_BYTES), is
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) (nothing is written).
     pub fn set_sidecar_containers<S: AsRef<str>>(
         &self,
         id: &SessionId,
@@ -61,13 +65,14 @@ impl SessionStore {
         self.update(id, move |s| s.sidecar_container_names = names)
     }
 
+    /// Read-modify-write of the record of `id`, under the session's lock, all through the
+    /// session directory's descriptor.
     fn update(&self, id: &SessionId, change: impl FnOnce(&mut Session)) -> Result<Session> {
-        let at = self.locate(id)?;
-        let _lock = DirLock::acquire(&at.dir)?;
-        let mut session = self.read_located(id, &at)?;
+        let dir = self.open_session(id)?;
+        dir.lock(self.lock_wait)?;
+        let mut session = dir.read()?;
         change(&mut session);
-        fsio::write_record(&at.dir, &session)?;
-        session.link_target = at.link_target;
+        dir.write(&session)?;
         Ok(session)
     }
 }

@@ -11,7 +11,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use outrig::{Error, ErrorKind};
 use pyo3::exceptions::{
-    PyBaseException, PyException, PyFileExistsError, PyFileNotFoundError, PyOSError, PyValueError,
+    PyBaseException, PyBlockingIOError, PyException, PyFileExistsError, PyFileNotFoundError,
+    PyOSError, PyValueError,
 };
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -20,19 +21,80 @@ use pyo3::types::{PyDict, PyTuple, PyType};
 /// The module the classes claim, so their repr, pickling and docs say `outrig.NotFoundError`.
 const MODULE: &str = "outrig";
 
-/// The exception classes, made once per process.
+/// The exception classes, made once per process: the base, and one per core kind in the order
+/// of `ErrorKind::ALL`.
 struct Classes {
     base: Py<PyType>,
-    invalid_argument: Py<PyType>,
-    not_found: Py<PyType>,
-    already_exists: Py<PyType>,
-    dir_not_usable: Py<PyType>,
-    corrupt_record: Py<PyType>,
-    config: Py<PyType>,
-    io: Py<PyType>,
+    by_kind: Vec<(ErrorKind, Py<PyType>)>,
 }
 
 static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
+
+/// The builtin exception a kind's class also derives from, if any.
+#[derive(Clone, Copy)]
+enum Builtin {
+    None,
+    Value,
+    FileNotFound,
+    FileExists,
+    BlockingIo,
+    Os,
+}
+
+/// Each kind's class: its name, its builtin base, its docstring. A kind added to the core
+/// without a class here makes importing the module fail (every test then fails), never falls
+/// back silently to the base class.
+fn class_spec(kind: ErrorKind) -> Option<(&'static str, Builtin, &'static str)> {
+    Some(match kind {
+        ErrorKind::InvalidArgument => (
+            "InvalidArgumentError",
+            Builtin::Value,
+            "An argument was refused before anything touched the filesystem: an invalid \
+             session id or log name, an empty required value, a string that is not valid \
+             Unicode, a naive datetime, an exit code out of range. Also a ValueError.",
+        ),
+        ErrorKind::NotFound => (
+            "NotFoundError",
+            Builtin::FileNotFound,
+            "The session, record or path named does not exist. Also a FileNotFoundError.",
+        ),
+        ErrorKind::AlreadyExists => (
+            "AlreadyExistsError",
+            Builtin::FileExists,
+            "Something that must be new already exists. Also a FileExistsError.",
+        ),
+        ErrorKind::DirNotUsable => (
+            "DirNotUsableError",
+            Builtin::None,
+            "An explicit session directory cannot take a new session (not a directory, not \
+             empty, holds an earlier record, inside the root), or a log path is blocked.",
+        ),
+        ErrorKind::CorruptRecord => (
+            "CorruptRecordError",
+            Builtin::None,
+            "A session.json could not be read as a session record.",
+        ),
+        ErrorKind::Config => (
+            "ConfigError",
+            Builtin::None,
+            "The global config file is unreadable or malformed, or no home directory is \
+             known when the default root needs one.",
+        ),
+        ErrorKind::Busy => (
+            "BusyError",
+            Builtin::BlockingIo,
+            "The session is in use by a running launcher: its lock was not free within the \
+             store's short bounded wait. Also a BlockingIOError.",
+        ),
+        ErrorKind::Io => (
+            "OutrigIOError",
+            Builtin::Os,
+            "Any other operating-system error. Also an OSError: `errno` is set, and \
+             `filename` when the error is about one path.",
+        ),
+        _ => return None,
+    })
+}
 
 fn classes(py: Python<'_>) -> PyResult<&'static Classes> {
     CLASSES.get_or_try_init(py, || {
@@ -44,55 +106,26 @@ fn classes(py: Python<'_>) -> PyResult<&'static Classes> {
              names the path or id concerned and says what to do.",
             true,
         )?;
-        let b = base.bind(py).clone();
-        let sub = |name: &str, builtin: Option<Bound<'_, PyType>>, doc: &str| {
-            let mut bases = vec![b.clone()];
-            bases.extend(builtin);
-            make_class(py, name, &bases, doc, false)
-        };
-        Ok::<_, PyErr>(Classes {
-            invalid_argument: sub(
-                "InvalidArgumentError",
-                Some(py.get_type::<PyValueError>()),
-                "An argument was refused before anything touched the filesystem: an invalid \
-                 session id or log name, an empty required value, a naive datetime, an exit \
-                 code out of range. Also a ValueError.",
-            )?,
-            not_found: sub(
-                "NotFoundError",
-                Some(py.get_type::<PyFileNotFoundError>()),
-                "The session, record or path named does not exist. Also a FileNotFoundError.",
-            )?,
-            already_exists: sub(
-                "AlreadyExistsError",
-                Some(py.get_type::<PyFileExistsError>()),
-                "Something that must be new already exists. Also a FileExistsError.",
-            )?,
-            dir_not_usable: sub(
-                "DirNotUsableError",
-                None,
-                "An explicit session directory cannot take a new session (not a directory, not \
-                 empty, holds an earlier record, inside the root), or a log path is blocked.",
-            )?,
-            corrupt_record: sub(
-                "CorruptRecordError",
-                None,
-                "A session.json could not be read as a session record.",
-            )?,
-            config: sub(
-                "ConfigError",
-                None,
-                "The global config file is unreadable or malformed, or no home directory is \
-                 known when the default root needs one.",
-            )?,
-            io: sub(
-                "OutrigIOError",
-                Some(py.get_type::<PyOSError>()),
-                "Any other operating-system error. Also an OSError: `errno` is set, and \
-                 `filename` when the error is about one path.",
-            )?,
-            base,
-        })
+        let mut by_kind = Vec::with_capacity(ErrorKind::ALL.len());
+        for kind in ErrorKind::ALL {
+            let Some((name, builtin, doc)) = class_spec(kind) else {
+                return Err(PyErr::new::<pyo3::exceptions::PyImportError, _>(format!(
+                    "outrig has no exception class for the error kind {kind:?}; this build is \
+                     broken, please report it"
+                )));
+            };
+            let mut bases = vec![base.bind(py).clone()];
+            bases.extend(match builtin {
+                Builtin::None => None,
+                Builtin::Value => Some(py.get_type::<PyValueError>()),
+                Builtin::FileNotFound => Some(py.get_type::<PyFileNotFoundError>()),
+                Builtin::FileExists => Some(py.get_type::<PyFileExistsError>()),
+                Builtin::BlockingIo => Some(py.get_type::<PyBlockingIOError>()),
+                Builtin::Os => Some(py.get_type::<PyOSError>()),
+            });
+            by_kind.push((kind, make_class(py, name, &bases, doc, false)?));
+        }
+        Ok::<_, PyErr>(Classes { base, by_kind })
     })
 }
 
@@ -123,16 +156,7 @@ fn make_class(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let c = classes(py)?;
-    for class in [
-        &c.base,
-        &c.invalid_argument,
-        &c.not_found,
-        &c.already_exists,
-        &c.dir_not_usable,
-        &c.corrupt_record,
-        &c.config,
-        &c.io,
-    ] {
+    for class in std::iter::once(&c.base).chain(c.by_kind.iter().map(|(_, class)| class)) {
         let class = class.bind(py);
         m.add(class.name()?, class)?;
     }
@@ -148,15 +172,16 @@ pub fn to_pyerr(py: Python<'_>, e: &Error) -> PyErr {
 
 fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     let c = classes(py)?;
-    let (class, implied_errno) = match e.kind() {
-        ErrorKind::InvalidArgument => (&c.invalid_argument, None),
-        ErrorKind::NotFound => (&c.not_found, Some("ENOENT")),
-        ErrorKind::AlreadyExists => (&c.already_exists, Some("EEXIST")),
-        ErrorKind::DirNotUsable => (&c.dir_not_usable, None),
-        ErrorKind::CorruptRecord => (&c.corrupt_record, None),
-        ErrorKind::Config => (&c.config, None),
-        ErrorKind::Io => (&c.io, None),
-        _ => (&c.base, None),
+    let class = c
+        .by_kind
+        .iter()
+        .find(|(kind, _)| *kind == e.kind())
+        .map_or(&c.base, |(_, class)| class);
+    let implied_errno = match e.kind() {
+        ErrorKind::NotFound => Some("ENOENT"),
+        ErrorKind::AlreadyExists => Some("EEXIST"),
+        ErrorKind::Busy => Some("EWOULDBLOCK"),
+        _ => None,
     };
     let exc = class.bind(py).call1((e.message(),))?;
     if exc.is_instance_of::<PyOSError>() {
@@ -213,24 +238,13 @@ fn panic_error(py: Python<'_>, panic: &(dyn Any + Send)) -> PyErr {
     }
 }
 
-/// Every kind the core reports, by its stable name, for `_error_for_kind`.
-const KINDS: [ErrorKind; 7] = [
-    ErrorKind::InvalidArgument,
-    ErrorKind::NotFound,
-    ErrorKind::AlreadyExists,
-    ErrorKind::DirNotUsable,
-    ErrorKind::CorruptRecord,
-    ErrorKind::Config,
-    ErrorKind::Io,
-];
-
 /// The exception the module raises for a core error of kind `kind` (the kind's stable name,
 /// such as `"already exists"`) and `message`. For tests of the mapping: some kinds are hard to
 /// provoke through the store.
 #[pyfunction]
 pub fn _error_for_kind(py: Python<'_>, kind: &str, message: &str) -> PyResult<Py<PyAny>> {
-    let Some(kind) = KINDS.into_iter().find(|k| k.as_str() == kind) else {
-        let names: Vec<&str> = KINDS.iter().map(|k| k.as_str()).collect();
+    let Some(kind) = ErrorKind::ALL.into_iter().find(|k| k.as_str() == kind) else {
+        let names: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
         return Err(invalid(format!(
             "unknown error kind {kind:?}; use one of {names:?}"
         )));

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from ._outrig import (
     AlreadyExistsError,
+    BusyError,
     ConfigError,
     CorruptRecordError,
     DirNotUsableError,
@@ -43,6 +44,7 @@ Sequence.register(Listing)
 
 __all__ = [
     "AlreadyExistsError",
+    "BusyError",
     "ConfigError",
     "CorruptRecordError",
     "DirNotUsableError",

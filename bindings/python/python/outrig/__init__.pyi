@@ -15,6 +15,7 @@ _StrPath: TypeAlias = str | os.PathLike[str]
 __version__: str
 __all__ = [
     "AlreadyExistsError",
+    "BusyError",
     "ConfigError",
     "CorruptRecordError",
     "DirNotUsableError",
@@ -57,6 +58,10 @@ class CorruptRecordError(OutrigError):
 class ConfigError(OutrigError):
     """The global config file is unreadable or malformed, or no home directory is known when
     the default root needs one."""
+
+class BusyError(OutrigError, BlockingIOError):
+    """The session is in use by a running launcher: its lock was not free within the store's
+    short bounded wait."""
 
 class OutrigIOError(OutrigError, OSError):
     """Any other operating-system error: ``errno`` is set, and ``filename`` when the error is

@@ -1,0 +1,163 @@
+//! Reading and writing `session.json` through its directory's descriptor.
+//!
+//! A write goes through a temporary file in the same directory (created exclusively, mode
+//! 0600 as outrig's), which is written, fsynced and renamed over the record, then the directory
+//! is fsynced: a reader sees the old record or the new one, never a mix, and the new one
+//! survives a power cut once the write returns.
+
+use std::ffi::CString;
+use std::fs::File;
+use std::io::{self, Write as _};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::path::Path;
+
+use rand::Rng as _;
+use rustix::fs::{self as rfs, AtFlags, Mode, OFlags};
+use rustix::io::Errno;
+
+use super::open;
+use super::{MAX_RECORD_BYTES, RECORD_FILE, TEMP_PREFIX, TEMP_SUFFIX};
+use crate::error::{Error, ErrorKind, Result};
+use crate::record::Session;
+
+/// Reads and parses the record in the directory `dir` (whose path `dir_path` is for messages).
+/// A missing record is [`ErrorKind::NotFound`]; anything that is not a record (a FIFO, a
+/// symlink, a directory, too many bytes, bytes that do not parse) is
+/// [`ErrorKind::CorruptRecord`]; both messages name the file.
+pub(crate) fn read_at(dir: BorrowedFd<'_>, dir_path: &Path) -> Result<Session> {
+    let path = dir_path.join(RECORD_FILE);
+    let mut buf = Vec::with_capacity(1024);
+    open::regular_at(dir, RECORD_FILE)
+        .and_then(|file| read_bytes(file, &mut buf))
+        .map_err(|e| read_error(&path, e))?;
+    Session::from_json(&buf).map_err(|e| corrupt(&path, &e))
+}
+
+/// Reads an opened record file into `buf`, refusing more than [`MAX_RECORD_BYTES`].
+pub(crate) fn read_bytes(file: File, buf: &mut Vec<u8>) -> io::Result<()> {
+    open::read_bounded(file, MAX_RECORD_BYTES, buf)
+}
+
+/// The error for a record file that could not be opened or read.
+pub(crate) fn read_error(path: &Path, e: io::Error) -> Error {
+    if open::is_missing(&e) {
+        return Error::new(
+            ErrorKind::NotFound,
+            format!("no session record at {}: {e}", path.display()),
+        );
+    }
+    let what = if open::is_symlink_error(&e) {
+        Some("is a symbolic link".to_owned())
+    } else if matches!(
+        e.kind(),
+        io::ErrorKind::FileTooLarge | io::ErrorKind::IsADirectory | io::ErrorKind::InvalidData
+    ) {
+        Some(e.to_string())
+    } else {
+        None
+    };
+    match what {
+        Some(what) => Error::new(
+            ErrorKind::CorruptRecord,
+            format!(
+                "{} {what}; it is not a session record, move it aside or remove it",
+                path.display()
+            ),
+        ),
+        None => Error::io("reading session record", path, e),
+    }
+}
+
+/// The error for a record file whose bytes did not parse.
+pub(crate) fn corrupt(path: &Path, parse: &Error) -> Error {
+    Error::new(
+        ErrorKind::CorruptRecord,
+        format!(
+            "{}: {}; repair the file or remove the session",
+            path.display(),
+            parse.message()
+        ),
+    )
+}
+
+/// The bytes of `session` as written, refused when the store could not read them back.
+pub(crate) fn bytes_of(session: &Session) -> Result<Vec<u8>> {
+    let bytes = session.to_json()?;
+    if bytes.len() as u64 > MAX_RECORD_BYTES {
+        return Err(Error::invalid(format!(
+            "the record of session {} would be {} bytes, over the {MAX_RECORD_BYTES}-byte limit \
+             every reader enforces; shorten the container, sidecar or other names",
+            session.id,
+            bytes.len()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Writes `session` as `session.json` in the directory `dir`, atomically and durably (see the
+/// module's documentation). A record over the size limit is refused before anything is written.
+pub(crate) fn write_at(dir: BorrowedFd<'_>, dir_path: &Path, session: &Session) -> Result<()> {
+    let bytes = bytes_of(session)?;
+    let (name, mut file) = create_temp(dir, dir_path)?;
+    let written = file
+        .write_all(&bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| {
+            Error::io(
+                "writing",
+                &dir_path.join(name.to_string_lossy().as_ref()),
+                e,
+            )
+        })
+        .and_then(|()| {
+            rfs::renameat(dir, name.as_c_str(), dir, RECORD_FILE)
+                .map_err(|e| Error::io("replacing", &dir_path.join(RECORD_FILE), e.into()))
+        });
+    if let Err(e) = written {
+        // Best effort: the write already failed; a leftover is removed with the session.
+        let _ = rfs::unlinkat(dir, name.as_c_str(), AtFlags::empty());
+        return Err(e);
+    }
+    sync(dir, dir_path)
+}
+
+/// Makes the entries of the directory `dir` (creations, renames, removals) durable.
+pub(crate) fn sync(dir: impl AsFd, dir_path: &Path) -> Result<()> {
+    rfs::fsync(dir).map_err(|e| Error::io("syncing directory", dir_path, e.into()))
+}
+
+/// Creates a fresh temporary record file in `dir`, exclusively and without following links.
+fn create_temp(dir: BorrowedFd<'_>, dir_path: &Path) -> Result<(CString, File)> {
+    for _ in 0..64 {
+        let mut tag = [0u8; 8];
+        rand::rng().fill_bytes(&mut tag);
+        let name = CString::new(format!(
+            "{TEMP_PREFIX}{:016x}{TEMP_SUFFIX}",
+            u64::from_ne_bytes(tag)
+        ))
+        .expect("a hex name has no NUL");
+        match rfs::openat(
+            dir,
+            name.as_c_str(),
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        ) {
+            Ok(fd) => return Ok((name, File::from(fd))),
+            Err(Errno::EXIST) => continue,
+            Err(e) => {
+                return Err(Error::io(
+                    "creating a temporary record in",
+                    dir_path,
+                    e.into(),
+                ));
+            }
+        }
+    }
+    Err(Error::new(
+        ErrorKind::Io,
+        format!(
+            "could not find a free temporary record name in {}; remove its {TEMP_PREFIX}* files",
+            dir_path.display()
+        ),
+    ))
+}
