@@ -17,8 +17,12 @@ use rustix::io::Errno;
 /// Set once `openat2` turned out to be missing, so later opens go straight to `openat`.
 static NO_OPENAT2: AtomicBool = AtomicBool::new(false);
 
-/// Flags every open of ours carries: never inherited by a child, never our terminal.
-const BASE: OFlags = OFlags::CLOEXEC.union(OFlags::NOCTTY);
+/// Flags every open of ours carries: never inherited by a child, never our terminal, never
+/// waiting (on a FIFO's writer, say: a FIFO named where a directory was expected is refused
+/// before it could block, and a file is checked to be regular before it is read).
+const BASE: OFlags = OFlags::CLOEXEC
+    .union(OFlags::NOCTTY)
+    .union(OFlags::NONBLOCK);
 
 /// Opens the directory `name` under `parent` without following a symlink in its last
 /// component (`ELOOP` or `ENOTDIR` when it is one).
@@ -55,7 +59,7 @@ pub(crate) fn dir_nofollow(path: &Path) -> io::Result<OwnedFd> {
 /// `RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH`), else none in its last component; refuses anything but
 /// a regular file.
 pub(crate) fn regular_beneath(parent: impl AsFd, rel: &[u8]) -> io::Result<File> {
-    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | BASE;
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | BASE;
     if !NO_OPENAT2.load(Ordering::Relaxed) {
         match rfs::openat2(
             parent.as_fd(),
@@ -75,7 +79,7 @@ pub(crate) fn regular_beneath(parent: impl AsFd, rel: &[u8]) -> io::Result<File>
 /// Opens `rel` (`<link>/<file>`) under `parent` for reading, following the symlink `<link>`
 /// but not `<file>`, without blocking; refuses anything but a regular file.
 pub(crate) fn regular_through_link(parent: impl AsFd, rel: &[u8]) -> io::Result<File> {
-    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | BASE;
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | BASE;
     regular(rfs::openat(parent, rel, flags, Mode::empty())?)
 }
 
@@ -85,7 +89,7 @@ pub(crate) fn regular_at(dir: impl AsFd, name: impl rustix::path::Arg) -> io::Re
     let fd = rfs::openat(
         dir,
         name,
-        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | BASE,
+        OFlags::RDONLY | OFlags::NOFOLLOW | BASE,
         Mode::empty(),
     )?;
     regular(fd)
@@ -94,11 +98,7 @@ pub(crate) fn regular_at(dir: impl AsFd, name: impl rustix::path::Arg) -> io::Re
 /// Opens the file at `path` (following symlinks: the caller named it) for reading, without
 /// blocking on a FIFO; refuses anything but a regular file.
 pub(crate) fn regular_path(path: &Path) -> io::Result<File> {
-    let fd = rfs::open(
-        path,
-        OFlags::RDONLY | OFlags::NONBLOCK | BASE,
-        Mode::empty(),
-    )?;
+    let fd = rfs::open(path, OFlags::RDONLY | BASE, Mode::empty())?;
     regular(fd)
 }
 
@@ -106,6 +106,10 @@ pub(crate) fn regular_path(path: &Path) -> io::Result<File> {
 /// what it is.
 pub(crate) fn regular(fd: OwnedFd) -> io::Result<File> {
     let kind = FileType::from_raw_mode(rfs::fstat(&fd)?.st_mode);
+    if kind == FileType::Directory {
+        // The errno a read would have given: callers and C users know it.
+        return Err(Errno::ISDIR.into());
+    }
     if kind != FileType::RegularFile {
         return Err(not_regular(kind));
     }

@@ -218,7 +218,7 @@ impl SessionStore {
     /// Makes the root when missing and opens it.
     fn ensure_root(&self) -> Result<OwnedFd> {
         let made = fs::create_dir_all(&self.root).map_err(|e| {
-            let e = if self.root.is_file() {
+            let e = if fs::metadata(&self.root).is_ok_and(|m| !m.is_dir()) {
                 io::Error::from(rustix::io::Errno::NOTDIR)
             } else {
                 e

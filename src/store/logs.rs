@@ -145,11 +145,15 @@ impl SessionStore {
         let dir = walk(&session, &dirs, false, name)?;
         let file_path = dir.path.join(file_name);
         match rfs::statat(&dir.fd, file_name, AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile => Ok(file_path),
-            Ok(_) => Err(not_usable(
-                &file_path,
-                "is not a regular file (a symlink is not followed), so it is not a log",
-            )),
+            Ok(st) => match FileType::from_raw_mode(st.st_mode) {
+                FileType::RegularFile => Ok(file_path),
+                kind => Err(log_open_error(
+                    &file_path,
+                    open::not_regular(kind),
+                    name,
+                    id,
+                )),
+            },
             Err(Errno::NOENT) => Err(missing_log(id, name, &file_path)),
             Err(e) => Err(Error::io("looking up log", &file_path, e.into())),
         }
@@ -285,6 +289,7 @@ fn log_open_error(path: &Path, e: io::Error, name: &str, id: &SessionId) -> Erro
     if e.kind() == io::ErrorKind::NotFound {
         missing_log(id, name, path)
     } else if open::is_symlink_error(&e)
+        || e.raw_os_error() == Some(Errno::NXIO.raw_os_error())
         || matches!(
             e.kind(),
             io::ErrorKind::InvalidData | io::ErrorKind::IsADirectory
@@ -292,6 +297,9 @@ fn log_open_error(path: &Path, e: io::Error, name: &str, id: &SessionId) -> Erro
     {
         let what = if open::is_symlink_error(&e) {
             "is a symbolic link".to_owned()
+        } else if e.raw_os_error() == Some(Errno::NXIO.raw_os_error()) {
+            // Opening a FIFO for writing without blocking fails so when it has no reader.
+            "is a FIFO or a socket, not a regular file".to_owned()
         } else {
             e.to_string()
         };

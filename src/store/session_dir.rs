@@ -107,10 +107,17 @@ impl SessionStore {
         }
     }
 
-    /// Opens the session directory of `id`; a dead link is "no session".
+    /// Opens the session directory of `id`; a dead link is "no session". Behind a link, the
+    /// directory must hold a record of this id (read through its descriptor), so a link to
+    /// some other directory, or to another session's, is never acted on.
     pub(crate) fn open_session(&self, id: &SessionId) -> Result<SessionDir> {
         match self.open_entry(id)?.1 {
-            Entry::Dir(dir) => Ok(dir),
+            Entry::Dir(dir) => {
+                if dir.link_target.is_some() {
+                    dir.read()?;
+                }
+                Ok(dir)
+            }
             Entry::DeadLink { .. } => Err(self.no_session(id)),
         }
     }
@@ -168,11 +175,25 @@ impl SessionDir {
         record_io::write_at(self.fd.as_fd(), &self.path, session)
     }
 
-    /// Takes the session's lock, waiting at most `wait`.
+    /// Takes the session's lock, waiting at most `wait`. A directory removed meanwhile (by
+    /// another removal that held the lock first) is "no session".
     pub(crate) fn lock(&self, wait: std::time::Duration) -> Result<()> {
         lock::acquire(self.fd.as_fd(), &self.path, wait, || {
             busy_message(&self.id, &self.path)
-        })
+        })?;
+        let st = rfs::fstat(&self.fd)
+            .map_err(|e| Error::io("reading the status of", &self.path, e.into()))?;
+        if st.st_nlink == 0 {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "session {} ({}) was removed meanwhile by another process",
+                    self.id,
+                    self.path.display()
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The directory's descriptor.

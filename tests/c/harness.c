@@ -211,3 +211,8 @@ int main(void) {
     printf("%d passed, %d failed\n", harness_passed, harness_failed);
     return harness_failed == 0 ? 0 : 1;
 }
+
+bool listed_before(const outrig_session *a, const outrig_session *b) {
+    int64_t ta = outrig_session_started_at(a), tb = outrig_session_started_at(b);
+    return ta > tb || (ta == tb && strcmp(outrig_session_id(a), outrig_session_id(b)) > 0);
+}

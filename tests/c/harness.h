@@ -72,6 +72,9 @@ outrig_session *create_basic(const outrig_store *store, const char *container_na
 /* The conformance vectors' directory: $OUTRIG_CONFORMANCE_DIR, else ../shared/conformance. */
 const char *conformance_dir(void);
 
+/* Whether `a` lists before `b`: newest first by start time, then by id. */
+bool listed_before(const outrig_session *a, const outrig_session *b);
+
 /* The test groups, one per file. */
 void test_basics(void);
 void test_store_open(void);

@@ -43,8 +43,9 @@ void test_basics(void) {
     CHECK_STR(outrig_status_name(OUTRIG_ERR_CONFIG), "OUTRIG_ERR_CONFIG");
     CHECK_STR(outrig_status_name(OUTRIG_ERR_IO), "OUTRIG_ERR_IO");
     CHECK_STR(outrig_status_name(OUTRIG_ERR_PANIC), "OUTRIG_ERR_PANIC");
+    CHECK_STR(outrig_status_name(OUTRIG_ERR_BUSY), "OUTRIG_ERR_BUSY");
     /* A number outside the enum is reported, not trusted. */
-    CHECK_STR(outrig_status_name((outrig_status)9), "OUTRIG_UNKNOWN_STATUS");
+    CHECK_STR(outrig_status_name((outrig_status)10), "OUTRIG_UNKNOWN_STATUS");
     CHECK_STR(outrig_status_name((outrig_status)-1), "OUTRIG_UNKNOWN_STATUS");
 
     /* Nothing failed yet on this thread. */

@@ -51,10 +51,9 @@ void test_listing(void) {
     outrig_listing *listing = NULL;
     CHECK_OK(outrig_store_list(store, &listing));
     CHECK(outrig_listing_len(listing) == 5);
-    /* Newest first, by id. */
+    /* Newest first, by start time and then id. */
     for (size_t i = 1; i < outrig_listing_len(listing); i++) {
-        CHECK(strcmp(outrig_session_id(outrig_listing_get(listing, i - 1)),
-                     outrig_session_id(outrig_listing_get(listing, i))) > 0);
+        CHECK(listed_before(outrig_listing_get(listing, i - 1), outrig_listing_get(listing, i)));
     }
     CHECK_STR(outrig_session_id(outrig_listing_get(listing, 4)), "19990101T000000-0001");
     bool found[3] = {false, false, false};

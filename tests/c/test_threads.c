@@ -108,8 +108,7 @@ void test_threads(void) {
     for (size_t i = 0; i < outrig_listing_len(listing); i++) {
         const outrig_session *s = outrig_listing_get(listing, i);
         if (i > 0) {
-            CHECK(strcmp(outrig_session_id(outrig_listing_get(listing, i - 1)),
-                         outrig_session_id(s)) > 0);
+            CHECK(listed_before(outrig_listing_get(listing, i - 1), s));
         }
         int32_t code = -1;
         CHECK(outrig_session_exit_code(s, &code));

@@ -41,7 +41,7 @@ def test_lists_like_outrig_ls(store: outrig.SessionStore, root: Path, tmp_path: 
     rows = {line.split()[0]: line for line in lines[2:]}
     assert rows[done.id].split() == [done.id, "2026-05-01", "14:19:07", "1h05m", "coding", "3"]
     assert rows[running.id].split()[3:] == ["-", "img:1", "-", "->", str(tmp_path / "ex")]
-    assert list(rows) == sorted(rows, reverse=True), "newest (greatest id) first"
+    assert list(rows) == [running.id, done.id], "newest (latest start) first"
     assert out.stderr.startswith("skipped 20200101T000000-dead: ")
 
 

@@ -341,14 +341,18 @@ def test_list_is_newest_first(store: outrig.SessionStore, new: dict[str, Any], r
     (root / "stray-file").write_text("x")
     (root / "no-record").mkdir()
     listing = store.list()
-    assert [s.id for s in listing] == sorted((s.id for s in made), reverse=True)
+    # Newest first by start time, then by id (sessions of the same second).
+    want = sorted(made, key=lambda s: (s.started_at, s.id), reverse=True)
+    assert [s.id for s in listing] == [s.id for s in want]
     assert listing.skipped == []
 
 
 def test_listing_is_a_sequence(store: outrig.SessionStore, new: dict[str, Any]) -> None:
     from collections.abc import Sequence
 
-    made = sorted((store.create(**new) for _ in range(4)), key=lambda s: s.id, reverse=True)
+    made = sorted(
+        (store.create(**new) for _ in range(4)), key=lambda s: (s.started_at, s.id), reverse=True
+    )
     listing = store.list()
     assert isinstance(listing, Sequence)
     assert len(listing) == 4 and bool(listing)
