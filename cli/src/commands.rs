@@ -10,11 +10,17 @@ use outrig::{ErrorKind, Removal, Session, SessionId, SessionStore, Skipped};
 
 use crate::age::Age;
 use crate::args::Command;
+use crate::escape::escape;
 use crate::failure::{
-    EXIT_DECLINED, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_TIMED_OUT, Failure, Outcome,
+    EXIT_DECLINED, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_TIMED_OUT, EXIT_USAGE, Failure, Outcome,
 };
 use crate::prompt::Prompter;
 use crate::render::{self, ABSENT};
+use crate::session_arg;
+
+/// The suffix outrig gives an MCP server's captured stderr (`logs/<server>.stderr`); its
+/// `logs` command names such a log without it, and so does this one.
+const STDERR_SUFFIX: &str = ".stderr";
 
 /// How often `logs --follow` looks for new output and for the session's end.
 const FOLLOW_POLL: Duration = Duration::from_millis(250);
@@ -38,30 +44,129 @@ impl Ctx<'_> {
     pub fn run(&mut self, command: Command) -> Outcome {
         match command {
             Command::Ls { json } => self.ls(json),
-            Command::Show { id, json } => self.show(&id, json),
-            Command::Logs { id, name: None, .. } => self.list_logs(&id),
+            Command::Show { id, json } => {
+                let id = session_arg::resolve(&self.store, &id)?;
+                self.show(&id, json)
+            }
             Command::Logs {
                 id,
-                name: Some(name),
+                name,
+                session_dir,
                 follow,
                 timeout,
             } => {
-                if follow {
-                    self.follow_log(&id, &name, timeout.as_ref())
-                } else {
-                    self.print_log(&id, &name)
+                let (id, name) = self.logs_target(id, name, session_dir.as_deref())?;
+                match name {
+                    None if follow => Err(Failure::new(
+                        EXIT_USAGE,
+                        "--follow needs the NAME of the log to follow; see 'outrig-sessions logs \
+                         --help'",
+                    )),
+                    None => self.list_logs(&id),
+                    Some(name) => {
+                        let name = self.log_name(&id, &name)?;
+                        if follow {
+                            self.follow_log(&id, &name, timeout.as_ref())
+                        } else {
+                            self.print_log(&id, &name)
+                        }
+                    }
                 }
             }
             Command::Discard {
                 ids,
                 session_dirs,
+                dry_run,
                 yes,
-            } => self.discard(&ids, &session_dirs, yes),
+            } => self.discard(&ids, &session_dirs, dry_run, yes),
             Command::Clean {
                 older_than,
                 dry_run,
                 yes,
             } => self.clean(&older_than, dry_run, yes),
+        }
+    }
+
+    /// The session and log a `logs` command names: `ID [NAME]`, or `--session-dir DIR
+    /// [NAME]`. A DIR's session is then read through the store that reaches it (see
+    /// [`use_store_reaching`](Self::use_store_reaching)).
+    fn logs_target(
+        &mut self,
+        id: Option<String>,
+        name: Option<String>,
+        dir: Option<&Path>,
+    ) -> Outcome<(SessionId, Option<String>)> {
+        let Some(dir) = dir else {
+            let query = SessionId::parse(id.as_deref().unwrap_or_default())?;
+            return Ok((session_arg::resolve(&self.store, &query)?, name));
+        };
+        let name = match (id, name) {
+            (Some(_), Some(_)) => {
+                return Err(Failure::new(
+                    EXIT_USAGE,
+                    "with --session-dir, give only the log's NAME, not an ID; see \
+                     'outrig-sessions logs --help'",
+                ));
+            }
+            (one, None) | (None, one) => one,
+        };
+        let id = self.use_store_reaching(dir)?;
+        Ok((id, name))
+    }
+
+    /// Reads the record in `dir` and makes sure the store works on that very directory: the
+    /// resolved root when its entry of that id leads to `dir`, else the root `dir` sits in when
+    /// it is an auto session's `<root>/<id>`. Returns the session's id.
+    ///
+    /// The store reads logs by id, through the root's entry, with its checks (no symlink
+    /// followed inside `logs/`); going through an entry that leads to `dir` keeps those checks
+    /// instead of reading `dir` here by hand.
+    fn use_store_reaching(&mut self, dir: &Path) -> Outcome<SessionId> {
+        let session = self.store.get_by_path(dir)?;
+        let wanted = std::fs::canonicalize(dir)
+            .map_err(|e| Failure::new(EXIT_FAILED, format!("resolving {}: {e}", dir.display())))?;
+        let leads_here = |store: &SessionStore| {
+            std::fs::canonicalize(store.entry_path(&session.id)).is_ok_and(|p| p == wanted)
+        };
+        if leads_here(&self.store) {
+            return Ok(session.id);
+        }
+        if wanted.file_name() == Some(session.id.as_str().as_ref())
+            && let Some(parent) = wanted.parent()
+        {
+            let store = SessionStore::new(parent)?;
+            if leads_here(&store) {
+                self.store = store;
+                return Ok(session.id);
+            }
+        }
+        Err(Failure::new(
+            EXIT_NOT_FOUND,
+            format!(
+                "{} holds session {}, but {} does not lead to it; name the root it was \
+                 recorded under with --session-root",
+                dir.display(),
+                session.id,
+                self.store.entry_path(&session.id).display()
+            ),
+        ))
+    }
+
+    /// The log `name` means: `name` itself when the session has such a log, else outrig's
+    /// `name.stderr` when it has that one, else `name` (for the error, or for `--follow` to
+    /// wait on).
+    fn log_name(&self, id: &SessionId, name: &str) -> Outcome<String> {
+        match self.store.find_log(id, name) {
+            Err(e) if e.kind() == ErrorKind::NotFound && !name.ends_with(STDERR_SUFFIX) => {
+                let stderr = format!("{name}{STDERR_SUFFIX}");
+                match self.store.find_log(id, &stderr) {
+                    Ok(_) => Ok(stderr),
+                    // Report the log asked for, not the one tried on its behalf.
+                    Err(_) => Ok(name.to_owned()),
+                }
+            }
+            // Anything else (found, or a bad name) is for the command to meet.
+            _ => Ok(name.to_owned()),
         }
     }
 
@@ -73,7 +178,8 @@ impl Ctx<'_> {
                 writeln!(self.out, "{}", render::session_json(s)?)?;
             }
         } else if listing.sessions.is_empty() {
-            let root = self.store.root().display();
+            let root = self.store.root().to_string_lossy();
+            let root = escape(&root);
             match listing.skipped.len() {
                 0 => writeln!(self.out, "no sessions in {root}")?,
                 n => writeln!(self.out, "no readable sessions in {root} ({n} skipped)")?,
@@ -102,9 +208,10 @@ impl Ctx<'_> {
             writeln!(self.out, "session {id} has no logs")?;
             return Ok(());
         }
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
         let rows: Vec<_> = files
             .iter()
-            .map(|f| vec![f.name.clone(), render::human_size(f.size)])
+            .map(|f| vec![shown_log_name(&f.name, &names), render::human_size(f.size)])
             .collect();
         self.out
             .write_all(render::table(&["LOG", "SIZE"], &rows).as_bytes())?;
@@ -182,9 +289,16 @@ impl Ctx<'_> {
         }
     }
 
-    fn discard(&mut self, ids: &[SessionId], dirs: &[PathBuf], yes: bool) -> Outcome {
+    fn discard(
+        &mut self,
+        ids: &[SessionId],
+        dirs: &[PathBuf],
+        dry_run: bool,
+        yes: bool,
+    ) -> Outcome {
         let mut targets: Vec<Target> = Vec::new();
-        for id in ids {
+        for query in ids {
+            let id = &session_arg::resolve(&self.store, query)?;
             if targets.iter().any(|t| &t.id == id) {
                 continue;
             }
@@ -212,6 +326,10 @@ impl Ctx<'_> {
         let rows: Vec<_> = targets.iter().map(|t| t.preview_row(now)).collect();
         self.out
             .write_all(render::table(&render::SESSION_HEADER, &rows).as_bytes())?;
+        if dry_run {
+            writeln!(self.out, "dry run: nothing removed")?;
+            return Ok(());
+        }
         let question = format!("Discard {}?", count(targets.len(), "session"));
         self.confirm_or_decline(&question, yes)?;
         self.remove_all(
@@ -255,9 +373,10 @@ impl Ctx<'_> {
     }
 
     /// Removes each session (by id, or by its directory), saying what was removed and what
-    /// was kept. A failure is reported and the rest still go; the first failure decides the
-    /// exit status. With `gone_is_fine`, a session that no longer exists is reported as
-    /// already removed, not as a failure.
+    /// was kept. A failure is reported where it happens and the rest still go; the first
+    /// failure decides the exit status (its message is not printed a second time). With
+    /// `gone_is_fine`, a session that no longer exists is reported as already removed, not as a
+    /// failure.
     fn remove_all<'p>(
         &mut self,
         targets: impl Iterator<Item = (SessionId, Option<&'p Path>)>,
@@ -276,8 +395,9 @@ impl Ctx<'_> {
                 }
                 Err(e) => {
                     self.out.flush()?;
-                    writeln!(self.err, "outrig-sessions: {e}")?;
-                    first_failure.get_or_insert(Failure::Store(e));
+                    writeln!(self.err, "outrig-sessions: {}", escape(&e.to_string()))?;
+                    let code = Failure::Store(e).exit_code();
+                    first_failure.get_or_insert(Failure::Reported { code });
                 }
             }
         }
@@ -317,7 +437,8 @@ impl Ctx<'_> {
             writeln!(
                 self.err,
                 "outrig-sessions: skipped {}: {}",
-                s.entry, s.reason
+                escape(&s.entry),
+                escape(&s.reason)
             )?;
         }
         Ok(())
@@ -357,16 +478,30 @@ impl Target {
 
 /// `removed ID (DIR)`, and what stayed in DIR, if anything.
 fn report_removal(out: &mut dyn Write, id: &SessionId, removal: &Removal) -> Outcome {
-    let dir = removal.session_dir.display();
+    // The directory is a link's target and the kept names are whatever is in it: escaped.
+    let dir = removal.session_dir.to_string_lossy();
+    let dir = escape(&dir);
     writeln!(out, "removed {id} ({dir})")?;
     if !removal.kept.is_empty() {
         writeln!(
             out,
             "kept in {dir}: {} (not the session store's files)",
-            removal.kept.join(", ")
+            escape(&removal.kept.join(", "))
         )?;
     }
     Ok(())
+}
+
+/// How the listing names a log: `NAME.stderr` as `NAME`, as outrig's listing does (nested
+/// ones too: `sub/fs.stderr` as `sub/fs`), unless another log is called `NAME`, which would
+/// make the two look alike.
+fn shown_log_name(name: &str, all: &[&str]) -> String {
+    match name.strip_suffix(STDERR_SUFFIX) {
+        Some(short) if !short.is_empty() && !short.ends_with('/') && !all.contains(&short) => {
+            short.to_owned()
+        }
+        _ => name.to_owned(),
+    }
 }
 
 /// `1 session`, `2 sessions`.

@@ -115,7 +115,7 @@ fn follow_needs_a_name_and_timeout_needs_follow() {
     let s = with_logs(&sb);
     let run = sb.run(&["logs", s.id.as_str(), "--follow"], None);
     assert_code(&run, 2);
-    assert_one_error_line(&run, "required arguments were not provided: <NAME>");
+    assert_one_error_line(&run, "--follow needs the NAME of the log to follow");
     let run = sb.run(
         &["logs", s.id.as_str(), "agent.log", "--timeout", "1m"],
         None,

@@ -272,7 +272,7 @@ fn the_root_comes_from_the_config_then_the_xdg_default() {
     let run = sb.run_bare(&["ls"], None);
     assert_code(&run, 0);
     assert!(run.stdout.contains(s.id.as_str()), "{run:#?}");
-    // --config names another file; --session-root beats both.
+    // --global-config names another file; --session-root beats both.
     let other = sb.path().join("other.toml");
     fs::write(
         &other,
@@ -282,7 +282,7 @@ fn the_root_comes_from_the_config_then_the_xdg_default() {
         ),
     )
     .unwrap();
-    let run = sb.run_bare(&["--config", other.to_str().unwrap(), "ls"], None);
+    let run = sb.run_bare(&["--global-config", other.to_str().unwrap(), "ls"], None);
     assert_eq!(
         run.stdout,
         format!("no sessions in {}/elsewhere\n", sb.path().display())
@@ -290,7 +290,7 @@ fn the_root_comes_from_the_config_then_the_xdg_default() {
     let run = sb.run_bare(
         &[
             "ls",
-            "--config",
+            "--global-config",
             other.to_str().unwrap(),
             "--session-root",
             "root",
@@ -305,13 +305,13 @@ fn a_malformed_config_is_one_line_and_status_5() {
     let sb = Sandbox::new();
     let config = sb.path().join("bad.toml");
     fs::write(&config, "session-root = [").unwrap();
-    let run = sb.run_bare(&["--config", config.to_str().unwrap(), "ls"], None);
+    let run = sb.run_bare(&["--global-config", config.to_str().unwrap(), "ls"], None);
     assert_code(&run, 5);
     assert_eq!(run.stdout, "");
     let line = assert_one_error_line(&run, "not valid TOML");
     assert!(line.contains(config.to_str().unwrap()), "{line}");
     // An explicit root does not need the config.
-    let run = sb.run(&["--config", config.to_str().unwrap(), "ls"], None);
+    let run = sb.run(&["--global-config", config.to_str().unwrap(), "ls"], None);
     assert_code(&run, 0);
 }
 
