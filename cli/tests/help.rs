@@ -136,6 +136,10 @@ fn config_is_refused_with_a_pointer_to_global_config() {
     }
     // Not advertised either.
     let run = sb.run_bare(&["--help"], None);
-    assert!(run.stdout.contains("--global-config <FILE>"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("--global-config <FILE>"),
+        "{}",
+        run.stdout
+    );
     assert!(!run.stdout.contains("--config"), "{}", run.stdout);
 }
