@@ -73,11 +73,17 @@ fn unknown(store: &SessionStore, q: &str, ids: &[SessionId]) -> String {
     let mut near: Vec<(usize, &SessionId)> = ids
         .iter()
         .map(|id| (substring_distance(q, id.as_str()), id))
-        // One that shares nothing with the query is not a suggestion.
-        .filter(|(d, _)| *d < q.len())
+        // Near means at most half the query's characters differ; farther ones share too
+        // little to be what was meant.
+        .filter(|(d, _)| d * 2 <= q.len())
         .collect();
     // Nearest first; among equals, newest first (the order `ids` is in).
     near.sort_by_key(|(d, _)| *d);
+    // Only the nearest and those one edit farther: ids share their date's digits, so a far
+    // one is near enough to pass the filter above without being what was meant.
+    if let Some(&(best, _)) = near.first() {
+        near.retain(|(d, _)| *d <= best + 1);
+    }
     let root = store.root().display();
     if near.is_empty() {
         return format!("no session {q} under {root}; list the sessions to see which exist");
