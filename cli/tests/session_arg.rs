@@ -23,7 +23,7 @@ fn a_part_only_one_id_contains_names_that_session() {
     let sb = three();
     let run = sb.run(&["show", "a1b2"], None);
     assert_code(&run, 0);
-    assert!(run.stdout.starts_with(&format!("id  ")), "{}", run.stdout);
+    assert!(run.stdout.starts_with("id  "), "{}", run.stdout);
     assert!(
         run.stdout.lines().next().unwrap().ends_with(A),
         "{}",
