@@ -324,3 +324,58 @@ fn an_unreadable_root_is_an_error() {
     assert_eq!(run.stdout, "");
     assert_one_error_line(&run, "reading session root");
 }
+
+#[test]
+fn a_relative_xdg_config_home_is_taken_against_the_current_directory_as_outrig_does() {
+    let sb = Sandbox::new();
+    let s = sb.finished(spec("c"), "2026-05-01T10:00:00Z", 1, 0);
+    // The sandbox is the current directory: `rel/outrig/config.toml` there names the root,
+    // relative to that file's directory.
+    let config_dir = sb.path().join("rel/outrig");
+    fs::create_dir_all(&config_dir).unwrap();
+    fs::write(
+        config_dir.join("config.toml"),
+        "session-root = \"../../root\"\n",
+    )
+    .unwrap();
+    let mut cmd = sb.command();
+    cmd.env("XDG_CONFIG_HOME", "rel").arg("ls");
+    let run = common::run(cmd, None);
+    assert_code(&run, 0);
+    assert!(run.stdout.contains(s.id.as_str()), "{run:#?}");
+
+    // Run from elsewhere, the same setting names another file (absent there): the default.
+    let elsewhere = sb.path().join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    let mut cmd = sb.command();
+    cmd.env("XDG_CONFIG_HOME", "rel")
+        .current_dir(&elsewhere)
+        .arg("ls");
+    let run = common::run(cmd, None);
+    assert_code(&run, 0);
+    let default_root = sb.path().join("home/.local/share/outrig/sessions");
+    assert_eq!(
+        run.stdout,
+        format!("no sessions in {}\n", default_root.display())
+    );
+
+    // An empty one is unset: ~/.outrig/config.toml, not `outrig/config.toml` here.
+    fs::create_dir_all(sb.path().join("outrig")).unwrap();
+    fs::write(
+        sb.path().join("outrig/config.toml"),
+        "session-root = \"/not/this\"\n",
+    )
+    .unwrap();
+    let home_config = sb.path().join("home/.outrig");
+    fs::create_dir_all(&home_config).unwrap();
+    fs::write(
+        home_config.join("config.toml"),
+        "session-root = \"../../root\"\n",
+    )
+    .unwrap();
+    let mut cmd = sb.command();
+    cmd.env("XDG_CONFIG_HOME", "").arg("ls");
+    let run = common::run(cmd, None);
+    assert_code(&run, 0);
+    assert!(run.stdout.contains(s.id.as_str()), "{run:#?}");
+}
