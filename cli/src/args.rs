@@ -18,8 +18,8 @@ A session is named by its id, or by any part of it that only one id contains (`a
 Exit status:
   0  success (records that could not be read are reported on stderr and skipped)
   1  the operation failed (an I/O error, a file in the way)
-  2  usage: an unknown option, an invalid session id, log name or duration
-  3  not found: no such session, session directory or log
+  2  usage: an unknown option, an invalid or ambiguous session id, a bad log name or duration
+  3  not found: no such session (the nearest ids are named), session directory or log
   4  a session record is corrupt
   5  the config file is unreadable or malformed
   6  declined at the prompt: nothing was removed
@@ -114,7 +114,8 @@ pub enum Command {
     /// Remove sessions: their record, `logs/` and `outrig-enter`, and the root's link.
     ///
     /// Files a user added to a session directory are kept, and named. Asks before removing
-    /// unless --yes; the answer is read from standard input, and no answer means no.
+    /// unless --yes (--dry-run only shows what would go); the answer is read from standard
+    /// input, and no answer means no.
     #[command(
         after_help = AFTER_HELP,
         group(ArgGroup::new("which").required(true).args(["ids", "session_dirs"]))

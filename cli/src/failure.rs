@@ -6,7 +6,7 @@ use outrig::ErrorKind;
 
 /// Exit status: the operation failed (I/O and every other error).
 pub const EXIT_FAILED: u8 = 1;
-/// Exit status: bad usage (unknown option, invalid id, log name or duration).
+/// Exit status: bad usage (unknown option, invalid or ambiguous id, bad log name or duration).
 pub const EXIT_USAGE: u8 = 2;
 /// Exit status: no such session, session directory or log.
 pub const EXIT_NOT_FOUND: u8 = 3;
