@@ -16,18 +16,15 @@ use crate::failure::{
 };
 use crate::prompt::Prompter;
 use crate::render::{self, ABSENT};
-use crate::session_arg;
-
-/// The suffix outrig gives an MCP server's captured stderr (`logs/<server>.stderr`); its
-/// `logs` command names such a log without it, and so does this one.
-const STDERR_SUFFIX: &str = ".stderr";
+use crate::{log_name, session_arg};
 
 /// How often `logs --follow` looks for new output and for the session's end.
 const FOLLOW_POLL: Duration = Duration::from_millis(250);
 
 /// A command's surroundings: the store and the three standard streams.
 pub struct Ctx<'a> {
-    /// The store at the resolved root.
+    /// The store at the resolved root (for `logs --session-dir`, the root that reaches that
+    /// directory).
     pub store: SessionStore,
     /// Results.
     pub out: &'a mut dyn Write,
@@ -64,7 +61,7 @@ impl Ctx<'_> {
                     )),
                     None => self.list_logs(&id),
                     Some(name) => {
-                        let name = self.log_name(&id, &name)?;
+                        let name = log_name::resolve(&self.store, &id, &name);
                         if follow {
                             self.follow_log(&id, &name, timeout.as_ref())
                         } else {
@@ -89,7 +86,7 @@ impl Ctx<'_> {
 
     /// The session and log a `logs` command names: `ID [NAME]`, or `--session-dir DIR
     /// [NAME]`. A DIR's session is then read through the store that reaches it (see
-    /// [`use_store_reaching`](Self::use_store_reaching)).
+    /// [`session_arg::resolve_dir`]).
     fn logs_target(
         &mut self,
         id: Option<String>,
@@ -110,64 +107,11 @@ impl Ctx<'_> {
             }
             (one, None) | (None, one) => one,
         };
-        let id = self.use_store_reaching(dir)?;
+        let (id, store) = session_arg::resolve_dir(&self.store, dir)?;
+        if let Some(store) = store {
+            self.store = store;
+        }
         Ok((id, name))
-    }
-
-    /// Reads the record in `dir` and makes sure the store works on that very directory: the
-    /// resolved root when its entry of that id leads to `dir`, else the root `dir` sits in when
-    /// it is an auto session's `<root>/<id>`. Returns the session's id.
-    ///
-    /// The store reads logs by id, through the root's entry, with its checks (no symlink
-    /// followed inside `logs/`); going through an entry that leads to `dir` keeps those checks
-    /// instead of reading `dir` here by hand.
-    fn use_store_reaching(&mut self, dir: &Path) -> Outcome<SessionId> {
-        let session = self.store.get_by_path(dir)?;
-        let wanted = std::fs::canonicalize(dir)
-            .map_err(|e| Failure::new(EXIT_FAILED, format!("resolving {}: {e}", dir.display())))?;
-        let leads_here = |store: &SessionStore| {
-            std::fs::canonicalize(store.entry_path(&session.id)).is_ok_and(|p| p == wanted)
-        };
-        if leads_here(&self.store) {
-            return Ok(session.id);
-        }
-        if wanted.file_name() == Some(session.id.as_str().as_ref())
-            && let Some(parent) = wanted.parent()
-        {
-            let store = SessionStore::new(parent)?;
-            if leads_here(&store) {
-                self.store = store;
-                return Ok(session.id);
-            }
-        }
-        Err(Failure::new(
-            EXIT_NOT_FOUND,
-            format!(
-                "{} holds session {}, but {} does not lead to it; name the root it was \
-                 recorded under with --session-root",
-                dir.display(),
-                session.id,
-                self.store.entry_path(&session.id).display()
-            ),
-        ))
-    }
-
-    /// The log `name` means: `name` itself when the session has such a log, else outrig's
-    /// `name.stderr` when it has that one, else `name` (for the error, or for `--follow` to
-    /// wait on).
-    fn log_name(&self, id: &SessionId, name: &str) -> Outcome<String> {
-        match self.store.find_log(id, name) {
-            Err(e) if e.kind() == ErrorKind::NotFound && !name.ends_with(STDERR_SUFFIX) => {
-                let stderr = format!("{name}{STDERR_SUFFIX}");
-                match self.store.find_log(id, &stderr) {
-                    Ok(_) => Ok(stderr),
-                    // Report the log asked for, not the one tried on its behalf.
-                    Err(_) => Ok(name.to_owned()),
-                }
-            }
-            // Anything else (found, or a bad name) is for the command to meet.
-            _ => Ok(name.to_owned()),
-        }
     }
 
     fn ls(&mut self, json: bool) -> Outcome {
@@ -211,7 +155,7 @@ impl Ctx<'_> {
         let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
         let rows: Vec<_> = files
             .iter()
-            .map(|f| vec![shown_log_name(&f.name, &names), render::human_size(f.size)])
+            .map(|f| vec![log_name::shown(&f.name, &names), render::human_size(f.size)])
             .collect();
         self.out
             .write_all(render::table(&["LOG", "SIZE"], &rows).as_bytes())?;
@@ -490,18 +434,6 @@ fn report_removal(out: &mut dyn Write, id: &SessionId, removal: &Removal) -> Out
         )?;
     }
     Ok(())
-}
-
-/// How the listing names a log: `NAME.stderr` as `NAME`, as outrig's listing does (nested
-/// ones too: `sub/fs.stderr` as `sub/fs`), unless another log is called `NAME`, which would
-/// make the two look alike.
-fn shown_log_name(name: &str, all: &[&str]) -> String {
-    match name.strip_suffix(STDERR_SUFFIX) {
-        Some(short) if !short.is_empty() && !short.ends_with('/') && !all.contains(&short) => {
-            short.to_owned()
-        }
-        _ => name.to_owned(),
-    }
 }
 
 /// `1 session`, `2 sessions`.

@@ -10,6 +10,7 @@ mod args;
 mod commands;
 mod escape;
 mod failure;
+mod log_name;
 mod prompt;
 mod render;
 mod session_arg;

@@ -1,9 +1,12 @@
 //! Naming a session on the command line as outrig accepts it: its full id, or any part of an id
 //! that only one session's id contains (`outrig-sessions logs 1419 agent.log`).
 
+use std::fs;
+use std::path::Path;
+
 use outrig::{ErrorKind, SessionId, SessionStore};
 
-use crate::failure::{EXIT_NOT_FOUND, EXIT_USAGE, Failure, Outcome};
+use crate::failure::{EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, Failure, Outcome};
 
 /// How many candidates an ambiguous query names before `and N more`.
 const MAX_CANDIDATES: usize = 8;
@@ -66,6 +69,47 @@ pub fn resolve(store: &SessionStore, query: &SessionId) -> Outcome<SessionId> {
             ))
         }
     }
+}
+
+/// The session whose record is in `dir` (a `--session-dir DIR`), and the store to reach it by
+/// id: `None` for `store` itself, when its entry of that id leads to `dir`; else a store at the
+/// directory `dir` sits in, when `dir` is an auto session's `<root>/<id>` of another root.
+///
+/// The store reads a session's logs by id, through the root's entry, with its checks (no
+/// symlink followed inside `logs/`); going through an entry that leads to `dir` keeps those
+/// checks rather than reading `dir` here by hand.
+///
+/// # Errors
+/// The store's error when `dir` holds no readable record; exit status 3 when no root reaches
+/// `dir` (a copied directory, or an explicit session of another root).
+pub fn resolve_dir(store: &SessionStore, dir: &Path) -> Outcome<(SessionId, Option<SessionStore>)> {
+    let session = store.get_by_path(dir)?;
+    let wanted = fs::canonicalize(dir)
+        .map_err(|e| Failure::new(EXIT_FAILED, format!("resolving {}: {e}", dir.display())))?;
+    let leads_here = |store: &SessionStore| {
+        fs::canonicalize(store.entry_path(&session.id)).is_ok_and(|p| p == wanted)
+    };
+    if leads_here(store) {
+        return Ok((session.id, None));
+    }
+    if wanted.file_name() == Some(session.id.as_str().as_ref())
+        && let Some(parent) = wanted.parent()
+    {
+        let other = SessionStore::new(parent)?;
+        if leads_here(&other) {
+            return Ok((session.id, Some(other)));
+        }
+    }
+    Err(Failure::new(
+        EXIT_NOT_FOUND,
+        format!(
+            "{} holds session {}, but {} does not lead to it; name the root it was recorded \
+             under with --session-root",
+            dir.display(),
+            session.id,
+            store.entry_path(&session.id).display()
+        ),
+    ))
 }
 
 /// `no session Q under ROOT`, with the ids nearest to `q` when some are near.
