@@ -153,10 +153,13 @@ impl Ctx<'_> {
             return Ok(());
         }
         let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
-        let rows: Vec<_> = files
+        let mut rows: Vec<_> = files
             .iter()
             .map(|f| vec![log_name::shown(&f.name, &names), render::human_size(f.size)])
             .collect();
+        // In the order of the names shown, as outrig sorts its listing (`a` before `a-b`,
+        // though `a.stderr` sorts after it).
+        rows.sort_by(|a, b| a[0].cmp(&b[0]));
         self.out
             .write_all(render::table(&["LOG", "SIZE"], &rows).as_bytes())?;
         Ok(())

@@ -288,6 +288,7 @@ fn with_stderr_logs(sb: &Sandbox) -> Session {
         ("dup", "plain dup\n"),
         ("dup.stderr", "stderr dup\n"),
         ("network.jsonl", "{}\n"),
+        ("fs-extra.log", "x"),
     ] {
         fs::write(sb.store.log_path(&s.id, name).unwrap(), content).unwrap();
     }
@@ -300,7 +301,8 @@ fn stderr_logs_are_listed_and_found_by_their_name_without_the_suffix() {
     let s = with_stderr_logs(&sb);
     let run = sb.run(&["logs", s.id.as_str()], None);
     assert_code(&run, 0);
-    // `dup.stderr` keeps its suffix: `dup` is another log.
+    // `dup.stderr` keeps its suffix: `dup` is another log. Sorted as shown: `fs` before
+    // `fs-extra.log`, though `fs.stderr` sorts after it.
     assert_eq!(
         run.stdout,
         "\
@@ -308,6 +310,7 @@ LOG              SIZE
 dup              10 B
 dup.stderr       11 B
 fs               8 B
+fs-extra.log     1 B
 network.jsonl    3 B
 subagent-a1/web  9 B
 "
