@@ -217,18 +217,6 @@ fn dry_run_previews_and_removes_nothing() {
     );
     let work = sb.path().join("work");
     let e = sb.store.create(&spec("e").session_dir(&work)).unwrap();
-    let run = sb.run(
-        &[
-            "discard",
-            "--dry-run",
-            s.id.as_str(),
-            "--session-dir",
-            work.to_str().unwrap(),
-        ],
-        Some("y\n"),
-    );
-    assert_code(&run, 2);
-    assert_one_error_line(&run, "cannot be used with");
     for args in [
         vec!["discard", "--dry-run", s.id.as_str()],
         vec!["discard", "--dry-run", "--yes", s.id.as_str()],
