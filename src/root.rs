@@ -62,13 +62,19 @@ pub fn resolve_root(inputs: &RootInputs<'_>) -> Result<PathBuf> {
 }
 
 /// The global config file's path: `$XDG_CONFIG_HOME/outrig/config.toml` when that variable is
-/// set (and absolute), else `~/.outrig/config.toml`; `None` when neither can be formed.
+/// set and not empty, else `~/.outrig/config.toml`; `None` when neither can be formed.
+///
+/// A relative `$XDG_CONFIG_HOME` is used as it is, relative to the current directory, because
+/// outrig does so: both tools must read the same file. (The XDG default for data,
+/// [`resolve_root`]'s step 3, ignores a relative value, as outrig's does.) An empty one counts as
+/// unset, as the XDG spec says; outrig would read `outrig/config.toml` under whatever directory
+/// it runs in, which would let any directory choose the root.
 pub fn default_config_path(
     xdg_config_home: Option<&OsStr>,
     home: Option<&Path>,
 ) -> Option<PathBuf> {
-    match usable_base_dir(xdg_config_home) {
-        Some(base) => Some(base.join("outrig").join("config.toml")),
+    match xdg_config_home.filter(|v| !v.is_empty()) {
+        Some(base) => Some(Path::new(base).join("outrig").join("config.toml")),
         None => home.map(|h| h.join(".outrig").join("config.toml")),
     }
 }
@@ -90,10 +96,10 @@ pub fn resolve_root_from_env(
     let xdg_data = std::env::var_os("XDG_DATA_HOME");
     let cwd = std::env::current_dir()
         .map_err(|e| Error::io("reading the current directory", Path::new("."), e))?;
-    let config_path = match config_file {
-        Some(p) => Some(absolute(p, &cwd)),
-        None => default_config_path(xdg_config.as_deref(), home.as_deref()),
-    };
+    let config_path = config_file
+        .map(Path::to_path_buf)
+        .or_else(|| default_config_path(xdg_config.as_deref(), home.as_deref()))
+        .map(|p| absolute(&p, &cwd));
     let text = match (&config_path, explicit) {
         (Some(path), None) => read_config(path)?,
         _ => None,
@@ -339,5 +345,14 @@ mod tests {
             Path::new("/home/me/.outrig/config.toml")
         );
         assert_eq!(default_config_path(Some(OsStr::new("")), None), None);
+        assert_eq!(
+            default_config_path(Some(OsStr::new("")), home).unwrap(),
+            Path::new("/home/me/.outrig/config.toml")
+        );
+        // Relative, as outrig takes it: against the current directory, once read.
+        assert_eq!(
+            default_config_path(Some(OsStr::new("rel/conf")), home).unwrap(),
+            Path::new("rel/conf/outrig/config.toml")
+        );
     }
 }

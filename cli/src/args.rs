@@ -10,14 +10,16 @@ use crate::age::Age;
 /// What `--help` shows after the options: where the root comes from and the exit statuses.
 const AFTER_HELP: &str = "\
 The session root is the first of: --session-root; `session-root` in the global config file
-(--config, else $XDG_CONFIG_HOME/outrig/config.toml or ~/.outrig/config.toml); else
+(--global-config, else $XDG_CONFIG_HOME/outrig/config.toml or ~/.outrig/config.toml); else
 $XDG_DATA_HOME/outrig/sessions or ~/.local/share/outrig/sessions.
+
+A session is named by its id, or by any part of it that only one id contains (`a1b2`).
 
 Exit status:
   0  success (records that could not be read are reported on stderr and skipped)
   1  the operation failed (an I/O error, a file in the way)
-  2  usage: an unknown option, an invalid session id, log name or duration
-  3  not found: no such session, session directory or log
+  2  usage: an unknown option, an invalid or ambiguous session id, a bad log name or duration
+  3  not found: no such session (the nearest ids are named), session directory or log
   4  a session record is corrupt
   5  the config file is unreadable or malformed
   6  declined at the prompt: nothing was removed
@@ -34,8 +36,14 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub session_root: Option<PathBuf>,
 
-    /// The global config file to read `session-root` from.
+    /// The global config file to read `session-root` from (as outrig's --global-config).
     #[arg(long, global = true, value_name = "FILE")]
+    pub global_config: Option<PathBuf>,
+
+    /// Refused with a pointer to --global-config: outrig's --config names the repository
+    /// config, which does not choose the session root, so accepting it here would either mean
+    /// something else than in outrig or let a repository's file choose what is deleted.
+    #[arg(long, global = true, value_name = "FILE", hide = true)]
     pub config: Option<PathBuf>,
 
     /// What to do.
@@ -62,7 +70,7 @@ pub enum Command {
     /// Print every field of one session's record.
     #[command(after_help = AFTER_HELP)]
     Show {
-        /// The session id (as `ls` prints it).
+        /// The session: its id (as `ls` prints it), or a part only one id contains.
         id: SessionId,
         /// Print the record as one JSON object (the shape `ls --json` prints).
         #[arg(long)]
@@ -70,18 +78,30 @@ pub enum Command {
     },
 
     /// List a session's log files with their sizes, or print one of them.
-    #[command(after_help = AFTER_HELP)]
+    ///
+    /// The listing names an MCP server's `NAME.stderr` as just `NAME`, as outrig does, and
+    /// `logs ID NAME` finds `NAME.stderr` when there is no log `NAME`.
+    #[command(
+        after_help = AFTER_HELP,
+        group(ArgGroup::new("which").required(true).multiple(true).args(["id", "session_dir"]))
+    )]
     Logs {
-        /// The session id.
-        id: SessionId,
-        /// The log to print, as the listing names it (`agent.log`, `tools/web.log`).
+        /// The session: its id, or a part only one id contains. With --session-dir there is no
+        /// ID, and a single word after it is the log's NAME.
+        #[arg(value_name = "ID")]
+        id: Option<String>,
+        /// The log to print, as the listing names it (`agent.log`, `tools/web.log`, `fs` for
+        /// `fs.stderr`).
         name: Option<String>,
+        /// The session whose record is in DIR, instead of an ID.
+        #[arg(long = "session-dir", value_name = "DIR")]
+        session_dir: Option<PathBuf>,
         /// Keep printing what is appended to the log until the session is finalized (polls
-        /// four times a second; waits for the log to appear).
-        #[arg(short, long, requires = "name")]
+        /// four times a second; waits for the log to appear). Needs a NAME.
+        #[arg(short, long)]
         follow: bool,
-        /// With --follow: stop after this long even if the session still runs (`10m`, `2h`),
-        /// with exit status 7.
+        /// With --follow: stop after this long even if the session still runs (`10m`, `2h`,
+        /// `1h30m`), with exit status 7.
         #[arg(
             long,
             value_name = "DURATION",
@@ -94,18 +114,22 @@ pub enum Command {
     /// Remove sessions: their record, `logs/` and `outrig-enter`, and the root's link.
     ///
     /// Files a user added to a session directory are kept, and named. Asks before removing
-    /// unless --yes; the answer is read from standard input, and no answer means no.
+    /// unless --yes (--dry-run only shows what would go); the answer is read from standard
+    /// input, and no answer means no.
     #[command(
         after_help = AFTER_HELP,
         group(ArgGroup::new("which").required(true).args(["ids", "session_dirs"]))
     )]
     Discard {
-        /// The ids of the sessions to remove.
+        /// The sessions to remove: ids, or parts only one id contains.
         #[arg(value_name = "ID")]
         ids: Vec<SessionId>,
         /// Remove the session whose record is in DIR instead (repeatable).
         #[arg(long = "session-dir", value_name = "DIR")]
         session_dirs: Vec<PathBuf>,
+        /// Show what would be removed, and remove nothing.
+        #[arg(long)]
+        dry_run: bool,
         /// Do not ask.
         #[arg(short, long)]
         yes: bool,
@@ -118,8 +142,8 @@ pub enum Command {
     /// kept, and named.
     #[command(after_help = AFTER_HELP)]
     Clean {
-        /// Remove sessions that ended more than this long ago: a whole number and a unit, d
-        /// (days), h, m or s (`7d`, `12h`, `30m`, `45s`).
+        /// Remove sessions that ended more than this long ago: whole numbers with units w
+        /// (weeks), d (days), h, m or s, largest first (`7d`, `12h`, `90m`, `1w`, `1d12h`).
         #[arg(
             long,
             value_name = "DURATION",

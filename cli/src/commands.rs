@@ -10,18 +10,21 @@ use outrig::{ErrorKind, Removal, Session, SessionId, SessionStore, Skipped};
 
 use crate::age::Age;
 use crate::args::Command;
+use crate::escape::escape;
 use crate::failure::{
-    EXIT_DECLINED, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_TIMED_OUT, Failure, Outcome,
+    EXIT_DECLINED, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_TIMED_OUT, EXIT_USAGE, Failure, Outcome,
 };
 use crate::prompt::Prompter;
 use crate::render::{self, ABSENT};
+use crate::{log_name, session_arg};
 
 /// How often `logs --follow` looks for new output and for the session's end.
 const FOLLOW_POLL: Duration = Duration::from_millis(250);
 
 /// A command's surroundings: the store and the three standard streams.
 pub struct Ctx<'a> {
-    /// The store at the resolved root.
+    /// The store at the resolved root (for `logs --session-dir`, the root that reaches that
+    /// directory).
     pub store: SessionStore,
     /// Results.
     pub out: &'a mut dyn Write,
@@ -38,31 +41,77 @@ impl Ctx<'_> {
     pub fn run(&mut self, command: Command) -> Outcome {
         match command {
             Command::Ls { json } => self.ls(json),
-            Command::Show { id, json } => self.show(&id, json),
-            Command::Logs { id, name: None, .. } => self.list_logs(&id),
+            Command::Show { id, json } => {
+                let id = session_arg::resolve(&self.store, &id)?;
+                self.show(&id, json)
+            }
             Command::Logs {
                 id,
-                name: Some(name),
+                name,
+                session_dir,
                 follow,
                 timeout,
             } => {
-                if follow {
-                    self.follow_log(&id, &name, timeout.as_ref())
-                } else {
-                    self.print_log(&id, &name)
+                let (id, name) = self.logs_target(id, name, session_dir.as_deref())?;
+                match name {
+                    None if follow => Err(Failure::new(
+                        EXIT_USAGE,
+                        "--follow needs the NAME of the log to follow; see 'outrig-sessions logs \
+                         --help'",
+                    )),
+                    None => self.list_logs(&id),
+                    Some(name) => {
+                        let name = log_name::resolve(&self.store, &id, &name);
+                        if follow {
+                            self.follow_log(&id, &name, timeout.as_ref())
+                        } else {
+                            self.print_log(&id, &name)
+                        }
+                    }
                 }
             }
             Command::Discard {
                 ids,
                 session_dirs,
+                dry_run,
                 yes,
-            } => self.discard(&ids, &session_dirs, yes),
+            } => self.discard(&ids, &session_dirs, dry_run, yes),
             Command::Clean {
                 older_than,
                 dry_run,
                 yes,
             } => self.clean(&older_than, dry_run, yes),
         }
+    }
+
+    /// The session and log a `logs` command names: `ID [NAME]`, or `--session-dir DIR
+    /// [NAME]`. A DIR's session is then read through the store that reaches it (see
+    /// [`session_arg::resolve_dir`]).
+    fn logs_target(
+        &mut self,
+        id: Option<String>,
+        name: Option<String>,
+        dir: Option<&Path>,
+    ) -> Outcome<(SessionId, Option<String>)> {
+        let Some(dir) = dir else {
+            let query = SessionId::parse(id.as_deref().unwrap_or_default())?;
+            return Ok((session_arg::resolve(&self.store, &query)?, name));
+        };
+        let name = match (id, name) {
+            (Some(_), Some(_)) => {
+                return Err(Failure::new(
+                    EXIT_USAGE,
+                    "with --session-dir, give only the log's NAME, not an ID; see \
+                     'outrig-sessions logs --help'",
+                ));
+            }
+            (one, None) | (None, one) => one,
+        };
+        let (id, store) = session_arg::resolve_dir(&self.store, dir)?;
+        if let Some(store) = store {
+            self.store = store;
+        }
+        Ok((id, name))
     }
 
     fn ls(&mut self, json: bool) -> Outcome {
@@ -73,7 +122,8 @@ impl Ctx<'_> {
                 writeln!(self.out, "{}", render::session_json(s)?)?;
             }
         } else if listing.sessions.is_empty() {
-            let root = self.store.root().display();
+            let root = self.store.root().to_string_lossy();
+            let root = escape(&root);
             match listing.skipped.len() {
                 0 => writeln!(self.out, "no sessions in {root}")?,
                 n => writeln!(self.out, "no readable sessions in {root} ({n} skipped)")?,
@@ -102,10 +152,14 @@ impl Ctx<'_> {
             writeln!(self.out, "session {id} has no logs")?;
             return Ok(());
         }
-        let rows: Vec<_> = files
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        let mut rows: Vec<_> = files
             .iter()
-            .map(|f| vec![f.name.clone(), render::human_size(f.size)])
+            .map(|f| vec![log_name::shown(&f.name, &names), render::human_size(f.size)])
             .collect();
+        // In the order of the names shown, as outrig sorts its listing (`a` before `a-b`,
+        // though `a.stderr` sorts after it).
+        rows.sort_by(|a, b| a[0].cmp(&b[0]));
         self.out
             .write_all(render::table(&["LOG", "SIZE"], &rows).as_bytes())?;
         Ok(())
@@ -182,9 +236,16 @@ impl Ctx<'_> {
         }
     }
 
-    fn discard(&mut self, ids: &[SessionId], dirs: &[PathBuf], yes: bool) -> Outcome {
+    fn discard(
+        &mut self,
+        ids: &[SessionId],
+        dirs: &[PathBuf],
+        dry_run: bool,
+        yes: bool,
+    ) -> Outcome {
         let mut targets: Vec<Target> = Vec::new();
-        for id in ids {
+        for query in ids {
+            let id = &session_arg::resolve(&self.store, query)?;
             if targets.iter().any(|t| &t.id == id) {
                 continue;
             }
@@ -212,6 +273,10 @@ impl Ctx<'_> {
         let rows: Vec<_> = targets.iter().map(|t| t.preview_row(now)).collect();
         self.out
             .write_all(render::table(&render::SESSION_HEADER, &rows).as_bytes())?;
+        if dry_run {
+            writeln!(self.out, "dry run: nothing removed")?;
+            return Ok(());
+        }
         let question = format!("Discard {}?", count(targets.len(), "session"));
         self.confirm_or_decline(&question, yes)?;
         self.remove_all(
@@ -255,9 +320,10 @@ impl Ctx<'_> {
     }
 
     /// Removes each session (by id, or by its directory), saying what was removed and what
-    /// was kept. A failure is reported and the rest still go; the first failure decides the
-    /// exit status. With `gone_is_fine`, a session that no longer exists is reported as
-    /// already removed, not as a failure.
+    /// was kept. A failure is reported where it happens and the rest still go; the first
+    /// failure decides the exit status (its message is not printed a second time). With
+    /// `gone_is_fine`, a session that no longer exists is reported as already removed, not as a
+    /// failure.
     fn remove_all<'p>(
         &mut self,
         targets: impl Iterator<Item = (SessionId, Option<&'p Path>)>,
@@ -276,8 +342,9 @@ impl Ctx<'_> {
                 }
                 Err(e) => {
                     self.out.flush()?;
-                    writeln!(self.err, "outrig-sessions: {e}")?;
-                    first_failure.get_or_insert(Failure::Store(e));
+                    writeln!(self.err, "outrig-sessions: {}", escape(&e.to_string()))?;
+                    let code = Failure::Store(e).exit_code();
+                    first_failure.get_or_insert(Failure::Reported { code });
                 }
             }
         }
@@ -317,7 +384,8 @@ impl Ctx<'_> {
             writeln!(
                 self.err,
                 "outrig-sessions: skipped {}: {}",
-                s.entry, s.reason
+                escape(&s.entry),
+                escape(&s.reason)
             )?;
         }
         Ok(())
@@ -357,13 +425,15 @@ impl Target {
 
 /// `removed ID (DIR)`, and what stayed in DIR, if anything.
 fn report_removal(out: &mut dyn Write, id: &SessionId, removal: &Removal) -> Outcome {
-    let dir = removal.session_dir.display();
+    // The directory is a link's target and the kept names are whatever is in it: escaped.
+    let dir = removal.session_dir.to_string_lossy();
+    let dir = escape(&dir);
     writeln!(out, "removed {id} ({dir})")?;
     if !removal.kept.is_empty() {
         writeln!(
             out,
             "kept in {dir}: {} (not the session store's files)",
-            removal.kept.join(", ")
+            escape(&removal.kept.join(", "))
         )?;
     }
     Ok(())

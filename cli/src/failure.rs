@@ -6,7 +6,7 @@ use outrig::ErrorKind;
 
 /// Exit status: the operation failed (I/O and every other error).
 pub const EXIT_FAILED: u8 = 1;
-/// Exit status: bad usage (unknown option, invalid id, log name or duration).
+/// Exit status: bad usage (unknown option, invalid or ambiguous id, bad log name or duration).
 pub const EXIT_USAGE: u8 = 2;
 /// Exit status: no such session, session directory or log.
 pub const EXIT_NOT_FOUND: u8 = 3;
@@ -28,6 +28,12 @@ pub enum Failure {
     Output(io::Error),
     /// Reading the answer to a prompt failed.
     Input(io::Error),
+    /// A failure whose message was already printed where it happened (one of several
+    /// removals): only its exit status is left to give.
+    Reported {
+        /// The exit status.
+        code: u8,
+    },
     /// A failure with its own message and exit status.
     Other {
         /// The exit status.
@@ -57,7 +63,7 @@ impl Failure {
                 _ => EXIT_FAILED,
             },
             Failure::Output(_) | Failure::Input(_) => EXIT_FAILED,
-            Failure::Other { code, .. } => *code,
+            Failure::Reported { code } | Failure::Other { code, .. } => *code,
         }
     }
 
@@ -67,14 +73,15 @@ impl Failure {
         matches!(self, Failure::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
     }
 
-    /// The one-line message.
-    pub fn message(&self) -> String {
-        match self {
+    /// The one-line message; `None` when it was already printed.
+    pub fn message(&self) -> Option<String> {
+        Some(match self {
             Failure::Store(e) => e.to_string(),
             Failure::Output(e) => format!("writing the output: {e}"),
             Failure::Input(e) => format!("reading the answer from standard input: {e}"),
             Failure::Other { message, .. } => message.clone(),
-        }
+            Failure::Reported { .. } => return None,
+        })
     }
 }
 

@@ -8,10 +8,12 @@
 mod age;
 mod args;
 mod commands;
+mod escape;
 mod failure;
+mod log_name;
 mod prompt;
-
 mod render;
+mod session_arg;
 
 use std::io::{self, BufWriter, IsTerminal as _, Write as _};
 use std::process::ExitCode;
@@ -28,31 +30,43 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
+    if cli.config.is_some() {
+        eprintln!(
+            "outrig-sessions: --config is not accepted: name the global config with \
+             --global-config FILE (outrig's --config names the repository config, which does not \
+             choose the session root); see 'outrig-sessions --help'"
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
     let stdin = io::stdin();
     let input_is_terminal = stdin.is_terminal();
     let mut input = stdin.lock();
     let mut out = BufWriter::new(io::stdout().lock());
     let mut err = io::stderr().lock();
-    let result: Outcome = SessionStore::resolve(cli.session_root.as_deref(), cli.config.as_deref())
-        .map_err(Failure::from)
-        .and_then(|store| {
-            Ctx {
-                store,
-                out: &mut out,
-                err: &mut err,
-                input: &mut input,
-                input_is_terminal,
-            }
-            .run(cli.command)
-        })
-        .and_then(|()| out.flush().map_err(Failure::Output));
+    let result: Outcome =
+        SessionStore::resolve(cli.session_root.as_deref(), cli.global_config.as_deref())
+            .map_err(Failure::from)
+            .and_then(|store| {
+                Ctx {
+                    store,
+                    out: &mut out,
+                    err: &mut err,
+                    input: &mut input,
+                    input_is_terminal,
+                }
+                .run(cli.command)
+            })
+            .and_then(|()| out.flush().map_err(Failure::Output));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) if f.is_closed_pipe() => ExitCode::SUCCESS,
         Err(f) => {
             // What was printed before the failure goes out first (unless that fails too).
             let _ = out.flush();
-            let _ = writeln!(err, "outrig-sessions: {}", f.message());
+            if let Some(message) = f.message() {
+                // Messages quote ids, paths and fields from records: escaped like the rest.
+                let _ = writeln!(err, "outrig-sessions: {}", escape::escape(&message));
+            }
             ExitCode::from(f.exit_code())
         }
     }
@@ -73,13 +87,20 @@ fn usage_error(e: &clap::Error) -> ExitCode {
         }
         _ => {
             let text = e.render().to_string();
-            // The first paragraph, on one line ("... not provided: <ID>").
+            // The first paragraph, on one line ("... not provided: <ID>"), then clap's tips
+            // ("tip: a similar subcommand exists: 'ls'").
             let problem = text
                 .lines()
                 .take_while(|l| !l.trim().is_empty())
                 .map(|l| l.trim().trim_start_matches("error: "))
                 .collect::<Vec<_>>()
                 .join(" ");
+            let tips: String = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| l.starts_with("tip: "))
+                .map(|l| format!("; {l}"))
+                .collect();
             // "Usage: outrig-sessions discard [OPTIONS] ..." names the command to ask about.
             let command: Vec<&str> = text
                 .lines()
@@ -88,8 +109,10 @@ fn usage_error(e: &clap::Error) -> ExitCode {
                 .split_whitespace()
                 .take_while(|w| !w.starts_with(['[', '<', '-']))
                 .collect();
+            // The problem quotes what was typed, which may hold control characters.
             eprintln!(
-                "outrig-sessions: {problem}; see '{} --help'",
+                "outrig-sessions: {}{tips}; see '{} --help'",
+                escape::escape(&problem),
                 command.join(" ")
             );
             ExitCode::from(EXIT_USAGE)

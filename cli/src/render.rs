@@ -5,24 +5,31 @@ use std::time::SystemTime;
 use outrig::{Session, format_duration, format_started_at};
 use serde_json::{Map, Value};
 
+use crate::escape;
 use crate::failure::Outcome;
 
 /// Shown where a value is absent.
 pub const ABSENT: &str = "-";
 
 /// Lays out rows under a header in columns two spaces apart; the last column is not padded
-/// and no line ends in spaces.
+/// and no line ends in spaces. Every cell is escaped and cut to
+/// [`MAX_CELL_CHARS`](escape::MAX_CELL_CHARS) (see [`escape::cell`]), so what a record holds
+/// can neither drive the terminal nor widen every row.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let columns = header.len();
+    let header: Vec<String> = header.iter().map(|h| escape::cell(h)).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|c| escape::cell(c)).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let mut out = String::new();
-    let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
-    for row in std::iter::once(&header).chain(rows) {
+    for row in std::iter::once(&header).chain(&rows) {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate().take(columns) {
             line.push_str(cell);
@@ -121,7 +128,9 @@ const KNOWN_FIELDS: [&str; 11] = [
 
 /// Every field of a record, one `name  value` line each: the known fields in the record's
 /// order (timestamps in RFC 3339 as on disk, `-` when absent), the duration, the link target,
-/// then the fields a newer writer added, as compact JSON.
+/// then the fields a newer writer added, as compact JSON. Values are printed whole but escaped;
+/// names (which a record's unknown fields choose) are also cut like table cells, so one long
+/// name cannot indent every line.
 pub fn show(s: &Session, now: SystemTime) -> Outcome<String> {
     let Value::Object(mut record) = session_json(s)? else {
         unreachable!("session_json returns an object");
@@ -160,6 +169,10 @@ pub fn show(s: &Session, now: SystemTime) -> Outcome<String> {
         let text = serde_json::to_string(&v).expect("a JSON value prints");
         (k, text)
     }));
+    let lines: Vec<(String, String)> = lines
+        .into_iter()
+        .map(|(k, v)| (escape::cell(&k), escape::escape(&v).into_owned()))
+        .collect();
     let width = lines
         .iter()
         .map(|(k, _)| k.chars().count())
@@ -212,5 +225,26 @@ mod tests {
             table(&["K", "V", ""], &rows),
             "K    V\na    long value\nbbb  x           -> /t\n"
         );
+    }
+
+    #[test]
+    fn tables_escape_and_cap_cells() {
+        let huge = "i".repeat(900_000);
+        let rows = vec![
+            vec!["a\x1b[2J".to_owned(), huge, "z".to_owned()],
+            vec!["b".to_owned(), "short".to_owned(), "z".to_owned()],
+        ];
+        let text = table(&["K", "V", "L"], &rows);
+        assert!(!text.contains('\x1b'), "{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        let cut = format!(
+            "{}{}",
+            "i".repeat(escape::MAX_CELL_CHARS - 1),
+            escape::ELLIPSIS
+        );
+        assert_eq!(lines[1], format!("a\\x1b[2J  {cut}  z"));
+        // The short row is padded only to the cap.
+        let pad = escape::MAX_CELL_CHARS - "short".len() + 2;
+        assert_eq!(lines[2], format!("b         short{}z", " ".repeat(pad)));
     }
 }

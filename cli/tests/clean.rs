@@ -188,7 +188,7 @@ fn the_default_cutoff_is_30_days_and_yes_does_not_ask() {
 #[test]
 fn bad_durations_are_usage_errors() {
     let r = root();
-    for bad in ["30", "7w", "1.5d", "-1d", "d", "", "1h30m"] {
+    for bad in ["30", "7y", "1.5d", "-1d", "d", "", "30m1h", "1d1d", "1d12"] {
         let run = r.sb.run(&["clean", "--older-than", bad, "--yes"], None);
         assert_code(&run, 2);
         assert_eq!(run.stdout, "");
@@ -253,4 +253,49 @@ fn a_session_removed_between_preview_and_answer_counts_as_removed() {
     );
     assert!(r.sb.store.get(&r.old[1].id).is_err());
     assert!(r.sb.store.get(&r.running.id).is_ok());
+}
+
+#[test]
+fn durations_are_written_as_people_type_them() {
+    let r = root();
+    // One more, ended 30 hours ago: more than 1d ago, not more than 1d12h.
+    let thirty_hours_ago = SystemTime::now() - Duration::from_secs(30 * 3600);
+    let s =
+        r.sb.store
+            .create(&spec("e").started_at(thirty_hours_ago - Duration::from_secs(60)))
+            .unwrap();
+    r.sb.store.finalize(&s.id, thirty_hours_ago, 0).unwrap();
+    // The two January sessions, the one an hour ago, and the one 30 hours ago.
+    for (age, n, includes_thirty) in [
+        ("59m", 4, true),
+        ("90m", 3, true),
+        ("1h30m", 3, true),
+        ("1d", 3, true),
+        ("1d12h", 2, false),
+        ("36h", 2, false),
+        ("1w", 2, false),
+        ("1w1d", 2, false),
+    ] {
+        let run = r.sb.run(&["clean", "--older-than", age, "--dry-run"], None);
+        assert_code(&run, 0);
+        assert!(
+            run.stdout.contains(&format!(
+                "{n} sessions ended more than {age} ago; 1 running session is kept\n"
+            )),
+            "{age}: {}",
+            run.stdout
+        );
+        assert_eq!(
+            run.stdout.contains(s.id.as_str()),
+            includes_thirty,
+            "{age}: {}",
+            run.stdout
+        );
+    }
+    // And they remove what they preview.
+    let run = r.sb.run(&["clean", "--older-than", "1d12h", "--yes"], None);
+    assert_code(&run, 0);
+    let left: Vec<_> = r.sb.store.list().unwrap().sessions;
+    assert_eq!(left.len(), 3);
+    assert!(left.iter().any(|l| l.id == s.id));
 }

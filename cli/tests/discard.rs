@@ -205,3 +205,78 @@ fn a_repeated_id_is_removed_once() {
     assert_eq!(run.stderr, "Discard 1 session? [y/N] y\n");
     assert_eq!(run.stdout.matches("removed").count(), 1, "{}", run.stdout);
 }
+
+#[test]
+fn dry_run_previews_and_removes_nothing() {
+    let sb = Sandbox::new();
+    let s = sb.finished(
+        spec("c").image_config_name("coding"),
+        "2026-05-01T10:00:00Z",
+        44,
+        0,
+    );
+    let work = sb.path().join("work");
+    let e = sb.store.create(&spec("e").session_dir(&work)).unwrap();
+    for args in [
+        vec!["discard", "--dry-run", s.id.as_str()],
+        vec!["discard", "--dry-run", "--yes", s.id.as_str()],
+    ] {
+        // An answer waiting on stdin is not read: a dry run does not ask.
+        let run = sb.run(&args, Some("y\n"));
+        assert_code(&run, 0);
+        assert_eq!(
+            run.stdout,
+            format!(
+                "\
+ID                    STARTED              DURATION  IMAGE   EXIT
+{}  2026-05-01 10:00:00  0m44s     coding  0
+dry run: nothing removed
+",
+                s.id
+            ),
+            "{args:?}"
+        );
+        assert_eq!(run.stderr, "", "{args:?}");
+    }
+    let run = sb.run(
+        &[
+            "discard",
+            "--dry-run",
+            "--session-dir",
+            work.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_code(&run, 0);
+    assert!(run.stdout.contains(e.id.as_str()), "{}", run.stdout);
+    assert!(run.stdout.ends_with("dry run: nothing removed\n"));
+    assert!(sb.store.get(&s.id).is_ok());
+    assert!(sb.store.get(&e.id).is_ok());
+}
+
+#[test]
+fn a_failed_removal_prints_its_error_once() {
+    let sb = Sandbox::new();
+    let s = sb.finished(spec("c"), "2026-05-01T10:00:00Z", 1, 0);
+    let dir = sb.root().join(s.id.as_str());
+    // The record reads, but the root named here is a file, so looking up the session's link
+    // in it fails after the question was answered.
+    let not_a_root = sb.path().join("file");
+    fs::write(&not_a_root, "not a directory").unwrap();
+    let run = sb.run_bare(
+        &[
+            "discard",
+            "--yes",
+            "--session-root",
+            not_a_root.to_str().unwrap(),
+            "--session-dir",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_code(&run, 1);
+    assert!(run.stdout.contains(s.id.as_str()), "the preview: {run:#?}");
+    assert!(!run.stdout.contains("removed"), "{run:#?}");
+    assert_one_error_line(&run, "Not a directory");
+    assert!(sb.store.get(&s.id).is_ok());
+}

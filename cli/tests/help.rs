@@ -16,7 +16,7 @@ fn every_command_has_help_on_stdout() {
         ),
         (
             vec!["logs", "--help"],
-            "Usage: outrig-sessions logs [OPTIONS] <ID> [NAME]",
+            "Usage: outrig-sessions logs [OPTIONS] <ID|--session-dir <DIR>> [NAME]",
         ),
         (vec!["discard", "--help"], "Usage: outrig-sessions discard"),
         (
@@ -38,7 +38,7 @@ fn every_command_has_help_on_stdout() {
     let run = sb.run_bare(&["clean", "--help"], None);
     assert!(run.stdout.contains("[default: 30d]"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("(`7d`, `12h`, `30m`, `45s`)"),
+        run.stdout.contains("(`7d`, `12h`, `90m`, `1w`, `1d12h`)"),
         "{}",
         run.stdout
     );
@@ -82,4 +82,64 @@ fn usage_errors_are_one_line_that_says_where_help_is() {
     let run = sb.run_bare(&["ls", "--session-root", ""], None);
     assert_code(&run, 2);
     assert_one_error_line(&run, "a value is required for '--session-root <DIR>'");
+}
+
+#[test]
+fn mistyped_commands_and_options_get_clap_suggestions() {
+    let sb = Sandbox::new();
+    for (args, tip, help) in [
+        (
+            vec!["lss"],
+            "tip: some similar subcommands exist: 'logs', 'ls'",
+            "outrig-sessions",
+        ),
+        (
+            vec!["discrad", "x"],
+            "tip: a similar subcommand exists: 'discard'",
+            "outrig-sessions",
+        ),
+        (
+            vec!["discard", "--dryrun", "x"],
+            "tip: a similar argument exists: '--dry-run'",
+            "outrig-sessions discard",
+        ),
+        (
+            vec!["clean", "--older-then", "1d"],
+            "tip: a similar argument exists: '--older-than'",
+            "outrig-sessions clean",
+        ),
+    ] {
+        let run = sb.run_bare(&args, None);
+        assert_code(&run, 2);
+        assert_eq!(run.stdout, "");
+        let line = assert_one_error_line(&run, tip);
+        assert!(line.ends_with(&format!("; see '{help} --help'")), "{line}");
+    }
+}
+
+#[test]
+fn config_is_refused_with_a_pointer_to_global_config() {
+    let sb = Sandbox::new();
+    let config = sb.path().join("config.toml");
+    std::fs::write(&config, "session-root = \"/somewhere\"\n").unwrap();
+    for args in [
+        vec!["--config", config.to_str().unwrap(), "ls"],
+        vec!["ls", "--config", config.to_str().unwrap()],
+    ] {
+        let run = sb.run_bare(&args, None);
+        assert_code(&run, 2);
+        assert_eq!(run.stdout, "");
+        assert_one_error_line(
+            &run,
+            "--config is not accepted: name the global config with --global-config FILE",
+        );
+    }
+    // Not advertised either.
+    let run = sb.run_bare(&["--help"], None);
+    assert!(
+        run.stdout.contains("--global-config <FILE>"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("--config"), "{}", run.stdout);
 }

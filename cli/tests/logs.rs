@@ -115,7 +115,7 @@ fn follow_needs_a_name_and_timeout_needs_follow() {
     let s = with_logs(&sb);
     let run = sb.run(&["logs", s.id.as_str(), "--follow"], None);
     assert_code(&run, 2);
-    assert_one_error_line(&run, "required arguments were not provided: <NAME>");
+    assert_one_error_line(&run, "--follow needs the NAME of the log to follow");
     let run = sb.run(
         &["logs", s.id.as_str(), "agent.log", "--timeout", "1m"],
         None,
@@ -276,4 +276,142 @@ fn follow_of_a_finished_session_without_that_log_is_not_found() {
     let run = sb.run(&["logs", s.id.as_str(), "nope.log", "--follow"], None);
     assert_code(&run, 3);
     assert_one_error_line(&run, "has no log nope.log");
+}
+
+/// A session with outrig's MCP server logs: `fs.stderr`, a nested subagent's
+/// `subagent-a1/web.stderr`, and `dup` next to `dup.stderr`.
+fn with_stderr_logs(sb: &Sandbox) -> Session {
+    let s = sb.finished(spec("c"), "2026-05-01T10:00:00Z", 60, 0);
+    for (name, content) in [
+        ("fs.stderr", "fs says\n"),
+        ("subagent-a1/web.stderr", "web says\n"),
+        ("dup", "plain dup\n"),
+        ("dup.stderr", "stderr dup\n"),
+        ("network.jsonl", "{}\n"),
+        ("fs-extra.log", "x"),
+    ] {
+        fs::write(sb.store.log_path(&s.id, name).unwrap(), content).unwrap();
+    }
+    s
+}
+
+#[test]
+fn stderr_logs_are_listed_and_found_by_their_name_without_the_suffix() {
+    let sb = Sandbox::new();
+    let s = with_stderr_logs(&sb);
+    let run = sb.run(&["logs", s.id.as_str()], None);
+    assert_code(&run, 0);
+    // `dup.stderr` keeps its suffix: `dup` is another log. Sorted as shown: `fs` before
+    // `fs-extra.log`, though `fs.stderr` sorts after it.
+    assert_eq!(
+        run.stdout,
+        "\
+LOG              SIZE
+dup              10 B
+dup.stderr       11 B
+fs               8 B
+fs-extra.log     1 B
+network.jsonl    3 B
+subagent-a1/web  9 B
+"
+    );
+    for (name, content) in [
+        ("fs", "fs says\n"),
+        ("fs.stderr", "fs says\n"),
+        ("subagent-a1/web", "web says\n"),
+        ("subagent-a1/web.stderr", "web says\n"),
+        ("dup", "plain dup\n"),
+        ("dup.stderr", "stderr dup\n"),
+        ("network.jsonl", "{}\n"),
+    ] {
+        let run = sb.run(&["logs", s.id.as_str(), name], None);
+        assert_code(&run, 0);
+        assert_eq!(run.stdout, content, "{name}");
+    }
+    // A log that is in neither shape is named as asked.
+    let run = sb.run(&["logs", s.id.as_str(), "git"], None);
+    assert_code(&run, 3);
+    let line = assert_one_error_line(&run, "has no log git (");
+    assert!(!line.contains("git.stderr"), "{line}");
+}
+
+#[test]
+fn follow_finds_a_stderr_log_by_its_short_name() {
+    let sb = Sandbox::new();
+    let s = with_stderr_logs(&sb);
+    // The session is finished, so --follow prints the log and ends.
+    let run = sb.run(&["logs", s.id.as_str(), "fs", "--follow"], None);
+    assert_code(&run, 0);
+    assert_eq!(run.stdout, "fs says\n");
+}
+
+#[test]
+fn session_dir_names_the_session_instead_of_an_id() {
+    let sb = Sandbox::new();
+    // An explicit session, reached through the root's link.
+    let work = sb.path().join("work");
+    let s = sb.store.create(&spec("c").session_dir(&work)).unwrap();
+    fs::write(sb.store.log_path(&s.id, "fs.stderr").unwrap(), "fs says\n").unwrap();
+    let dir = work.to_str().unwrap();
+    let run = sb.run(&["logs", "--session-dir", dir], None);
+    assert_code(&run, 0);
+    assert_eq!(run.stdout, "LOG  SIZE\nfs   8 B\n");
+    for args in [
+        vec!["logs", "--session-dir", dir, "fs"],
+        vec!["logs", "fs", "--session-dir", dir],
+        vec!["logs", "--session-dir", dir, "fs.stderr"],
+    ] {
+        let run = sb.run(&args, None);
+        assert_code(&run, 0);
+        assert_eq!(run.stdout, "fs says\n", "{args:?}");
+    }
+
+    // An auto session of another root: found through the root its directory is in.
+    let other = SessionStore::new(sb.path().join("other-root")).unwrap();
+    let o = other.create(&spec("o")).unwrap();
+    fs::write(other.log_path(&o.id, "tools/web.log").unwrap(), "web\n").unwrap();
+    let odir = other.entry_path(&o.id);
+    let run = sb.run(
+        &[
+            "logs",
+            "--session-dir",
+            odir.to_str().unwrap(),
+            "tools/web.log",
+        ],
+        None,
+    );
+    assert_code(&run, 0);
+    assert_eq!(run.stdout, "web\n");
+
+    // Both an id and a name, no session there, or a session no root reaches: refused.
+    let run = sb.run(&["logs", "--session-dir", dir, s.id.as_str(), "fs"], None);
+    assert_code(&run, 2);
+    assert_one_error_line(
+        &run,
+        "with --session-dir, give only the log's NAME, not an ID",
+    );
+    let run = sb.run(
+        &["logs", "--session-dir", sb.path().to_str().unwrap()],
+        None,
+    );
+    assert_code(&run, 3);
+    assert_one_error_line(&run, "no session record at");
+    let copy = sb.path().join("copy");
+    fs::create_dir(&copy).unwrap();
+    fs::copy(work.join("session.json"), copy.join("session.json")).unwrap();
+    let run = sb.run(&["logs", "--session-dir", copy.to_str().unwrap()], None);
+    assert_code(&run, 3);
+    assert_one_error_line(
+        &run,
+        &format!(
+            "{} holds session {}, but {} does not lead to it",
+            copy.display(),
+            s.id,
+            sb.root().join(s.id.as_str()).display()
+        ),
+    );
+    // Neither an id nor --session-dir.
+    let run = sb.run(&["logs"], None);
+    assert_code(&run, 2);
+    assert_one_error_line(&run, "required");
 }

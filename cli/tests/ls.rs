@@ -272,7 +272,7 @@ fn the_root_comes_from_the_config_then_the_xdg_default() {
     let run = sb.run_bare(&["ls"], None);
     assert_code(&run, 0);
     assert!(run.stdout.contains(s.id.as_str()), "{run:#?}");
-    // --config names another file; --session-root beats both.
+    // --global-config names another file; --session-root beats both.
     let other = sb.path().join("other.toml");
     fs::write(
         &other,
@@ -282,7 +282,7 @@ fn the_root_comes_from_the_config_then_the_xdg_default() {
         ),
     )
     .unwrap();
-    let run = sb.run_bare(&["--config", other.to_str().unwrap(), "ls"], None);
+    let run = sb.run_bare(&["--global-config", other.to_str().unwrap(), "ls"], None);
     assert_eq!(
         run.stdout,
         format!("no sessions in {}/elsewhere\n", sb.path().display())
@@ -290,7 +290,7 @@ fn the_root_comes_from_the_config_then_the_xdg_default() {
     let run = sb.run_bare(
         &[
             "ls",
-            "--config",
+            "--global-config",
             other.to_str().unwrap(),
             "--session-root",
             "root",
@@ -305,13 +305,13 @@ fn a_malformed_config_is_one_line_and_status_5() {
     let sb = Sandbox::new();
     let config = sb.path().join("bad.toml");
     fs::write(&config, "session-root = [").unwrap();
-    let run = sb.run_bare(&["--config", config.to_str().unwrap(), "ls"], None);
+    let run = sb.run_bare(&["--global-config", config.to_str().unwrap(), "ls"], None);
     assert_code(&run, 5);
     assert_eq!(run.stdout, "");
     let line = assert_one_error_line(&run, "not valid TOML");
     assert!(line.contains(config.to_str().unwrap()), "{line}");
     // An explicit root does not need the config.
-    let run = sb.run(&["--config", config.to_str().unwrap(), "ls"], None);
+    let run = sb.run(&["--global-config", config.to_str().unwrap(), "ls"], None);
     assert_code(&run, 0);
 }
 
@@ -323,4 +323,59 @@ fn an_unreadable_root_is_an_error() {
     assert_code(&run, 1);
     assert_eq!(run.stdout, "");
     assert_one_error_line(&run, "reading session root");
+}
+
+#[test]
+fn a_relative_xdg_config_home_is_taken_against_the_current_directory_as_outrig_does() {
+    let sb = Sandbox::new();
+    let s = sb.finished(spec("c"), "2026-05-01T10:00:00Z", 1, 0);
+    // The sandbox is the current directory: `rel/outrig/config.toml` there names the root,
+    // relative to that file's directory.
+    let config_dir = sb.path().join("rel/outrig");
+    fs::create_dir_all(&config_dir).unwrap();
+    fs::write(
+        config_dir.join("config.toml"),
+        "session-root = \"../../root\"\n",
+    )
+    .unwrap();
+    let mut cmd = sb.command();
+    cmd.env("XDG_CONFIG_HOME", "rel").arg("ls");
+    let run = common::run(cmd, None);
+    assert_code(&run, 0);
+    assert!(run.stdout.contains(s.id.as_str()), "{run:#?}");
+
+    // Run from elsewhere, the same setting names another file (absent there): the default.
+    let elsewhere = sb.path().join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    let mut cmd = sb.command();
+    cmd.env("XDG_CONFIG_HOME", "rel")
+        .current_dir(&elsewhere)
+        .arg("ls");
+    let run = common::run(cmd, None);
+    assert_code(&run, 0);
+    let default_root = sb.path().join("home/.local/share/outrig/sessions");
+    assert_eq!(
+        run.stdout,
+        format!("no sessions in {}\n", default_root.display())
+    );
+
+    // An empty one is unset: ~/.outrig/config.toml, not `outrig/config.toml` here.
+    fs::create_dir_all(sb.path().join("outrig")).unwrap();
+    fs::write(
+        sb.path().join("outrig/config.toml"),
+        "session-root = \"/not/this\"\n",
+    )
+    .unwrap();
+    let home_config = sb.path().join("home/.outrig");
+    fs::create_dir_all(&home_config).unwrap();
+    fs::write(
+        home_config.join("config.toml"),
+        "session-root = \"../../root\"\n",
+    )
+    .unwrap();
+    let mut cmd = sb.command();
+    cmd.env("XDG_CONFIG_HOME", "").arg("ls");
+    let run = common::run(cmd, None);
+    assert_code(&run, 0);
+    assert!(run.stdout.contains(s.id.as_str()), "{run:#?}");
 }

@@ -90,6 +90,23 @@ impl Sandbox {
     }
 }
 
+/// A finished session's record as outrig writes it, with id `id` (any valid id, so tests can
+/// choose ids that contain one another).
+pub fn record_json(id: &str) -> String {
+    format!(
+        r#"{{
+  "id": "{id}",
+  "started_at": "2026-05-01T10:00:00Z",
+  "ended_at": "2026-05-01T10:00:44Z",
+  "container_name": "outrig-{id}",
+  "image_tag": "localhost/outrig-coding:d8aa33",
+  "working_dir": "/home/me/repo",
+  "session_dir": "/home/me/.local/share/outrig/sessions/{id}",
+  "exit_code": 0
+}}"#
+    )
+}
+
 /// A spec as a launcher would fill it.
 pub fn spec(container: &str) -> NewSession {
     NewSession::new(container, "localhost/outrig-coding:d8aa33", "/home/me/repo")
