@@ -1,7 +1,7 @@
 //! The commands: each one calls the store and writes what it found or did.
 
 use std::fs::File;
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, Read, Seek as _, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
@@ -166,10 +166,14 @@ impl Ctx<'_> {
     }
 
     fn print_log(&mut self, id: &SessionId, name: &str) -> Outcome {
-        let path = self.store.find_log(id, name)?;
-        let mut file = open_log(&path)?;
-        copy_log(&mut file, &path, self.out)?;
+        let mut file = self.store.read_log(id, name)?;
+        copy_log(&mut file, &self.log_label(id, name), self.out)?;
         Ok(())
+    }
+
+    /// Where a log is, for messages only: the file itself is always the one the store opened.
+    fn log_label(&self, id: &SessionId, name: &str) -> PathBuf {
+        self.store.entry_path(id).join(outrig::LOGS_DIR).join(name)
     }
 
     /// Prints the log, then what is appended to it, until the session is finalized (or
@@ -179,11 +183,8 @@ impl Ctx<'_> {
         let started = Instant::now();
         // Refuse an unknown session or a bad name at once.
         self.store.get(id)?;
-        if let Err(e) = self.store.find_log(id, name)
-            && e.kind() != ErrorKind::NotFound
-        {
-            return Err(e.into());
-        }
+        // The log is opened once, through the session's directory, and then read through that
+        // descriptor only: renaming it or planting a link in its place changes nothing here.
         let mut log: Option<(File, PathBuf)> = None;
         let mut missing: Option<outrig::Error> = None;
         let mut read = 0u64;
@@ -199,8 +200,8 @@ impl Ctx<'_> {
                 Err(e) => return Err(e.into()),
             };
             if log.is_none() {
-                match self.store.find_log(id, name) {
-                    Ok(path) => log = Some((open_log(&path)?, path)),
+                match self.store.read_log(id, name) {
+                    Ok(file) => log = Some((file, self.log_label(id, name))),
                     Err(e) if e.kind() == ErrorKind::NotFound => missing = Some(e),
                     Err(e) => return Err(e.into()),
                 }
@@ -211,8 +212,9 @@ impl Ctx<'_> {
                     .map_err(|e| log_error("reading the size of", path, e))?
                     .len();
                 if len < read {
-                    // Truncated: start over from its new beginning.
-                    *file = open_log(path)?;
+                    // Truncated: start over from its new beginning, in the same file.
+                    file.seek(SeekFrom::Start(0))
+                        .map_err(|e| log_error("rewinding log", path, e))?;
                     read = 0;
                 }
                 read += copy_log(file, path, self.out)?;
@@ -455,10 +457,6 @@ fn log_error(action: &str, path: &Path, e: io::Error) -> Failure {
         EXIT_FAILED
     };
     Failure::new(code, format!("{action} {}: {e}", path.display()))
-}
-
-fn open_log(path: &Path) -> Outcome<File> {
-    File::open(path).map_err(|e| log_error("opening log", path, e))
 }
 
 /// Copies what is left of `file` to `out`; returns how many bytes. Read errors name the log;

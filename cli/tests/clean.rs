@@ -33,9 +33,8 @@ fn root() -> Root {
             1,
         ),
     ];
-    // Newest first, as the store lists them (ids made in the same second sort by their
-    // random part).
-    old.sort_by(|x, y| y.id.as_str().cmp(x.id.as_str()));
+    // Newest first, as the store lists them: by start time, then id.
+    old.sort_by(|x, y| (y.started_at, y.id.as_str()).cmp(&(x.started_at, x.id.as_str())));
     let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
     let recent = sb
         .store
@@ -95,9 +94,8 @@ fn clean_previews_asks_once_and_removes_only_old_finished_sessions() {
 
     let listing = r.sb.store.list().unwrap();
     let left: Vec<&str> = listing.sessions.iter().map(|s| s.id.as_str()).collect();
-    let mut want_left = vec![r.recent.id.as_str(), r.running.id.as_str()];
-    want_left.sort_by(|a, b| b.cmp(a));
-    assert_eq!(left, want_left);
+    // Newest start first: the recent one started an hour ago, the running one 90 days ago.
+    assert_eq!(left, [r.recent.id.as_str(), r.running.id.as_str()]);
     assert_eq!(listing.skipped.len(), 1, "the unreadable record stays");
 
     // Again: nothing is old enough any more.

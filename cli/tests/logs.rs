@@ -106,7 +106,7 @@ fn logs_refuses_bad_names_unknown_sessions_and_links() {
     let run = sb.run(&["logs", s.id.as_str(), "link.log"], None);
     assert_code(&run, 1);
     assert_eq!(run.stdout, "");
-    assert_one_error_line(&run, "is not a regular file");
+    assert_one_error_line(&run, "is a symbolic link");
 }
 
 #[test]
@@ -233,6 +233,40 @@ fn follow_tails_a_running_session_until_it_is_finalized() {
         String::from_utf8(got).unwrap(),
         "first\nsecond\nlast words\n"
     );
+}
+
+#[test]
+fn follow_keeps_reading_its_own_log_when_a_link_is_planted_in_its_place() {
+    let sb = Sandbox::new();
+    let secret = sb.path().join("secret.txt");
+    fs::write(&secret, "SECRET\n").unwrap();
+    let s = sb.store.create(&spec("c")).unwrap();
+    let path = sb.store.log_path(&s.id, "agent.log").unwrap();
+    fs::write(&path, "first\n").unwrap();
+    let mut cmd = sb.command();
+    cmd.arg("--session-root")
+        .arg(sb.root())
+        .args(["logs", s.id.as_str(), "agent.log", "--follow"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let rx = reader(child.stdout.take().unwrap());
+    let mut got = Vec::new();
+    read_until(&rx, &mut got, "first\n");
+    // Rename the log aside, plant a link to the secret in its place, truncate the log and
+    // write again: the follower reads its own file from the start, never the secret.
+    let aside = path.with_file_name("aside.log");
+    fs::rename(&path, &aside).unwrap();
+    std::os::unix::fs::symlink(&secret, &path).unwrap();
+    fs::write(&aside, "new\n").unwrap();
+    read_until(&rx, &mut got, "new\n");
+    sb.store.finalize(&s.id, SystemTime::now(), 0).unwrap();
+    let status = child.wait().unwrap();
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(120)) {
+        got.extend(chunk);
+    }
+    assert!(status.success(), "{status}");
+    assert_eq!(String::from_utf8(got).unwrap(), "first\nnew\n");
 }
 
 #[test]
