@@ -554,6 +554,34 @@ enum outrig_status outrig_spec_set_working_dir(struct outrig_spec *spec, const c
 const char *outrig_status_name(outrig_status status);
 
 /**
+ * Opens session `id`'s log file `name` for appending, creating it (mode 0666 less the umask)
+ * and `logs/` and any subdirectories `name` implies, and writes its file descriptor to
+ * `*fd_out`. The descriptor is the caller's: `close()` it. It is opened `O_APPEND` and
+ * `O_CLOEXEC` (call `fcntl(fd, F_SETFD, 0)` to hand it to a child across `exec`). Prefer it
+ * to `outrig_store_log_path`: writes through it reach that file whatever another process
+ * renames or swaps meanwhile, while a path is looked up again by whoever opens it.
+ *
+ * `name` is one or more `/`-separated components, each 1 to 255 bytes of `[A-Za-z0-9._+-]`
+ * not starting with `.`. Nothing is followed: `logs`, every directory on the way and the
+ * file itself must be real directories and a regular file. A session removed meanwhile is
+ * `OUTRIG_ERR_NOT_FOUND`, and whatever the call made is taken away again.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
+ * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (an explicit
+ * session's link leads to a directory without this session's record),
+ * `OUTRIG_ERR_DIR_NOT_USABLE` (something on the way, or the file, is not a real directory or
+ * a regular file: a symlink, a FIFO), `OUTRIG_ERR_IO`. `*fd_out` is untouched on error.
+ *
+ * # Safety
+ * `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings; `fd_out`
+ * is NULL or writable.
+ */
+enum outrig_status outrig_store_append_log(const struct outrig_store *store,
+                                           const char *id,
+                                           const char *name,
+                                           int *fd_out);
+
+/**
  * Removes the finalized sessions that ended more than `older_than_seconds` ago (with
  * `dry_run`, removes nothing and only reports). Running sessions and unreadable records
  * always stay; each removal is `outrig_store_remove`. When `removed` is not NULL, `*removed`
@@ -658,7 +686,8 @@ enum outrig_status outrig_store_finalize_at(const struct outrig_store *store,
  * of `outrig_store_log_path`. Nothing is created and no symlink is followed: `logs/` and every
  * directory on the way must be real directories and the file a regular file, so the path never
  * leaves `logs/` (exactly the files `outrig_store_logs` lists are found). `name` is as for
- * `outrig_store_log_path`. `*path_out` is owned: free it with `outrig_string_free`.
+ * `outrig_store_log_path`. `*path_out` is owned: free it with `outrig_string_free`. Advisory
+ * like `outrig_store_log_path`'s: prefer `outrig_store_read_log`, which hands out the file.
  *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
  * `OUTRIG_ERR_NOT_FOUND` (no such session, or no such log file), `OUTRIG_ERR_DIR_NOT_USABLE`
@@ -733,6 +762,10 @@ enum outrig_status outrig_store_list(const struct outrig_store *store, struct ou
  * one or more `/`-separated components of `[A-Za-z0-9._+-]`, none starting with `.`, so the
  * path never leaves `logs/`. `*path_out` is owned: free it with `outrig_string_free`.
  *
+ * The path is advisory: whoever opens it looks it up again, and another process that can
+ * write the session directory can change what it names meanwhile. Prefer
+ * `outrig_store_append_log`, which hands out the open file.
+ *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
  * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_DIR_NOT_USABLE` (`logs` or a
  * directory on the way is not a real directory, or the name is taken by something that is
@@ -801,6 +834,28 @@ enum outrig_status outrig_store_open(const char *root, struct outrig_store **out
 enum outrig_status outrig_store_open_resolved(const char *explicit_root,
                                               const char *global_config,
                                               struct outrig_store **out);
+
+/**
+ * Opens session `id`'s existing log file `name` for reading and writes its file descriptor to
+ * `*fd_out` (the caller's: `close()` it; `O_CLOEXEC`). Nothing is created and nothing is
+ * followed, so it is exactly a file `outrig_store_logs` lists; a reader that polls it for new
+ * output (`tail -f` style) keeps reading that file whatever is renamed or planted in its
+ * place. Prefer it to `outrig_store_find_log`.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
+ * `OUTRIG_ERR_NOT_FOUND` (no such session or log), `OUTRIG_ERR_CORRUPT_RECORD` (as for
+ * `outrig_store_append_log`), `OUTRIG_ERR_DIR_NOT_USABLE` (something on the way, or the file,
+ * is not a real directory or a regular file), `OUTRIG_ERR_IO`. `*fd_out` is untouched on
+ * error.
+ *
+ * # Safety
+ * `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings; `fd_out`
+ * is NULL or writable.
+ */
+enum outrig_status outrig_store_read_log(const struct outrig_store *store,
+                                         const char *id,
+                                         const char *name,
+                                         int *fd_out);
 
 /**
  * Removes session `id`: deletes exactly the store's names in its directory (`outrig-enter`,

@@ -56,6 +56,7 @@ void test_null_arguments(void) {
     outrig_strings *strings_out = (outrig_strings *)&tmp;
     outrig_logs *logs_out = (outrig_logs *)&tmp;
     char *path_out = (char *)&tmp;
+    int fd_out = -7;
 
     /* Opening. */
     CHECK_NULL_ARG(outrig_store_open(root, NULL), "out");
@@ -120,6 +121,15 @@ void test_null_arguments(void) {
     CHECK_NULL_ARG(outrig_store_find_log(store, NULL, "a.log", &path_out), "id");
     CHECK_NULL_ARG(outrig_store_find_log(store, id, NULL, &path_out), "name");
     CHECK_NULL_ARG(outrig_store_find_log(store, id, "a.log", NULL), "path_out");
+    CHECK_NULL_ARG(outrig_store_append_log(NULL, id, "a.log", &fd_out), "store");
+    CHECK_NULL_ARG(outrig_store_append_log(store, NULL, "a.log", &fd_out), "id");
+    CHECK_NULL_ARG(outrig_store_append_log(store, id, NULL, &fd_out), "name");
+    CHECK_NULL_ARG(outrig_store_append_log(store, id, "a.log", NULL), "fd_out");
+    CHECK_NULL_ARG(outrig_store_read_log(NULL, id, "a.log", &fd_out), "store");
+    CHECK_NULL_ARG(outrig_store_read_log(store, NULL, "a.log", &fd_out), "id");
+    CHECK_NULL_ARG(outrig_store_read_log(store, id, NULL, &fd_out), "name");
+    CHECK_NULL_ARG(outrig_store_read_log(store, id, "a.log", NULL), "fd_out");
+    CHECK(fd_out == -7);
     CHECK_NULL_ARG(outrig_store_logs(NULL, id, &logs_out), "store");
     CHECK_NULL_ARG(outrig_store_logs(store, NULL, &logs_out), "id");
     CHECK_NULL_ARG(outrig_store_logs(store, id, NULL), "out");
@@ -193,6 +203,7 @@ void test_invalid_utf8(void) {
     outrig_strings *strings_out = NULL;
     outrig_logs *logs_out = NULL;
     char *path_out = NULL;
+    int fd_out = -7;
 
     CHECK_BAD_UTF8(outrig_store_open(BAD, &store_out), "root");
     CHECK_BAD_UTF8(outrig_store_open_resolved(BAD, NULL, &store_out), "explicit_root");
@@ -217,6 +228,11 @@ void test_invalid_utf8(void) {
     CHECK_BAD_UTF8(outrig_store_log_path(store, id, BAD, &path_out), "name");
     CHECK_BAD_UTF8(outrig_store_find_log(store, BAD, "a.log", &path_out), "id");
     CHECK_BAD_UTF8(outrig_store_find_log(store, id, BAD, &path_out), "name");
+    CHECK_BAD_UTF8(outrig_store_append_log(store, BAD, "a.log", &fd_out), "id");
+    CHECK_BAD_UTF8(outrig_store_append_log(store, id, BAD, &fd_out), "name");
+    CHECK_BAD_UTF8(outrig_store_read_log(store, BAD, "a.log", &fd_out), "id");
+    CHECK_BAD_UTF8(outrig_store_read_log(store, id, BAD, &fd_out), "name");
+    CHECK(fd_out == -7);
     CHECK_BAD_UTF8(outrig_store_logs(store, BAD, &logs_out), "id");
     CHECK_BAD_UTF8(outrig_store_entry_path(store, BAD, &path_out), "id");
     CHECK(store_out == NULL && session_out == NULL && strings_out == NULL && logs_out == NULL &&

@@ -4,7 +4,9 @@
 #include "harness.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define RECORD(id)                                                                         \
@@ -179,7 +181,7 @@ void test_logs(void) {
                  OUTRIG_ERR_NOT_FOUND);
     /* The symlinked log is not followed, nor is a directory a log. */
     CHECK_STATUS(outrig_store_find_log(store, id, "link.log", &found), OUTRIG_ERR_DIR_NOT_USABLE);
-    CHECK_LAST_ERROR("not a regular file");
+    CHECK_LAST_ERROR("symbolic link");
     CHECK_STATUS(outrig_store_find_log(store, id, "tools", &found), OUTRIG_ERR_DIR_NOT_USABLE);
     CHECK(found == (char *)&tmp);
     CHECK(count_entries(outrig_session_logs_dir(s)) == in_logs);
@@ -198,6 +200,43 @@ void test_logs(void) {
     CHECK(outrig_logs_size(logs, 3) == 0);
     CHECK_LAST_ERROR("index 3 is out of range");
     outrig_logs_free(logs);
+
+    /* Log files by descriptor: appended to, read back, and the same file after a rename. */
+    int fd = -1;
+    CHECK_OK(outrig_store_append_log(store, id, "sub/fd.log", &fd));
+    CHECK(fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC));
+    CHECK(write(fd, "one\n", 4) == 4);
+    close(fd);
+    CHECK_OK(outrig_store_append_log(store, id, "sub/fd.log", &fd));
+    CHECK(write(fd, "two\n", 4) == 4);
+    close(fd);
+    CHECK_OK(outrig_store_read_log(store, id, "sub/fd.log", &fd));
+    char text[16] = {0};
+    CHECK(read(fd, text, sizeof text - 1) == 8);
+    CHECK_STR(text, "one\ntwo\n");
+    char from[4096], to[4096];
+    JOIN(from, outrig_session_logs_dir(s), "sub/fd.log");
+    JOIN(to, outrig_session_logs_dir(s), "sub/aside.log");
+    CHECK(rename(from, to) == 0);
+    CHECK(symlink("/etc/passwd", from) == 0);
+    write_text(to, "three");
+    memset(text, 0, sizeof text);
+    CHECK(pread(fd, text, sizeof text - 1, 0) == 5);
+    CHECK_STR(text, "three");
+    close(fd);
+    /* The planted link, a FIFO and a missing log are refused; descriptors untouched. */
+    fd = -7;
+    CHECK_STATUS(outrig_store_read_log(store, id, "sub/fd.log", &fd), OUTRIG_ERR_DIR_NOT_USABLE);
+    CHECK_LAST_ERROR("symbolic link");
+    CHECK_STATUS(outrig_store_append_log(store, id, "sub/fd.log", &fd),
+                 OUTRIG_ERR_DIR_NOT_USABLE);
+    CHECK(mkfifo(JOIN(buf, outrig_session_logs_dir(s), "pipe.log"), 0600) == 0);
+    CHECK_STATUS(outrig_store_read_log(store, id, "pipe.log", &fd), OUTRIG_ERR_DIR_NOT_USABLE);
+    CHECK_LAST_ERROR("FIFO");
+    CHECK_STATUS(outrig_store_append_log(store, id, "pipe.log", &fd), OUTRIG_ERR_DIR_NOT_USABLE);
+    CHECK_LAST_ERROR("FIFO");
+    CHECK_STATUS(outrig_store_read_log(store, id, "none.log", &fd), OUTRIG_ERR_NOT_FOUND);
+    CHECK(fd == -7);
 
     outrig_session_free(s);
     outrig_store_free(store);

@@ -11,12 +11,41 @@ use outrig::SessionId;
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDateTime, PyDelta, PyDeltaAccess, PyInt, PyTzInfo, PyTzInfoAccess};
+use pyo3::types::{
+    PyBool, PyDateTime, PyDelta, PyDeltaAccess, PyInt, PyString, PyTzInfo, PyTzInfoAccess,
+};
 
 use crate::errors::{check, invalid};
 
 const MICROS_PER_SECOND: i128 = 1_000_000;
 const MICROS_PER_DAY: i128 = 86_400 * MICROS_PER_SECOND;
+
+/// A `str` argument as UTF-8. A string holding a lone surrogate (which no UTF-8 file can
+/// store) is an `InvalidArgumentError` that shows it, as every refused argument is, rather
+/// than a bare `UnicodeEncodeError` from the conversion.
+pub struct Text(pub String);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Text {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let s = obj.cast::<PyString>()?;
+        match s.to_cow() {
+            Ok(text) => Ok(Text(text.into_owned())),
+            Err(_) => Err(invalid(format!(
+                "{} is not valid Unicode text: it holds a lone surrogate, which no UTF-8 record \
+                 or path can store; pass a str without one",
+                s.repr()?
+            ))),
+        }
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
 
 /// Validates a session id from Python (an `InvalidArgumentError` for a bad one).
 pub fn session_id(py: Python<'_>, id: &str) -> PyResult<SessionId> {

@@ -10,7 +10,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
-use crate::convert::{self, from_datetime, from_timedelta, session_id};
+use crate::convert::{self, Text, from_datetime, from_timedelta, session_id};
 use crate::errors::detach;
 use crate::listing::PyListing;
 use crate::session::{PyLogFile, PySession};
@@ -37,22 +37,22 @@ impl std::hash::Hash for PySessionStore {
 /// The keyword arguments of `create` and `session`, as the core's `NewSession`.
 #[allow(clippy::too_many_arguments)]
 fn new_session(
-    container_name: String,
-    image_tag: String,
+    container_name: Text,
+    image_tag: Text,
     working_dir: PathBuf,
-    image_config_name: Option<String>,
-    agent_name: Option<String>,
-    sidecar_container_names: Vec<String>,
+    image_config_name: Option<Text>,
+    agent_name: Option<Text>,
+    sidecar_container_names: Vec<Text>,
     session_dir: Option<PathBuf>,
     started_at: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<NewSession> {
     Ok(NewSession {
-        container_name,
-        image_tag,
+        container_name: container_name.0,
+        image_tag: image_tag.0,
         working_dir,
-        image_config_name,
-        agent_name,
-        sidecar_container_names,
+        image_config_name: image_config_name.map(|t| t.0),
+        agent_name: agent_name.map(|t| t.0),
+        sidecar_container_names: sidecar_container_names.into_iter().map(|t| t.0).collect(),
         session_dir,
         started_at: started_at
             .map(|t| from_datetime(t, "started_at"))
@@ -120,12 +120,12 @@ impl PySessionStore {
     fn create(
         &self,
         py: Python<'_>,
-        container_name: String,
-        image_tag: String,
+        container_name: Text,
+        image_tag: Text,
         working_dir: PathBuf,
-        image_config_name: Option<String>,
-        agent_name: Option<String>,
-        sidecar_container_names: Vec<String>,
+        image_config_name: Option<Text>,
+        agent_name: Option<Text>,
+        sidecar_container_names: Vec<Text>,
         session_dir: Option<PathBuf>,
         started_at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PySession> {
@@ -149,11 +149,11 @@ impl PySessionStore {
     fn finalize(
         &self,
         py: Python<'_>,
-        id: &str,
+        id: Text,
         exit_code: &Bound<'_, PyAny>,
         ended_at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PySession> {
-        let id = session_id(py, id)?;
+        let id = session_id(py, &id.0)?;
         let code = convert::exit_code(exit_code)?;
         let ended_at = match ended_at {
             Some(t) => from_datetime(t, "ended_at")?,
@@ -167,10 +167,10 @@ impl PySessionStore {
     fn set_sidecar_containers(
         &self,
         py: Python<'_>,
-        id: &str,
-        names: Vec<String>,
+        id: Text,
+        names: Vec<Text>,
     ) -> PyResult<PySession> {
-        let id = session_id(py, id)?;
+        let id = session_id(py, &id.0)?;
         detach(py, || self.inner.set_sidecar_containers(&id, &names)).map(PySession::from)
     }
 
@@ -185,8 +185,8 @@ impl PySessionStore {
 
     /// The session `id`; `NotFoundError` when there is none, `CorruptRecordError` when its
     /// record does not parse.
-    fn get(&self, py: Python<'_>, id: &str) -> PyResult<PySession> {
-        let id = session_id(py, id)?;
+    fn get(&self, py: Python<'_>, id: Text) -> PyResult<PySession> {
+        let id = session_id(py, &id.0)?;
         detach(py, || self.inner.get(&id)).map(PySession::from)
     }
 
@@ -198,8 +198,8 @@ impl PySessionStore {
     /// Removes the session `id`: exactly its `outrig-enter`, `logs/` and `session.json`, then
     /// the directory if that emptied it (and the root's link for an explicit session). Returns
     /// the names kept in the directory because they are not the store's (empty when it went).
-    fn remove(&self, py: Python<'_>, id: &str) -> PyResult<Vec<String>> {
-        let id = session_id(py, id)?;
+    fn remove(&self, py: Python<'_>, id: Text) -> PyResult<Vec<String>> {
+        let id = session_id(py, &id.0)?;
         detach(py, || self.inner.remove(&id)).map(|r| r.kept)
     }
 
@@ -223,32 +223,61 @@ impl PySessionStore {
         Ok(removed.into_iter().map(PySession::from).collect())
     }
 
+    /// Opens the session's log file `name` (one or more `/`-separated components under
+    /// `logs/`) for appending, creating it and the directories on the way, and returns it as a
+    /// binary file object (close it, or use it in a `with` block). Writes go to that file
+    /// whatever another process renames or plants in its place later. Nothing on the way is
+    /// followed: `DirNotUsableError` when something there is a symlink, a FIFO, or a file where
+    /// a directory belongs.
+    fn append_log<'py>(
+        &self,
+        py: Python<'py>,
+        id: Text,
+        name: Text,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = session_id(py, &id.0)?;
+        let file = detach(py, || self.inner.append_log(&id, &name.0))?;
+        file_object(py, file, "ab")
+    }
+
+    /// Opens the session's existing log file `name` for reading and returns it as a binary
+    /// file object; it keeps reading that file whatever is renamed or planted in its place
+    /// later. `NotFoundError` when there is no such log; `DirNotUsableError` as for
+    /// `append_log`.
+    fn read_log<'py>(&self, py: Python<'py>, id: Text, name: Text) -> PyResult<Bound<'py, PyAny>> {
+        let id = session_id(py, &id.0)?;
+        let file = detach(py, || self.inner.read_log(&id, &name.0))?;
+        file_object(py, file, "rb")
+    }
+
     /// The path of the log file `name` (one or more `/`-separated components) under the
     /// session's `logs/`, creating the directories on the way. The file itself is not created.
-    fn log_path<'py>(&self, py: Python<'py>, id: &str, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        let id = session_id(py, id)?;
-        detach(py, || self.inner.log_path(&id, name))?.into_pyobject(py)
+    /// The path is advisory (whoever opens it looks it up again): prefer `append_log`.
+    fn log_path<'py>(&self, py: Python<'py>, id: Text, name: Text) -> PyResult<Bound<'py, PyAny>> {
+        let id = session_id(py, &id.0)?;
+        detach(py, || self.inner.log_path(&id, &name.0))?.into_pyobject(py)
     }
 
     /// The path of the session's existing log file `name`, for reading; creates nothing.
+    /// Advisory like `log_path`'s: prefer `read_log`.
     /// `NotFoundError` when there is no such log; `DirNotUsableError` when `logs/`, a directory
     /// on the way, or the file is not a real directory or regular file (nothing is followed).
-    fn find_log<'py>(&self, py: Python<'py>, id: &str, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        let id = session_id(py, id)?;
-        detach(py, || self.inner.find_log(&id, name))?.into_pyobject(py)
+    fn find_log<'py>(&self, py: Python<'py>, id: Text, name: Text) -> PyResult<Bound<'py, PyAny>> {
+        let id = session_id(py, &id.0)?;
+        detach(py, || self.inner.find_log(&id, &name.0))?.into_pyobject(py)
     }
 
     /// The files under the session's `logs/`, subdirectories included, sorted by name.
-    fn logs(&self, py: Python<'_>, id: &str) -> PyResult<Vec<PyLogFile>> {
-        let id = session_id(py, id)?;
+    fn logs(&self, py: Python<'_>, id: Text) -> PyResult<Vec<PyLogFile>> {
+        let id = session_id(py, &id.0)?;
         let files = detach(py, || self.inner.logs(&id))?;
         Ok(files.into_iter().map(PyLogFile::from).collect())
     }
 
     /// The path `<root>/<id>` (the directory of an auto session, the symlink of an explicit
     /// one); it may not exist.
-    fn entry_path<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
-        let id = session_id(py, id)?;
+    fn entry_path<'py>(&self, py: Python<'py>, id: Text) -> PyResult<Bound<'py, PyAny>> {
+        let id = session_id(py, &id.0)?;
         self.inner.entry_path(&id).into_pyobject(py)
     }
 
@@ -272,12 +301,12 @@ impl PySessionStore {
     #[allow(clippy::too_many_arguments)]
     fn session(
         &self,
-        container_name: String,
-        image_tag: String,
+        container_name: Text,
+        image_tag: Text,
         working_dir: PathBuf,
-        image_config_name: Option<String>,
-        agent_name: Option<String>,
-        sidecar_container_names: Vec<String>,
+        image_config_name: Option<Text>,
+        agent_name: Option<Text>,
+        sidecar_container_names: Vec<Text>,
         session_dir: Option<PathBuf>,
         started_at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<SessionContext> {
@@ -370,4 +399,20 @@ impl SessionContext {
             State::Entered(s) | State::Exited(s) => Some(s.clone()),
         }
     }
+}
+
+/// `file` as a Python binary file object of `mode` (`"ab"`, `"rb"`), which then owns the
+/// descriptor and closes it.
+fn file_object<'py>(
+    py: Python<'py>,
+    file: std::fs::File,
+    mode: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    use std::os::fd::{AsRawFd as _, IntoRawFd as _};
+    let object = py
+        .import("io")?
+        .call_method1("open", (file.as_raw_fd(), mode))?;
+    // From here on Python's object closes it; on an error above, `file` closes it.
+    let _ = file.into_raw_fd();
+    Ok(object)
 }

@@ -24,6 +24,7 @@ CLASSES = [
     (outrig.CorruptRecordError, None, "corrupt record"),
     (outrig.ConfigError, None, "configuration error"),
     (outrig.OutrigIOError, OSError, "I/O error"),
+    (outrig.BusyError, BlockingIOError, "busy"),
 ]
 
 

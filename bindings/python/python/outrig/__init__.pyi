@@ -4,6 +4,7 @@ import builtins
 import os
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from io import BufferedReader, BufferedWriter
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, final, overload
@@ -213,9 +214,16 @@ class SessionStore:
     def clean(self, older_than: timedelta, *, dry_run: bool = False) -> builtins.list[Session]:
         """Removes (or with dry_run only reports) the sessions that ended before
         now - older_than."""
-    def log_path(self, id: str, name: str) -> Path: ...
+    def append_log(self, id: str, name: str) -> BufferedWriter:
+        """Opens a log file for appending (created with the directories on the way); nothing
+        on the way is followed, and writes reach that file whatever is renamed later."""
+    def read_log(self, id: str, name: str) -> BufferedReader:
+        """Opens an existing log file for reading; nothing on the way is followed."""
+    def log_path(self, id: str, name: str) -> Path:
+        """The path of a log file (advisory: prefer append_log)."""
     def find_log(self, id: str, name: str) -> Path:
-        """The path of an existing log file, for reading; creates nothing."""
+        """The path of an existing log file, for reading; creates nothing (advisory: prefer
+        read_log)."""
     def logs(self, id: str) -> builtins.list[LogFile]: ...
     def entry_path(self, id: str) -> Path: ...
     def session(
