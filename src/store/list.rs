@@ -294,3 +294,75 @@ fn load_entry(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use super::*;
+    use crate::NewSession;
+
+    const CHILD: &str = "OUTRIG_DESCRIPTOR_EXHAUSTION_CHILD";
+
+    /// Runs out of descriptors in a child process (the test binary run again for this test
+    /// alone), so no other test of this binary is starved.
+    #[test]
+    fn running_out_of_descriptors_fails_the_listing_not_the_records() {
+        let name =
+            "store::list::tests::running_out_of_descriptors_fails_the_listing_not_the_records";
+        if std::env::var_os(CHILD).is_none() {
+            let out = Command::new(std::env::current_exe().unwrap())
+                .args([name, "--exact", "--test-threads=1", "--nocapture"])
+                .env(CHILD, "1")
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{stdout}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(stdout.contains("1 passed"), "{stdout}");
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SessionStore::new(tmp.path().join("root")).unwrap();
+        let ids: Vec<_> = (0..3)
+            .map(|_| store.create(&NewSession::new("c", "t", "/w")).unwrap().id)
+            .collect();
+        let root = open::dir(store.root()).unwrap();
+        let mut hog = Vec::new();
+        loop {
+            match std::fs::File::open("/dev/null") {
+                Ok(f) => hog.push(f),
+                Err(e) => {
+                    assert_eq!(e.raw_os_error(), Some(Errno::MFILE.raw_os_error()));
+                    break;
+                }
+            }
+        }
+        // A record that cannot be opened for want of descriptors is not a bad record.
+        let outcome = load_entry(
+            store.root(),
+            &root,
+            ids[0].as_str().as_bytes(),
+            false,
+            &mut Scratch::default(),
+        );
+        assert!(
+            matches!(&outcome, Outcome::Failed(e) if open::is_resource_exhaustion(e)),
+            "a record was judged for the process's fault"
+        );
+        // The listing as a whole fails, naming the root, rather than skipping records.
+        hog.pop();
+        let err = store.list().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+        assert_eq!(err.os_error(), Some(Errno::MFILE.raw_os_error()), "{err}");
+        assert!(
+            err.message().contains(&*store.root().to_string_lossy()),
+            "{err}"
+        );
+        drop(hog);
+        assert_eq!(store.list().unwrap().sessions.len(), 3);
+    }
+}
