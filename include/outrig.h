@@ -126,6 +126,19 @@ typedef enum outrig_status {
 typedef struct ErrorKind ErrorKind;
 
 /**
+ * What is known of a session's life.
+ *
+ * - `Running`: not finalized, and its lease is held (by any process: a launcher using this
+ *   library, or `outrig run-new`), or one of its containers runs per the store's
+ *   [`ContainerProbe`](crate::ContainerProbe).
+ * - `Finished`: finalized (`ended_at` is set).
+ * - `Abandoned`: not finalized, no lease, and no container of it runs: its launcher died.
+ * - `Unknown`: not finalized, no lease, and the container probe could not tell (or there is
+ *   none).
+ */
+typedef struct State State;
+
+/**
  * The result of a listing: sessions newest first, and the entries that were skipped because
  * their record could not be read. Free with `outrig_listing_free`. Read-only.
  */
@@ -163,6 +176,8 @@ typedef struct outrig_store outrig_store;
  * A list of strings (the names a removal kept). Free with `outrig_strings_free`. Read-only.
  */
 typedef struct outrig_strings outrig_strings;
+
+
 
 
 
@@ -347,7 +362,9 @@ bool outrig_session_exit_code(const struct outrig_session *session, int32_t *out
 /**
  * Frees a session from `outrig_store_create`, `outrig_store_get` or
  * `outrig_store_get_by_path`. NULL is ignored. Never pass a session from
- * `outrig_listing_get`: it belongs to its listing.
+ * `outrig_listing_get`: it belongs to its listing. A session from `outrig_store_create` that
+ * was not finalized gives up its lease here, unfinalized: once nothing else runs it, it is
+ * `OUTRIG_STATE_ABANDONED`.
  *
  * # Safety
  * `session` is NULL or an owned `outrig_session`, not used afterwards.
@@ -381,6 +398,19 @@ const char *outrig_session_image_config_name(const struct outrig_session *sessio
  * As for `outrig_session_id`.
  */
 const char *outrig_session_image_tag(const struct outrig_session *session);
+
+/**
+ * The file descriptor that holds the lease of a session this process created with
+ * `outrig_store_create`, or -1 when the handle holds none (a session from `outrig_store_get`
+ * or a listing, one already finalized, or NULL). The descriptor belongs to the handle: do not
+ * close it. It is close-on-exec; a launcher that `exec`s into the agent and wants the lease
+ * to last until that program exits clears `FD_CLOEXEC` on it (`fcntl(fd, F_SETFD, 0)`) before
+ * the `exec` (the lock lives as long as any process keeps the directory open).
+ *
+ * # Safety
+ * `session` is NULL or a live session.
+ */
+int outrig_session_lease_fd(const struct outrig_session *session);
 
 /**
  * Where `<root>/<id>` points, for an explicit session read by id or listed; NULL for an auto

@@ -38,8 +38,10 @@ pub mod ffi;
 mod format;
 mod fsio;
 mod id;
+mod probe;
 mod record;
 mod root;
+mod state;
 mod store;
 
 pub use error::{Error, ErrorKind, Result};
@@ -47,14 +49,16 @@ pub use format::{format_duration, format_started_at};
 pub use fsio::MAX_RECORD_BYTES;
 pub use fsio::lock::LOCK_WAIT;
 pub use id::{MAX_NAME_LEN, SessionId};
+pub use probe::{ContainerProbe, PROBE_TIMEOUT};
 pub use record::Session;
 pub use root::{
     MAX_CONFIG_BYTES, RootInputs, SESSION_ROOT_KEY, default_config_path, resolve_root,
     resolve_root_from_env,
 };
+pub use state::{State, exit_code, exit_code_from_returncode, exit_code_from_wait_status};
 pub use store::{
-    ENTER_SCRIPT, LOGS_DIR, Listing, LogFile, MAX_LOG_DEPTH, NewSession, Removal, SessionStore,
-    Skipped,
+    CleanMode, Cleaning, ENTER_SCRIPT, LOGS_DIR, Listing, LiveSession, LogFile, MAX_LOG_DEPTH,
+    NewSession, Removal, SessionStore, Skipped,
 };
 
 /// The README's Rust example, compiled by `cargo test --doc` so it cannot drift from the API.

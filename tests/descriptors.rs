@@ -101,8 +101,11 @@ fn unswap(root: &Path, id: &SessionId) {
 fn removal_through_a_reused_directory_removes_only_the_link() {
     let (tmp, store) = store();
     let dir = tmp.path().join("p");
-    let a = store.create(&spec("a").session_dir(&dir)).unwrap();
-    // /p is emptied by hand and reused for B.
+    let a = store
+        .create(&spec("a").session_dir(&dir))
+        .unwrap()
+        .into_session();
+    // A's launcher went away; /p is emptied by hand and reused for B.
     fs::remove_file(dir.join("session.json")).unwrap();
     let b = store.create(&spec("b").session_dir(&dir)).unwrap();
     let mut log = store.append_log(&b.id, "agent.log").unwrap();

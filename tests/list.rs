@@ -7,7 +7,7 @@ use std::os::unix::fs::symlink;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::{spec, store};
-use outrig::{ErrorKind, MAX_RECORD_BYTES, SessionId, SessionStore};
+use outrig::{CleanMode, ContainerProbe, ErrorKind, MAX_RECORD_BYTES, SessionId, SessionStore};
 
 /// Puts one kind of bad record into a directory.
 type MakeBad<'a> = Box<dyn Fn(&std::path::Path) + 'a>;
@@ -204,40 +204,74 @@ fn listing_many_entries_uses_the_parallel_path_and_keeps_order() {
 }
 
 #[test]
-fn clean_removes_only_finalized_sessions_that_ended_before_the_cutoff() {
+fn clean_removes_finished_and_abandoned_sessions_older_than_the_cutoff() {
     let (_tmp, store) = store();
+    // Nothing runs here but the container "up".
+    let store = store.with_container_probe(ContainerProbe::custom(|names| {
+        Some(names.iter().filter(|n| *n == "up").cloned().collect())
+    }));
     let old = store.create(&spec("old").started_at(at(0))).unwrap();
     store.finalize(&old.id, at(10), 0).unwrap();
     let recent = store.create(&spec("recent").started_at(at(0))).unwrap();
     store.finalize(&recent.id, at(1000), 1).unwrap();
+    // Leased by this process: running.
     let running = store.create(&spec("running").started_at(at(0))).unwrap();
+    // Its launcher went away without finalizing: abandoned, aged from its start.
+    let abandoned = store
+        .create(&spec("abandoned").started_at(at(100)))
+        .unwrap()
+        .into_session();
+    let young = store
+        .create(&spec("young").started_at(at(900)))
+        .unwrap()
+        .into_session();
+    // Unleased, but its sidecar container runs: running.
+    let contained = store
+        .create(&spec("main").sidecar("up").started_at(at(0)))
+        .unwrap()
+        .into_session();
     fs::create_dir(store.root().join("corrupt")).unwrap();
     fs::write(store.root().join("corrupt/session.json"), "nope").unwrap();
+    let ids = |v: &[outrig::Session]| v.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
 
-    let preview = store.clean(at(500), true).unwrap();
-    assert_eq!(preview.iter().map(|s| &s.id).collect::<Vec<_>>(), [&old.id]);
+    let preview = store.clean(at(500), CleanMode::DryRun).unwrap();
+    assert_eq!(
+        ids(&preview.removed),
+        [abandoned.id.clone(), old.id.clone()]
+    );
+    let mut kept = ids(&preview.kept_running);
+    kept.sort();
+    let mut want = vec![running.id.clone(), contained.id.clone()];
+    want.sort();
+    assert_eq!(kept, want);
+    assert!(preview.kept_unknown.is_empty());
     assert_eq!(
         store.list().unwrap().sessions.len(),
-        3,
+        6,
         "dry run removes nothing"
     );
 
-    let removed = store.clean(at(500), false).unwrap();
-    assert_eq!(removed.iter().map(|s| &s.id).collect::<Vec<_>>(), [&old.id]);
-    let left: Vec<_> = store
-        .list()
-        .unwrap()
-        .sessions
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
-    assert!(left.contains(&recent.id) && left.contains(&running.id) && left.len() == 2);
-    assert!(store.root().join("corrupt/session.json").exists());
+    let done = store.clean(at(500), CleanMode::Remove).unwrap();
+    assert_eq!(ids(&done.removed), [abandoned.id.clone(), old.id.clone()]);
     assert!(!store.entry_path(&old.id).exists());
+    assert!(!store.entry_path(&abandoned.id).exists());
+    assert!(store.root().join("corrupt/session.json").exists());
+    let left = ids(&store.list().unwrap().sessions);
+    for id in [&recent.id, &running.id, &young.id, &contained.id] {
+        assert!(left.contains(id), "{id} must stay");
+    }
 
-    let removed = store.clean(at(10_000), false).unwrap();
-    assert_eq!(removed.len(), 1, "the running session stays");
-    assert_eq!(store.list().unwrap().sessions[0].id, running.id);
+    // A probe that cannot tell keeps every unleased, unfinalized session.
+    let blind = store.clone().with_container_probe(ContainerProbe::none());
+    let done = blind.clean(at(10_000), CleanMode::Remove).unwrap();
+    assert_eq!(ids(&done.removed), std::slice::from_ref(&recent.id));
+    assert_eq!(ids(&done.kept_running), std::slice::from_ref(&running.id));
+    let mut unknown = ids(&done.kept_unknown);
+    unknown.sort();
+    let mut want = vec![young.id.clone(), contained.id.clone()];
+    want.sort();
+    assert_eq!(unknown, want);
+    drop(running);
 }
 
 #[test]
@@ -254,23 +288,29 @@ fn clean_older_than_takes_an_age() {
     store.finalize(&fresh.id, now, 0).unwrap();
 
     let preview = store
-        .clean_older_than(Duration::from_secs(1800), true)
+        .clean_older_than(Duration::from_secs(1800), CleanMode::DryRun)
         .unwrap();
-    assert_eq!(preview.iter().map(|s| &s.id).collect::<Vec<_>>(), [&old.id]);
+    assert_eq!(
+        preview.removed.iter().map(|s| &s.id).collect::<Vec<_>>(),
+        [&old.id]
+    );
     assert_eq!(store.list().unwrap().sessions.len(), 2);
     assert!(
         store
-            .clean_older_than(Duration::from_secs(7200), false)
+            .clean_older_than(Duration::from_secs(7200), CleanMode::Remove)
             .unwrap()
+            .removed
             .is_empty()
     );
-    let removed = store
-        .clean_older_than(Duration::from_secs(1800), false)
+    let done = store
+        .clean_older_than(Duration::from_secs(1800), CleanMode::Remove)
         .unwrap();
-    assert_eq!(removed.len(), 1);
+    assert_eq!(done.removed.len(), 1);
     assert_eq!(store.list().unwrap().sessions[0].id, fresh.id);
 
-    let err = store.clean_older_than(Duration::MAX, false).unwrap_err();
+    let err = store
+        .clean_older_than(Duration::MAX, CleanMode::Remove)
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(err.message().contains("smaller age"), "{err}");
     assert_eq!(store.list().unwrap().sessions.len(), 1);

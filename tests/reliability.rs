@@ -181,7 +181,13 @@ fn create_storm_across_processes_loses_and_merges_nothing() {
 fn concurrent_read_modify_write_across_processes_loses_no_update() {
     let (_tmp, store) = common::store();
     let ids: Vec<SessionId> = (0..4)
-        .map(|i| store.create(&common::spec(&format!("s{i}"))).unwrap().id)
+        .map(|i| {
+            store
+                .create(&common::spec(&format!("s{i}")))
+                .unwrap()
+                .id
+                .clone()
+        })
         .collect();
     let joined = ids
         .iter()
@@ -268,6 +274,7 @@ fn readers_never_fail_on_sessions_that_exist_throughout() {
                 .create(&common::spec(&format!("stable{i}")))
                 .unwrap()
                 .id
+                .clone()
         })
         .collect();
     let churners: Vec<Child> = (0..2)

@@ -9,7 +9,8 @@
 //! thread-safe (`OnceLock`).
 
 use std::borrow::Cow;
-use std::ffi::{CString, c_char};
+use std::ffi::{CString, c_char, c_int};
+use std::os::fd::AsRawFd as _;
 use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -17,8 +18,8 @@ use std::sync::OnceLock;
 use super::handle::outrig_session;
 use super::strings::{self, index, into_owned};
 use super::time::{duration_ns, to_unix_ns};
-use crate::Session;
 use crate::error::{Error, ErrorKind, Result};
+use crate::{LiveSession, Session};
 
 /// The text fields a C caller reads, each converted once.
 #[derive(Clone, Copy)]
@@ -72,6 +73,9 @@ struct CTexts {
 /// The value behind an `outrig_session`.
 pub(crate) struct SessionHandle {
     session: Session,
+    /// The lease, for a session this process created (`outrig_store_create`) until it is
+    /// finalized or the handle freed.
+    lease: Option<LiveSession>,
     /// The text fields, converted on the first read of any of them.
     texts: OnceLock<CTexts>,
     /// The sidecar names, converted on first read.
@@ -82,9 +86,17 @@ impl SessionHandle {
     pub(crate) fn new(session: Session) -> Self {
         Self {
             session,
+            lease: None,
             texts: OnceLock::new(),
             sidecars: OnceLock::new(),
         }
+    }
+
+    /// A handle that holds the lease of the session `create` made.
+    pub(crate) fn leased(live: LiveSession) -> Self {
+        let mut handle = Self::new(live.session().clone());
+        handle.lease = Some(live);
+        handle
     }
 
     /// The bytes of a field; `None` when the record does not have it.
@@ -437,9 +449,34 @@ pub unsafe extern "C" fn outrig_session_to_json(session: *const outrig_session) 
     }
 }
 
+/// The file descriptor that holds the lease of a session this process created with
+/// `outrig_store_create`, or -1 when the handle holds none (a session from `outrig_store_get`
+/// or a listing, one already finalized, or NULL). The descriptor belongs to the handle: do not
+/// close it. It is close-on-exec; a launcher that `exec`s into the agent and wants the lease
+/// to last until that program exits clears `FD_CLOEXEC` on it (`fcntl(fd, F_SETFD, 0)`) before
+/// the `exec` (the lock lives as long as any process keeps the directory open).
+///
+/// # Safety
+/// `session` is NULL or a live session.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_session_lease_fd(session: *const outrig_session) -> c_int {
+    ffi_boundary! {
+        if session.is_null() {
+            return Ok(-1);
+        }
+        let session = arg_ref!(session, "session");
+        Ok(match &session.lease {
+            Some(live) if live.is_leased() => live.lease_fd().as_raw_fd(),
+            _ => -1,
+        })
+    }
+}
+
 /// Frees a session from `outrig_store_create`, `outrig_store_get` or
 /// `outrig_store_get_by_path`. NULL is ignored. Never pass a session from
-/// `outrig_listing_get`: it belongs to its listing.
+/// `outrig_listing_get`: it belongs to its listing. A session from `outrig_store_create` that
+/// was not finalized gives up its lease here, unfinalized: once nothing else runs it, it is
+/// `OUTRIG_STATE_ABANDONED`.
 ///
 /// # Safety
 /// `session` is NULL or an owned `outrig_session`, not used afterwards.

@@ -17,7 +17,7 @@ use super::session::SessionHandle;
 use super::strings::{into_owned, path_to_cstring, strings_handle};
 use super::time::from_unix_ns;
 use crate::error::{Error, Result};
-use crate::{SessionId, SessionStore};
+use crate::{CleanMode, SessionId, SessionStore};
 
 /// The value behind an `outrig_store`: the store and its root as a C string.
 pub(crate) struct StoreHandle {
@@ -148,8 +148,8 @@ pub unsafe extern "C" fn outrig_store_create(
         let store = arg_ref!(store, "store");
         let spec = arg_ref!(spec, "spec");
         let out = out_ptr!(out, "out");
-        let session = store.store.create(spec)?;
-        out.write(handle::into_raw(SessionHandle::new(session)));
+        let live = store.store.create(spec)?;
+        out.write(handle::into_raw(SessionHandle::leased(live)));
         Ok(OK)
     }
 }
@@ -391,11 +391,11 @@ pub unsafe extern "C" fn outrig_store_clean(
                 "older_than_seconds is {older_than_seconds}; pass an age of 0 seconds or more"
             ))
         })?;
-        let sessions = store
+        let done = store
             .store
-            .clean_older_than(Duration::from_secs(age), dry_run)?;
+            .clean_older_than(Duration::from_secs(age), clean_mode(dry_run))?;
         if let Some(removed) = removed {
-            removed.write(handle::into_raw(ListingHandle::from_sessions(sessions)));
+            removed.write(handle::into_raw(ListingHandle::from_sessions(done.removed)));
         }
         Ok(OK)
     }
@@ -416,9 +416,11 @@ pub unsafe extern "C" fn outrig_store_clean_before(
     ffi_boundary! {
         let store = arg_ref!(store, "store");
         let removed = opt_out_ptr!(removed);
-        let sessions = store.store.clean(from_unix_ns(ended_before_unix_ns), dry_run)?;
+        let done = store
+            .store
+            .clean(from_unix_ns(ended_before_unix_ns), clean_mode(dry_run))?;
         if let Some(removed) = removed {
-            removed.write(handle::into_raw(ListingHandle::from_sessions(sessions)));
+            removed.write(handle::into_raw(ListingHandle::from_sessions(done.removed)));
         }
         Ok(OK)
     }
@@ -613,5 +615,13 @@ pub unsafe extern "C" fn outrig_store_entry_path(
         let path = store.store.entry_path(&id);
         out.write(into_owned(path_to_cstring(&path, "the entry path")?));
         Ok(OK)
+    }
+}
+
+fn clean_mode(dry_run: bool) -> CleanMode {
+    if dry_run {
+        CleanMode::DryRun
+    } else {
+        CleanMode::Remove
     }
 }

@@ -63,3 +63,14 @@ pub(crate) fn try_acquire(dir: BorrowedFd<'_>) -> rustix::io::Result<bool> {
         }
     }
 }
+
+/// Whether some other open description of the directory holds its lock: a non-blocking
+/// attempt through `dir` (which must not hold it), released at once. Writes nothing.
+pub(crate) fn is_held_elsewhere(dir: BorrowedFd<'_>) -> rustix::io::Result<bool> {
+    if try_acquire(dir)? {
+        flock(dir, FlockOperation::Unlock)?;
+        Ok(false)
+    } else {
+        Ok(true)
+    }
+}

@@ -8,7 +8,8 @@ use std::time::SystemTime;
 
 use rustix::fs::{self as rfs, AtFlags, Mode};
 
-use super::SessionStore;
+use super::session_dir::SessionDir;
+use super::{LiveSession, SessionStore};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsio::{self, RECORD_FILE, lock, open, record_io};
 use crate::id::SessionId;
@@ -144,7 +145,7 @@ impl NewSession {
 struct Undo {
     /// The root and the entry this create claimed in it (a directory or a link).
     entry: Option<(OwnedFd, SessionId, bool)>,
-    /// The session directory, once its record was written.
+    /// The session directory, once its record may be written.
     record_in: Option<OwnedFd>,
     /// Directories this create made on the way to an explicit directory, innermost first.
     dirs: Vec<PathBuf>,
@@ -199,7 +200,7 @@ impl SessionStore {
     ///   is not empty, holds an earlier session's `session.json`, or lies inside the root.
     /// - [`ErrorKind::Busy`]: another process holds the explicit directory's lock.
     /// - [`ErrorKind::Io`]: the root or the directory cannot be made or written.
-    pub fn create(&self, new: &NewSession) -> Result<Session> {
+    pub fn create(&self, new: &NewSession) -> Result<LiveSession> {
         new.check()?;
         // The longest record this create can write, checked before anything is made; the
         // write checks the real one again.
@@ -233,7 +234,7 @@ impl SessionStore {
         }
     }
 
-    fn create_auto(&self, root: OwnedFd, new: NewSession) -> Result<Session> {
+    fn create_auto(&self, root: OwnedFd, new: NewSession) -> Result<LiveSession> {
         let mut undo = Undo::default();
         let id = self.claim_id(&root, |root, id| {
             rfs::mkdirat(root, id.as_str(), Mode::from_raw_mode(0o777))
@@ -242,16 +243,32 @@ impl SessionStore {
         let dir = open::dir_at(&root, id.as_str())
             .map_err(|e| Error::io("opening new session directory", &entry, e))?;
         undo.entry = Some((root, id.clone(), true));
-        let session = new.into_record(id, entry.clone());
+        // The lease, before the record exists: nobody sees this session without it.
+        lock::acquire(dir.as_fd(), &entry, self.lock_wait, || {
+            super::session_dir::busy_message(&id, &entry)
+        })?;
+        let session = new.into_record(id.clone(), entry.clone());
+        undo.record_in = Some(dup(&dir, &entry)?);
         record_io::write_at(dir.as_fd(), &entry, &session)?;
-        undo.record_in = Some(dir);
         let (root, _, _) = undo.entry.as_ref().expect("claimed above");
         record_io::sync(root, &self.root)?;
+        let leased = SessionDir {
+            id,
+            fd: dir,
+            path: entry,
+            link_target: None,
+        };
+        let live = LiveSession::new(session, leased, self.lock_wait)?;
         undo.done = true;
-        Ok(session)
+        Ok(live)
     }
 
-    fn create_explicit(&self, root: OwnedFd, new: NewSession, requested: &Path) -> Result<Session> {
+    fn create_explicit(
+        &self,
+        root: OwnedFd,
+        new: NewSession,
+        requested: &Path,
+    ) -> Result<LiveSession> {
         let mut undo = Undo::default();
         let requested = fsio::absolute(requested)?;
         match fs::metadata(&requested) {
@@ -290,8 +307,10 @@ impl SessionStore {
                 ),
             ));
         }
-        // Held from the emptiness check to the record write, so two creates naming the same
-        // directory cannot both find it empty.
+        // A directory that already holds something is refused at once; one that is empty is
+        // locked and checked again, so two creates naming it cannot both find it empty. The
+        // lock is then the session's lease.
+        check_empty(fd.as_fd(), &dir)?;
         lock::acquire(fd.as_fd(), &dir, self.lock_wait, || {
             format!(
                 "session directory {} is locked by another process (a launcher creating or \
@@ -304,14 +323,21 @@ impl SessionStore {
             rfs::symlinkat(dir.as_os_str(), root, id.as_str())
         })?;
         undo.entry = Some((root, id.clone(), false));
-        let mut session = new.into_record(id, dir.clone());
+        let mut session = new.into_record(id.clone(), dir.clone());
+        undo.record_in = Some(dup(&fd, &dir)?);
         record_io::write_at(fd.as_fd(), &dir, &session)?;
-        undo.record_in = Some(fd);
         let (root, _, _) = undo.entry.as_ref().expect("claimed above");
         record_io::sync(root, &self.root)?;
+        session.link_target = Some(dir.clone());
+        let leased = SessionDir {
+            id,
+            fd,
+            path: dir.clone(),
+            link_target: Some(dir),
+        };
+        let live = LiveSession::new(session, leased, self.lock_wait)?;
         undo.done = true;
-        session.link_target = Some(dir);
-        Ok(session)
+        Ok(live)
     }
 
     /// Draws ids until `make` creates `<root>/<id>` (exclusively) for one of them.
@@ -344,6 +370,12 @@ impl SessionStore {
             ),
         ))
     }
+}
+
+/// A second descriptor of `dir` (for the undo, while the first becomes the lease).
+fn dup(fd: &OwnedFd, dir: &Path) -> Result<OwnedFd> {
+    fd.try_clone()
+        .map_err(|e| Error::io("duplicating the descriptor of", dir, e))
 }
 
 fn not_usable(dir: &Path, why: &str) -> Error {

@@ -1,4 +1,4 @@
-//! Listing a root: which entries are sessions, reading them in parallel, and `clean`.
+//! Listing a root: which entries are sessions, and reading them in parallel.
 
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -6,7 +6,7 @@ use std::os::fd::OwnedFd;
 use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::path::{Path, PathBuf};
 use std::thread;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use rustix::fs::{self as rfs, AtFlags, Dir, FileType};
 use rustix::io::Errno;
@@ -101,50 +101,6 @@ impl SessionStore {
     /// The error of a listing that failed as a whole.
     fn listing_failed(&self, e: io::Error) -> Error {
         Error::io("reading session root", &self.root, e).with_kind(ErrorKind::Io)
-    }
-
-    /// Removes the finalized sessions that ended before `ended_before`, and returns them (with
-    /// `dry_run`, returns them and removes nothing). Running sessions (no `ended_at`) and
-    /// unreadable records always stay. Each removal is [`remove`](Self::remove), so files a
-    /// user added to a session directory are kept; a session another process removed first is
-    /// left out of the result.
-    ///
-    /// # Errors
-    /// The first error of the listing or of a removal; sessions removed before it stay removed.
-    pub fn clean(&self, ended_before: SystemTime, dry_run: bool) -> Result<Vec<Session>> {
-        let mut removed = Vec::new();
-        for session in self.list()?.sessions {
-            let expired = session.ended_at.is_some_and(|end| end < ended_before);
-            if !expired {
-                continue;
-            }
-            if !dry_run {
-                match self.remove(&session.id) {
-                    Ok(_) => {}
-                    Err(e) if e.kind() == ErrorKind::NotFound => continue,
-                    Err(e) => return Err(e),
-                }
-            }
-            removed.push(session);
-        }
-        Ok(removed)
-    }
-
-    /// [`clean`](Self::clean) with the cutoff given as an age: removes the finalized sessions
-    /// that ended more than `older_than` ago (`outrig clean --older-than`).
-    ///
-    /// # Errors
-    /// [`ErrorKind::InvalidArgument`] when `older_than` reaches before any time the clock can
-    /// represent; otherwise as for `clean`.
-    pub fn clean_older_than(&self, older_than: Duration, dry_run: bool) -> Result<Vec<Session>> {
-        let cutoff = SystemTime::now().checked_sub(older_than).ok_or_else(|| {
-            Error::invalid(format!(
-                "an age of {} seconds reaches before any time a record can hold; pass a \
-                 smaller age",
-                older_than.as_secs()
-            ))
-        })?;
-        self.clean(cutoff, dry_run)
     }
 
     /// Reads every candidate, spreading the work over the available cores. Each session
@@ -328,7 +284,13 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let store = SessionStore::new(tmp.path().join("root")).unwrap();
         let ids: Vec<_> = (0..3)
-            .map(|_| store.create(&NewSession::new("c", "t", "/w")).unwrap().id)
+            .map(|_| {
+                store
+                    .create(&NewSession::new("c", "t", "/w"))
+                    .unwrap()
+                    .id
+                    .clone()
+            })
             .collect();
         let root = open::dir(store.root()).unwrap();
         let mut hog = Vec::new();

@@ -396,7 +396,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let store = SessionStore::new(tmp.path().join("root")).unwrap();
         let s = store.create(&NewSession::new("c", "t", "/w")).unwrap();
-        (tmp, store, s.id)
+        (tmp, store, s.id.clone())
     }
 
     #[test]

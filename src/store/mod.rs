@@ -9,7 +9,9 @@
 //! <dir>/session.json           which holds the record itself
 //! ```
 
+mod clean;
 mod create;
+mod lease;
 mod list;
 mod logs;
 mod remove;
@@ -21,11 +23,17 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+// Named in the documentation's links.
+#[cfg(doc)]
+use crate::error::ErrorKind;
 use crate::fsio::{self, open, record_io};
 use crate::id::SessionId;
+use crate::probe::ContainerProbe;
 use crate::record::Session;
 
+pub use clean::{CleanMode, Cleaning};
 pub use create::NewSession;
+pub use lease::LiveSession;
 pub use list::{Listing, Skipped};
 pub use logs::{LogFile, MAX_LOG_DEPTH};
 pub use remove::Removal;
@@ -52,6 +60,7 @@ pub const ENTER_SCRIPT: &str = "outrig-enter";
 pub struct SessionStore {
     root: PathBuf,
     lock_wait: Duration,
+    probe: ContainerProbe,
 }
 
 impl SessionStore {
@@ -72,6 +81,7 @@ impl SessionStore {
         Ok(Self {
             root: fsio::absolute(&root)?,
             lock_wait: fsio::lock::LOCK_WAIT,
+            probe: ContainerProbe::default(),
         })
     }
 
@@ -93,6 +103,15 @@ impl SessionStore {
     #[must_use]
     pub fn with_lock_wait(mut self, wait: Duration) -> Self {
         self.lock_wait = wait;
+        self
+    }
+
+    /// The same store, telling whether sessions' containers run with `probe` (default
+    /// [`ContainerProbe::engine`], which spawns `podman`/`docker ps`; pass
+    /// [`ContainerProbe::none`] to never ask, or [`ContainerProbe::custom`]).
+    #[must_use]
+    pub fn with_container_probe(mut self, probe: ContainerProbe) -> Self {
+        self.probe = probe;
         self
     }
 

@@ -161,7 +161,14 @@ impl SessionStore {
     /// then the directory itself when that emptied it: through `root` when the directory is the
     /// root's entry `<root>/<id>`, else through its parent directory.
     fn clear(&self, dir: &SessionDir, root: Option<&OwnedFd>) -> Result<Removal> {
-        dir.lock(self.lock_wait)?;
+        let locked = dir.lock(self.lock_wait)?;
+        let removal = self.clear_locked(dir, root)?;
+        // A session this process leases is removed through its lease, which then ends.
+        locked.end_lease();
+        Ok(removal)
+    }
+
+    fn clear_locked(&self, dir: &SessionDir, root: Option<&OwnedFd>) -> Result<Removal> {
         let fd = dir.fd();
         for pass in 1.. {
             clear_store_names(fd, &dir.path)?;

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{self as rfs, AtFlags, FileType};
 
 use super::SessionStore;
+use super::lease::{Lease, LeaseTurn};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsio::{lock, open, record_io};
 use crate::id::SessionId;
@@ -175,12 +176,20 @@ impl SessionDir {
         record_io::write_at(self.fd.as_fd(), &self.path, session)
     }
 
-    /// Takes the session's lock, waiting at most `wait`. A directory removed meanwhile (by
-    /// another removal that held the lock first) is "no session".
-    pub(crate) fn lock(&self, wait: std::time::Duration) -> Result<()> {
-        lock::acquire(self.fd.as_fd(), &self.path, wait, || {
-            busy_message(&self.id, &self.path)
-        })?;
+    /// Takes the session's lock, waiting at most `wait`: through this process's lease when it
+    /// holds one on this directory, else the `flock` itself (held until this `SessionDir` is
+    /// dropped). A directory removed meanwhile (by another removal that held the lock first)
+    /// is "no session".
+    pub(crate) fn lock(&self, wait: std::time::Duration) -> Result<Locked> {
+        let locked = match Lease::find(self.identity()?) {
+            Some(lease) => Locked::Lease(lease.enter(wait)?),
+            None => {
+                lock::acquire(self.fd.as_fd(), &self.path, wait, || {
+                    busy_message(&self.id, &self.path)
+                })?;
+                Locked::Flock
+            }
+        };
         let st = rfs::fstat(&self.fd)
             .map_err(|e| Error::io("reading the status of", &self.path, e.into()))?;
         if st.st_nlink == 0 {
@@ -193,7 +202,7 @@ impl SessionDir {
                 ),
             ));
         }
-        Ok(())
+        Ok(locked)
     }
 
     /// The directory's descriptor.
@@ -204,6 +213,23 @@ impl SessionDir {
     /// The directory's device and inode numbers.
     pub(crate) fn identity(&self) -> Result<(u64, u64)> {
         identity_of(&self.fd, &self.path)
+    }
+}
+
+/// A session's lock as an operation holds it.
+pub(crate) enum Locked {
+    /// The `flock` on the operation's own descriptor.
+    Flock,
+    /// This process's turn at its own lease.
+    Lease(LeaseTurn),
+}
+
+impl Locked {
+    /// Ends this process's lease, when the lock is one (the session was finalized or removed).
+    pub(crate) fn end_lease(&self) {
+        if let Locked::Lease(turn) = self {
+            turn.release_lease();
+        }
     }
 }
 

@@ -31,15 +31,19 @@ impl SessionStore {
         ended_at: SystemTime,
         exit_code: i32,
     ) -> Result<Session> {
-        if jiff::Timestamp::try_from(ended_at).is_err() {
-            return Err(Error::invalid(format!(
-                "ended_at for session {id} is outside the years -9999 to 9999; pass a real time"
-            )));
-        }
-        self.update(id, |s| {
+        check_end_time(id, ended_at)?;
+        self.update(id, true, |s| {
             s.ended_at = Some(ended_at);
             s.exit_code = Some(exit_code);
         })
+    }
+
+    /// [`finalize`](Self::finalize) with the current time as `ended_at`.
+    ///
+    /// # Errors
+    /// As for [`finalize`](Self::finalize).
+    pub fn finalize_now(&self, id: &SessionId, exit_code: i32) -> Result<Session> {
+        self.finalize(id, SystemTime::now(), exit_code)
     }
 
     /// Replaces the session's sidecar container names (in start order) and returns the record
@@ -55,24 +59,49 @@ impl SessionStore {
         id: &SessionId,
         names: &[S],
     ) -> Result<Session> {
-        if names.iter().any(|n| n.as_ref().is_empty()) {
-            return Err(Error::invalid(format!(
-                "a sidecar container name for session {id} is empty; give every sidecar its \
-                 container's name"
-            )));
-        }
-        let names: Vec<String> = names.iter().map(|n| n.as_ref().to_owned()).collect();
-        self.update(id, move |s| s.sidecar_container_names = names)
+        let names = sidecar_names(id, names)?;
+        self.update(id, false, move |s| s.sidecar_container_names = names)
     }
 
     /// Read-modify-write of the record of `id`, under the session's lock, all through the
     /// session directory's descriptor.
-    fn update(&self, id: &SessionId, change: impl FnOnce(&mut Session)) -> Result<Session> {
+    /// When this process holds the session's lease, the update goes through it, and a
+    /// finalize (`ends`) ends it.
+    fn update(
+        &self,
+        id: &SessionId,
+        ends: bool,
+        change: impl FnOnce(&mut Session),
+    ) -> Result<Session> {
         let dir = self.open_session(id)?;
-        dir.lock(self.lock_wait)?;
+        let locked = dir.lock(self.lock_wait)?;
         let mut session = dir.read()?;
         change(&mut session);
         dir.write(&session)?;
+        if ends {
+            locked.end_lease();
+        }
         Ok(session)
     }
+}
+
+/// Refuses an end time a record cannot hold.
+pub(crate) fn check_end_time(id: &SessionId, ended_at: SystemTime) -> Result<()> {
+    if jiff::Timestamp::try_from(ended_at).is_err() {
+        return Err(Error::invalid(format!(
+            "ended_at for session {id} is outside the years -9999 to 9999; pass a real time"
+        )));
+    }
+    Ok(())
+}
+
+/// Sidecar names as a record holds them; an empty one is refused.
+pub(crate) fn sidecar_names<S: AsRef<str>>(id: &SessionId, names: &[S]) -> Result<Vec<String>> {
+    if names.iter().any(|n| n.as_ref().is_empty()) {
+        return Err(Error::invalid(format!(
+            "a sidecar container name for session {id} is empty; give every sidecar its \
+             container's name"
+        )));
+    }
+    Ok(names.iter().map(|n| n.as_ref().to_owned()).collect())
 }

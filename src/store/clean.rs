@@ -1,0 +1,168 @@
+//! Sessions' states, and `clean`: removing what ended (or was abandoned) long enough ago.
+
+use std::time::{Duration, SystemTime};
+
+use super::SessionStore;
+use crate::error::{Error, ErrorKind, Result};
+use crate::id::SessionId;
+use crate::record::Session;
+use crate::state::State;
+
+/// Whether [`SessionStore::clean`] removes what it finds or only reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CleanMode {
+    /// Remove the sessions.
+    Remove,
+    /// Report them and remove nothing.
+    DryRun,
+}
+
+/// What [`SessionStore::clean`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Cleaning {
+    /// The sessions removed (with [`CleanMode::DryRun`]: the ones that would be), newest first.
+    pub removed: Vec<Session>,
+    /// Old enough, but kept because they are running (leased, or a container runs).
+    pub kept_running: Vec<Session>,
+    /// Old enough and never finalized, but kept because the container probe could not tell
+    /// whether they run.
+    pub kept_unknown: Vec<Session>,
+}
+
+impl SessionStore {
+    /// The state of session `id` (see [`State`]): one lease probe (a non-blocking lock attempt,
+    /// released at once), and for an unleased, unfinalized session one container probe.
+    ///
+    /// # Errors
+    /// As for [`get`](Self::get).
+    pub fn state(&self, id: &SessionId) -> Result<State> {
+        let session = self.get(id)?;
+        Ok(self.states(std::slice::from_ref(&session))[0])
+    }
+
+    /// The state of each of `sessions` (in their order), with one container probe for all of
+    /// them: what `outrig-sessions ls` shows. A session that can no longer be opened (removed
+    /// meanwhile) is `Unknown`.
+    pub fn states(&self, sessions: &[Session]) -> Vec<State> {
+        let mut states = vec![State::Unknown; sessions.len()];
+        let mut unleased = Vec::new();
+        for (i, s) in sessions.iter().enumerate() {
+            if s.ended_at.is_some() {
+                states[i] = State::Finished;
+                continue;
+            }
+            let leased = self
+                .open_session(&s.id)
+                .and_then(|dir| SessionStore::is_leased(&dir));
+            match leased {
+                Ok(true) => states[i] = State::Running,
+                Ok(false) => unleased.push(i),
+                Err(_) => {}
+            }
+        }
+        if unleased.is_empty() {
+            return states;
+        }
+        let names: Vec<String> = unleased
+            .iter()
+            .flat_map(|&i| container_names(&sessions[i]))
+            .collect();
+        let running = self.probe.running(&names);
+        for i in unleased {
+            states[i] = match &running {
+                None => State::Unknown,
+                Some(up) if container_names(&sessions[i]).any(|n| up.contains(&n)) => {
+                    State::Running
+                }
+                Some(_) => State::Abandoned,
+            };
+        }
+        states
+    }
+
+    /// Removes what `outrig clean` removes: `Finished` sessions that ended before `before`,
+    /// and `Abandoned` ones that started before it. `Running` and `Unknown` sessions stay (the
+    /// result names them), and so do unreadable records. Each removal is
+    /// [`remove`](Self::remove), so files a user added to a session directory are kept; a
+    /// session removed meanwhile by another process is left out of the result, one leased
+    /// meanwhile is kept as running.
+    ///
+    /// # Errors
+    /// The first error of the listing or of a removal; sessions removed before it stay removed.
+    pub fn clean(&self, before: SystemTime, mode: CleanMode) -> Result<Cleaning> {
+        let listing = self.list()?;
+        self.clean_sessions(listing.sessions, before, mode)
+    }
+
+    /// [`clean`](Self::clean) with the cutoff given as an age (`outrig clean --older-than`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidArgument`] when `older_than` reaches before any time the clock can
+    /// represent; otherwise as for `clean`.
+    pub fn clean_older_than(&self, older_than: Duration, mode: CleanMode) -> Result<Cleaning> {
+        let cutoff = SystemTime::now().checked_sub(older_than).ok_or_else(|| {
+            Error::invalid(format!(
+                "an age of {} seconds reaches before any time a record can hold; pass a \
+                 smaller age",
+                older_than.as_secs()
+            ))
+        })?;
+        self.clean(cutoff, mode)
+    }
+
+    /// Cleans session `id` alone, whatever its age (`outrig-sessions clean --session`): removed
+    /// when `Finished` or `Abandoned`, kept (and named in the result) otherwise.
+    ///
+    /// # Errors
+    /// As for [`get`](Self::get) and [`remove`](Self::remove).
+    pub fn clean_session(&self, id: &SessionId, mode: CleanMode) -> Result<Cleaning> {
+        let session = self.get(id)?;
+        self.clean_sessions(vec![session], far_future(), mode)
+    }
+
+    fn clean_sessions(
+        &self,
+        sessions: Vec<Session>,
+        before: SystemTime,
+        mode: CleanMode,
+    ) -> Result<Cleaning> {
+        let old: Vec<Session> = sessions
+            .into_iter()
+            .filter(|s| s.ended_at.unwrap_or(s.started_at) < before)
+            .collect();
+        let states = self.states(&old);
+        let mut done = Cleaning::default();
+        for (session, state) in old.into_iter().zip(states) {
+            match state {
+                State::Running => done.kept_running.push(session),
+                State::Unknown => done.kept_unknown.push(session),
+                State::Finished | State::Abandoned => {
+                    if mode == CleanMode::Remove {
+                        match self.remove(&session.id) {
+                            Ok(_) => {}
+                            Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                            Err(e) if e.kind() == ErrorKind::Busy => {
+                                done.kept_running.push(session);
+                                continue;
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    done.removed.push(session);
+                }
+            }
+        }
+        Ok(done)
+    }
+}
+
+/// The names of a session's containers: the agent's and its sidecars'.
+fn container_names(s: &Session) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(s.container_name.clone()).chain(s.sidecar_container_names.iter().cloned())
+}
+
+/// A cutoff after every start and end time.
+fn far_future() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(400 * 366 * 86_400 * 1000)
+}
