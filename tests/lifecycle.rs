@@ -175,7 +175,7 @@ fn clean_with_a_zero_cutoff_removes_the_abandoned_and_keeps_a_live_session() {
         .into_iter()
         .map(|s| s.id.into_string())
         .collect();
-    assert_eq!(listed, [live_id.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&live_id));
     // The live launcher finalizes once it is done; then it is finished, and goes.
     drop(live.stdin.take());
     live.wait().unwrap();
