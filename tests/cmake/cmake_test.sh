@@ -2,8 +2,8 @@
 # Installs liboutrig into a temporary prefix (`make install-c PREFIX=...`), moves the installed
 # tree elsewhere (the CMake package finds its files relative to itself), then configures,
 # builds and runs tests/cmake/consumer against it: one program linked with outrig::outrig, one
-# with outrig::outrig_static. Also checks the version file refuses what it must. Prints
-# "N passed, N failed" last.
+# with outrig::outrig_static. Also checks the version file refuses what it must, and builds the
+# README's C program with the README's CMakeLists.txt. Prints "N passed, N failed" last.
 set -eu
 cd "$(dirname "$0")/../.."
 MAKE=${MAKE:-make}
@@ -71,6 +71,30 @@ check "the refusal names the version found" grep -q "$version" "$work/next.log"
 check "asking for a later release is refused" \
     sh -c "! '$CMAKE' -S tests/cmake/consumer -B '$work/later' -DCMAKE_PREFIX_PATH='$prefix' \
         -DOUTRIG_WANT=$version.1 >'$work/later.log' 2>&1"
+
+# The README's CMake example, as printed, building the README's C program.
+# readme_block LANG: the first ```LANG block of the README's C section.
+readme_block() {
+    awk -v lang="$1" '
+        /^## / { in_c = ($0 == "## C and C++") }
+        in_c && !done && $0 == "```" lang { copying = 1; next }
+        copying && $0 == "```" { copying = 0; done = 1 }
+        copying { print }
+    ' README.md
+}
+mkdir "$work/readme"
+readme_block cmake >"$work/readme/CMakeLists.txt"
+readme_block c >"$work/readme/demo.c"
+check "the README has a CMake example and a C program" \
+    sh -c "grep -q outrig::outrig '$work/readme/CMakeLists.txt' &&
+           grep -q 'int main' '$work/readme/demo.c'"
+check "the README's CMake example builds its C program" sh -c \
+    "CC='$CC' '$CMAKE' -S '$work/readme' -B '$work/readme/build' -DCMAKE_PREFIX_PATH='$prefix' \
+        >'$work/readme.log' 2>&1 && '$CMAKE' --build '$work/readme/build' >>'$work/readme.log' 2>&1"
+check "the README's program runs" \
+    sh -c "'$work/readme/build/demo' '$work/readme-root' >'$work/readme.out' 2>&1"
+check "the README's program made one finalized session" \
+    sh -c "grep -l '\"exit_code\": 0' '$work'/readme-root/*/session.json | wc -l | grep -qx 1"
 
 echo "$passed passed, $failed failed"
 test "$failed" = 0
