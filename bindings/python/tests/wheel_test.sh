@@ -26,11 +26,15 @@ check() { # check DESCRIPTION COMMAND...
 }
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' ../../Cargo.toml | head -n 1)
-# shellcheck disable=SC2012 # plain file names
-wheels=$(ls "$WHEEL_DIR" | grep '\.whl$' || true)
-check "one wheel built" test "$(echo "$wheels" | grep -c .)" = 1
+count=0
+for w in "$WHEEL_DIR"/*.whl; do
+    [ -e "$w" ] || continue
+    count=$((count + 1))
+    wheels=${w##*/}
+done
+check "one wheel built" test "$count" = 1
 check "the wheel is abi3 for Python 3.9 on" \
-    sh -c "echo '$wheels' | grep -q '^outrig-$version-cp39-abi3-.*\.whl$'"
+    sh -c "echo '${wheels:-}' | grep -q '^outrig-$version-cp39-abi3-.*\.whl$'"
 sdist=$WHEEL_DIR/outrig-$version.tar.gz
 check "the sdist is built" test -f "$sdist"
 sdist_files=$(tar tzf "$sdist")
