@@ -112,7 +112,7 @@ test-c-install: c-tools
 # Installs into a temporary prefix and builds and runs a CMake project that finds the package
 # and links each imported target (tests/cmake/consumer).
 test-c-cmake: c-cmake-tool
-	CC="$(CC)" MAKE="$(MAKE)" CMAKE="$(CMAKE)" tests/cmake/cmake_test.sh
+	CC="$(CC)" CXX="$(CXX)" MAKE="$(MAKE)" CMAKE="$(CMAKE)" tests/cmake/cmake_test.sh
 
 # Runs the launcher under a fresh root; the Python demo lists the same root afterwards.
 demo-c: c-launcher

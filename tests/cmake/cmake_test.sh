@@ -1,14 +1,15 @@
 #!/bin/sh
 # Installs liboutrig into a temporary prefix (`make install-c PREFIX=...`), moves the installed
 # tree elsewhere (the CMake package finds its files relative to itself), then configures,
-# builds and runs tests/cmake/consumer against it: one program linked with outrig::outrig, one
-# with outrig::outrig_static. Also checks the version file refuses what it must, and builds the
+# builds and runs tests/cmake/consumer against it: a C program linked with outrig::outrig, one
+# with outrig::outrig_static, and a C++ one with outrig::outrig_static. Also checks the version file refuses what it must, and builds the
 # README's C program with the README's CMakeLists.txt. Prints "N passed, N failed" last.
 set -eu
 cd "$(dirname "$0")/../.."
 MAKE=${MAKE:-make}
 CMAKE=${CMAKE:-cmake}
 CC=${CC:-cc}
+CXX=${CXX:-c++}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/outrig-cmake-XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
@@ -37,7 +38,7 @@ check "outrigConfigVersion.cmake installed" \
 
 # configure BUILD_DIR WANTED_VERSION: the consumer against the moved prefix.
 configure() {
-    CC=$CC "$CMAKE" -S tests/cmake/consumer -B "$1" -DCMAKE_PREFIX_PATH="$prefix" \
+    CC=$CC CXX=$CXX "$CMAKE" -S tests/cmake/consumer -B "$1" -DCMAKE_PREFIX_PATH="$prefix" \
         -DOUTRIG_WANT="$2" >"$1.log" 2>&1
 }
 
@@ -61,15 +62,20 @@ check "the static consumer runs and finalizes a session" \
     sh -c "'$static' '$work/root-static' | grep -qx '1 session, exit code 7'"
 check "the static consumer wrote the record" \
     sh -c "grep -l '\"exit_code\": 7' '$work'/root-static/*/session.json | wc -l | grep -qx 1"
+check "the C++ consumer links no liboutrig.so" \
+    sh -c "test -x '$work/build/consumer_cxx' &&
+           ! readelf -d '$work/build/consumer_cxx' | grep NEEDED | grep -q liboutrig"
+check "the C++ consumer lists that session" \
+    sh -c "'$work/build/consumer_cxx' '$work/root-static' | grep -qx 'sessions: 1'"
 
 # The version file: the same major version at or below this one is found, anything else not.
 check "asking for $major.0 is met" configure "$work/low" "$major.0"
 check "asking for the next major version is refused" \
-    sh -c "! CC='$CC' '$CMAKE' -S tests/cmake/consumer -B '$work/next' \
+    sh -c "! CC='$CC' CXX='$CXX' '$CMAKE' -S tests/cmake/consumer -B '$work/next' \
         -DCMAKE_PREFIX_PATH='$prefix' -DOUTRIG_WANT=$((major + 1)).0 >'$work/next.log' 2>&1"
 check "the refusal names the version found" grep -q "$version" "$work/next.log"
 check "asking for a later release is refused" \
-    sh -c "! '$CMAKE' -S tests/cmake/consumer -B '$work/later' -DCMAKE_PREFIX_PATH='$prefix' \
+    sh -c "! CC='$CC' CXX='$CXX' '$CMAKE' -S tests/cmake/consumer -B '$work/later' -DCMAKE_PREFIX_PATH='$prefix' \
         -DOUTRIG_WANT=$version.1 >'$work/later.log' 2>&1"
 
 # The README's CMake example, as printed, building the README's C program.
