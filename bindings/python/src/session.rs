@@ -22,7 +22,8 @@ type PickledSession<'py> = (String, Option<Bound<'py, PyAny>>);
 ///
 /// Times are timezone-aware UTC `datetime`s (cut to the microsecond; `to_json()` keeps the
 /// record's exact text), paths are `pathlib.Path`s, absent values are `None`. Two sessions are
-/// equal when every field is, `link_target` and fields unknown to this version included.
+/// equal when every field is, `link_target` and fields unknown to this version included; a
+/// session pickles with all of them.
 #[pyclass(frozen, eq, hash, module = "outrig", name = "Session")]
 #[derive(Clone, PartialEq)]
 pub struct PySession {
