@@ -1,14 +1,17 @@
 # The C ABI (liboutrig, include/outrig.h): header regeneration, the C and C++ test programs
 # against the shared and the static library (plain, under valgrind, and with ASan/UBSan), the
-# launcher example and its demo, and `make install PREFIX=...` (header, libraries with their
-# SONAME links, outrig.pc) with a test that builds the launcher against an installed copy.
+# launcher example and its demo, and `make install-c PREFIX=...` (header, stripped libraries
+# with their SONAME links, outrig.pc and outrig-static.pc, the CMake package) and
+# `make uninstall-c`, with tests that build against an installed copy through pkg-config and
+# through CMake.
 TEST_STEPS += test-c
 DEMO_STEPS += demo-c
 .PHONY: header c-lib c-lib-release c-libdir c-launcher c-tests test-c test-c-header \
-	test-c-install demo-c install-c c-tools
+	test-c-install test-c-cmake demo-c install-c uninstall-c uninstall c-tools c-cmake-tool
 
 CC ?= cc
 CXX ?= c++
+STRIP ?= strip
 VALGRIND ?= valgrind
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 C_BUILD := $(BUILD)/c
@@ -41,10 +44,24 @@ export OUTRIG_CONFORMANCE_DIR ?= $(abspath ../shared/conformance)
 header:
 	OUTRIG_BLESS=1 $(CARGO) test -q -p outrig --test header
 
-# valgrind and pkg-config, installed when missing (CI runs as root on Debian).
+# Installs a missing tool from the Debian package of the same purpose when that is possible
+# (root, with apt-get: CI on a fresh Debian machine); otherwise stops, naming the package.
+# $(call c-need,COMMANDS,PACKAGES)
+c-need = missing=; for tool in $(1); do command -v $$tool >/dev/null || missing=1; done; \
+	test -z "$$missing" && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(2); \
+	else echo "missing $(1): install the package(s) $(2)" >&2; exit 1; fi
+
+CMAKE ?= cmake
+
+# valgrind and pkg-config, installed when missing.
 c-tools:
-	@command -v $(VALGRIND) >/dev/null && command -v pkg-config >/dev/null \
-	|| (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind pkg-config)
+	@$(call c-need,$(VALGRIND) pkg-config,valgrind pkg-config)
+
+# cmake, for the test of the installed CMake package.
+c-cmake-tool:
+	@$(call c-need,$(CMAKE),cmake)
 
 c-lib:
 	$(CARGO) build -q -p outrig --lib
@@ -75,7 +92,7 @@ test-c-header:
 	$(CC) -std=c11 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c include/outrig.h
 	$(CXX) -std=c++17 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c++ include/outrig.h
 
-test-c: c-tools test-c-header c-tests test-c-install
+test-c: c-tools test-c-header c-tests test-c-install test-c-cmake
 	$(C_BUILD)/test_shared
 	$(C_BUILD)/test_static
 	$(C_BUILD)/test_cpp_shared
@@ -86,9 +103,16 @@ test-c: c-tools test-c-header c-tests test-c-install
 	ASAN_OPTIONS=detect_leaks=1 $(C_BUILD)/test_asan_shared
 	ASAN_OPTIONS=detect_leaks=1 $(C_BUILD)/test_asan_static
 
-# Installs into a temporary prefix and builds and runs the launcher through pkg-config.
+# Installs into a temporary prefix and builds and runs the launcher through pkg-config (shared,
+# and static through outrig-static.pc); checks the libraries are stripped and that
+# uninstall-c removes exactly what install-c put there.
 test-c-install: c-tools
 	CC="$(CC)" MAKE="$(MAKE)" tests/c/install_test.sh
+
+# Installs into a temporary prefix and builds and runs a CMake project that finds the package
+# and links each imported target (tests/cmake/consumer).
+test-c-cmake: c-cmake-tool
+	CC="$(CC)" CXX="$(CXX)" MAKE="$(MAKE)" CMAKE="$(CMAKE)" tests/cmake/cmake_test.sh
 
 # Runs the launcher under a fresh root; the Python demo lists the same root afterwards.
 demo-c: c-launcher
@@ -96,16 +120,46 @@ demo-c: c-launcher
 	$(C_BUILD)/launcher --root $(DEMO_ROOT) --name outrig-demo-c --agent demo \
 		-- sh -c 'echo hello from the agent; echo "working in $$PWD" >&2'
 
+# The installed files, relative to $(PREFIX); `uninstall-c` removes exactly these. The
+# libraries are installed stripped (the release .so shrinks from ~10 MB to ~1.3 MB): the .so
+# keeps its dynamic symbols, the .a loses only debug information, keeping what a link needs.
+C_INSTALL_LIB := lib/liboutrig.so.$(OUTRIG_VERSION) lib/liboutrig.so.$(OUTRIG_MAJOR) \
+	lib/liboutrig.so lib/liboutrig.a
+C_INSTALL_META := lib/pkgconfig/outrig.pc lib/pkgconfig/outrig-static.pc \
+	lib/cmake/outrig/outrigConfig.cmake lib/cmake/outrig/outrigConfigVersion.cmake
+C_INSTALL_FILES := include/outrig.h $(C_INSTALL_LIB) $(C_INSTALL_META)
+# The .in files' placeholders; CMake wants the static libraries as a list of names.
+C_EMPTY :=
+C_SPACE := $(C_EMPTY) $(C_EMPTY)
+C_SUBST := sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(OUTRIG_VERSION)|' \
+	-e 's|@MAJOR@|$(OUTRIG_MAJOR)|' -e 's|@LIBS_PRIVATE@|$(OUTRIG_STATIC_LIBS)|' \
+	-e 's|@CMAKE_STATIC_LIBS@|$(subst $(C_SPACE),;,$(patsubst -l%,%,$(OUTRIG_STATIC_LIBS)))|' \
+	-e 's|@POINTER_SIZE@|$(shell expr $$(getconf LONG_BIT) / 8)|'
+
+# The C library alone (header, libraries, pkg-config and CMake files), without building the
+# command line; `make install` is this plus the other faces' installs.
 install-c: c-lib-release
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/lib/cmake/outrig
 	install -m 644 include/outrig.h $(DESTDIR)$(PREFIX)/include/outrig.h
 	install -m 755 $(TARGET_DIR)/release/liboutrig.so \
 		$(DESTDIR)$(PREFIX)/lib/liboutrig.so.$(OUTRIG_VERSION)
+	$(STRIP) --strip-unneeded $(DESTDIR)$(PREFIX)/lib/liboutrig.so.$(OUTRIG_VERSION)
 	ln -sfn liboutrig.so.$(OUTRIG_VERSION) $(DESTDIR)$(PREFIX)/lib/liboutrig.so.$(OUTRIG_MAJOR)
 	ln -sfn liboutrig.so.$(OUTRIG_MAJOR) $(DESTDIR)$(PREFIX)/lib/liboutrig.so
 	install -m 644 $(TARGET_DIR)/release/liboutrig.a $(DESTDIR)$(PREFIX)/lib/liboutrig.a
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(OUTRIG_VERSION)|' \
-		-e 's|@LIBS_PRIVATE@|$(OUTRIG_STATIC_LIBS)|' mk/outrig.pc.in \
-		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/outrig.pc
+	$(STRIP) -g $(DESTDIR)$(PREFIX)/lib/liboutrig.a
+	$(C_SUBST) mk/outrig.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/outrig.pc
+	$(C_SUBST) mk/outrig-static.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/outrig-static.pc
+	$(C_SUBST) mk/outrigConfig.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/outrig/outrigConfig.cmake
+	$(C_SUBST) mk/outrigConfigVersion.cmake.in \
+		> $(DESTDIR)$(PREFIX)/lib/cmake/outrig/outrigConfigVersion.cmake
+
+# Removes what install-c installed, and its own lib/cmake/outrig directory; shared directories
+# (include, lib, lib/pkgconfig) stay.
+uninstall-c:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(C_INSTALL_FILES))
+	rmdir $(DESTDIR)$(PREFIX)/lib/cmake/outrig 2>/dev/null || true
 
 install: install-c
+uninstall: uninstall-c

@@ -5,7 +5,7 @@
 # mk/c.mk) and a root made through the Python module (`python-module`, mk/python.mk), when those
 # rules are part of the build; cli/tests/interop.rs says what it checks.
 TEST_STEPS += test-cli
-.PHONY: cli test-cli install-cli
+.PHONY: cli test-cli install-cli uninstall-cli
 
 CLI_BIN = $(or $(CARGO_TARGET_DIR),target)/release/outrig-sessions
 DEMO_ROOT ?= $(BUILD)/demo-root
@@ -26,3 +26,8 @@ install-cli: cli
 	install -m 755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/outrig-sessions
 
 install: install-cli
+
+uninstall-cli:
+	rm -f $(DESTDIR)$(PREFIX)/bin/outrig-sessions
+
+uninstall: uninstall-cli

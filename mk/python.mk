@@ -1,16 +1,21 @@
 # The Python module (bindings/python, `import outrig`). `make test` makes a virtualenv under
 # $(BUILD) with maturin, pytest and mypy from pip, builds and installs the module into it, and
 # runs its pytest suite, `mypy --strict` on the examples, the stubs and a typed test, stubtest
-# (the stubs against the built module), and clippy on the binding crate. `make demo` lists, from
+# (the stubs against the built module), and clippy on the binding crate. `make wheel` builds the
+# abi3 wheel and the sdist into $(WHEEL_DIR); `make test` also installs that wheel into a fresh
+# virtualenv and runs the suite there with no cargo or rustc on PATH. `make demo` lists, from
 # Python, the root the C launcher wrote.
-TEST_STEPS += test-python
+TEST_STEPS += test-python test-python-wheel
 DEMO_STEPS += demo-python
-.PHONY: python-venv python-module test-python demo-python
+.PHONY: python-venv python-module test-python demo-python wheel test-python-wheel \
+	test-python-sdist
 
 VENV := $(BUILD)/venv
 VENV_BIN := $(abspath $(VENV))/bin
 VENV_PY := $(VENV_BIN)/python
 PY_TOOLS := "maturin>=1.9,<2" pytest mypy
+WHEEL_DIR := $(BUILD)/wheels
+WHEEL_VENV := $(BUILD)/wheel-venv
 DEMO_ROOT ?= $(BUILD)/demo-root
 
 # When the C launcher's demo exists (mk/c.mk, included before this file), run it first so the
@@ -43,9 +48,35 @@ python-module: $(VENV)/.tools
 test-python: python-module $(C_DEMO)
 	cd bindings/python && $(PY_TEST_ENV) $(VENV_PY) -m pytest -q -p no:cacheprovider tests
 	$(VENV_PY) -m mypy --strict --cache-dir $(BUILD)/mypy-cache $(wildcard examples/*.py) \
-		bindings/python/python/outrig/__init__.pyi bindings/python/tests/test_typed_usage.py
+		bindings/python/python/outrig/__init__.pyi bindings/python/python/outrig/aio.pyi \
+		bindings/python/tests/test_typed_usage.py bindings/python/tests/test_typed_aio.py
 	$(VENV_PY) -m mypy.stubtest outrig
 	$(CARGO) clippy -p outrig-python --all-targets -- -D warnings
 
 demo-python: python-module $(C_DEMO)
 	$(VENV_PY) examples/list_sessions.py $(DEMO_ROOT)
+
+# The wheel (abi3, stripped) and the sdist, with the venv's maturin; a source install from the
+# sdist needs Rust.
+wheel: $(VENV)/.tools
+	rm -rf $(WHEEL_DIR)
+	cd bindings/python && PATH="$(VENV_BIN):$$PATH" maturin build --release --quiet \
+		--out $(abspath $(WHEEL_DIR))
+	cd bindings/python && PATH="$(VENV_BIN):$$PATH" maturin sdist --out $(abspath $(WHEEL_DIR))
+
+# The wheel in a fresh virtualenv, on a PATH without cargo or rustc (see the script).
+test-python-wheel: wheel $(C_DEMO)
+	WHEEL_DIR="$(abspath $(WHEEL_DIR))" WHEEL_VENV="$(abspath $(WHEEL_VENV))" \
+	TOOLS_PY="$(VENV_PY)" PYTHON="$(PYTHON)" $(filter-out CARGO=%,$(PY_TEST_ENV)) \
+		bindings/python/tests/wheel_test.sh
+
+# Builds a wheel from the sdist the way `pip install outrig-*.tar.gz` would (slow: a full
+# release build of the crates), installs it into the wheel test's virtualenv and imports it.
+test-python-sdist: wheel
+	PATH="$(VENV_BIN):$$PATH" $(VENV_PY) -m pip wheel --quiet --no-deps --no-build-isolation \
+		--wheel-dir $(BUILD)/sdist-wheel $(WHEEL_DIR)/outrig-*.tar.gz
+	$(VENV_PY) -m venv --without-pip $(BUILD)/sdist-venv
+	$(VENV_PY) -m pip --python $(BUILD)/sdist-venv/bin/python install --quiet --no-deps \
+		--force-reinstall $(BUILD)/sdist-wheel/outrig-*.whl
+	cd / && $(abspath $(BUILD))/sdist-venv/bin/python -c \
+		'import outrig, outrig.aio; print("sdist build imports:", outrig.__version__)'

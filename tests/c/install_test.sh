@@ -1,7 +1,9 @@
 #!/bin/sh
-# Installs liboutrig into a temporary prefix (`make install-c PREFIX=...`), checks the layout,
-# then builds examples/launcher.c against the installed copy through pkg-config, linked shared
-# and static, and runs both. Prints "N passed, N failed" last.
+# Installs liboutrig into a temporary prefix (`make install-c PREFIX=...`) that already holds
+# another package's files, checks the layout and that the libraries are stripped, then builds
+# examples/launcher.c against the installed copy through pkg-config, linked shared (outrig.pc)
+# and static (outrig-static.pc), and runs both. Last, `make uninstall-c` must leave the prefix
+# as it was. Prints "N passed, N failed" last.
 set -eu
 cd "$(dirname "$0")/../.."
 MAKE=${MAKE:-make}
@@ -22,6 +24,15 @@ check() { # check DESCRIPTION COMMAND...
     fi
 }
 
+# Another package's files, which uninstall must leave alone.
+mkdir -p "$prefix/include" "$prefix/lib/pkgconfig" "$prefix/lib/cmake/other" "$prefix/bin"
+for f in include/other.h lib/libother.so lib/pkgconfig/other.pc lib/cmake/other/otherConfig.cmake \
+    bin/other; do
+    echo "$f" >"$prefix/$f"
+done
+listing() { (cd "$prefix" && find . ! -type d | LC_ALL=C sort); }
+before=$(listing)
+
 "$MAKE" -s install-c PREFIX="$prefix" >/dev/null
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 major=${version%%.*}
@@ -35,6 +46,17 @@ check "liboutrig.so.$major links to the full version" \
 check "liboutrig.so links to the SONAME" test "$(readlink "$lib/liboutrig.so")" = "liboutrig.so.$major"
 check "the SONAME is liboutrig.so.$major" \
     sh -c "readelf -d '$lib/liboutrig.so.$version' | grep -q 'SONAME.*\[liboutrig.so.$major\]'"
+
+check "CMake package installed" \
+    test -f "$lib/cmake/outrig/outrigConfig.cmake" -a -f "$lib/cmake/outrig/outrigConfigVersion.cmake"
+
+# Stripped: the .so keeps only its dynamic symbols, the .a has no debug information.
+check "the installed .so has no symbol table or debug sections" \
+    sh -c "! readelf -S '$lib/liboutrig.so.$version' | grep -q -e '\.symtab' -e '\.debug_'"
+check "the installed .so still exports the API" \
+    sh -c "readelf --dyn-syms '$lib/liboutrig.so.$version' | grep -q ' outrig_store_open\$'"
+check "the installed .a has no debug sections" \
+    sh -c "! readelf -S '$lib/liboutrig.a' | grep -q '\.debug_'"
 
 export PKG_CONFIG_PATH="$lib/pkgconfig"
 check "pkg-config knows the version" test "$(pkg-config --modversion outrig)" = "$version"
@@ -58,14 +80,16 @@ check "one session finalized with exit code 3" \
 check "the log holds the command's output" \
     grep -q "from the installed launcher" "$prefix"/sessions/*/logs/launcher.log
 
-# Static: the archive and Libs.private; the installed .so is not needed at run time.
+# Static: outrig-static.pc names the archive itself, so the linker cannot pick the .so.
+check "outrig-static.pc names liboutrig.a" \
+    sh -c "pkg-config --libs outrig-static | grep -q -- '$lib/liboutrig.a'"
 # shellcheck disable=SC2046
 check "launcher builds against the static library" \
-    "$CC" -std=c11 -Wall -Wextra -Werror -Wl,--as-needed examples/launcher.c \
-    $(pkg-config --cflags outrig) "$(pkg-config --variable=libdir outrig)/liboutrig.a" \
-    $(pkg-config --static --libs outrig) -o "$prefix/launcher-static"
+    "$CC" -std=c11 -Wall -Wextra -Werror examples/launcher.c \
+    $(pkg-config --cflags --libs outrig-static) -o "$prefix/launcher-static"
 check "the static launcher does not need liboutrig.so" \
-    sh -c "! readelf -d '$prefix/launcher-static' | grep NEEDED | grep -q liboutrig"
+    sh -c "test -x '$prefix/launcher-static' &&
+           ! readelf -d '$prefix/launcher-static' | grep NEEDED | grep -q liboutrig"
 status=0
 "$prefix/launcher-static" --root "$prefix/sessions" -- sh -c 'kill -TERM $$' \
     >"$prefix/out" 2>&1 || status=$?
@@ -73,6 +97,12 @@ check "a command killed by SIGTERM is status 143" test "$status" = 143
 check "two sessions now, one finalized with 143" \
     sh -c "ls -d '$prefix'/sessions/*/ | wc -l | grep -qx 2 &&
            grep -l '\"exit_code\": 143' '$prefix'/sessions/*/session.json | wc -l | grep -qx 1"
+
+# Uninstall: everything install put there goes, the other package's files stay.
+rm -rf "$prefix/sessions" "$prefix/launcher" "$prefix/launcher-static" "$prefix/out"
+"$MAKE" -s uninstall-c PREFIX="$prefix" >/dev/null
+check "uninstall leaves exactly the files that were there before" test "$(listing)" = "$before"
+check "uninstall removes the CMake package directory" test ! -e "$lib/cmake/outrig"
 
 echo "$passed passed, $failed failed"
 test "$failed" = 0

@@ -4,19 +4,26 @@
 //! is read, so a listing of many sessions costs one small object per session actually touched.
 
 use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple, PyType};
 
 use crate::convert::{to_datetime, to_timedelta};
 use crate::errors::check;
 
+/// What a pickled session holds: its record's JSON and its `link_target`.
+type PickledSession<'py> = (String, Option<Bound<'py, PyAny>>);
+
 /// One session as recorded in its `session.json`. Immutable.
 ///
 /// Times are timezone-aware UTC `datetime`s (cut to the microsecond; `to_json()` keeps the
 /// record's exact text), paths are `pathlib.Path`s, absent values are `None`. Two sessions are
-/// equal when every field is, `link_target` and fields unknown to this version included.
+/// equal when every field is, `link_target` and fields unknown to this version included; a
+/// session pickles with all of them.
 #[pyclass(frozen, eq, hash, module = "outrig", name = "Session")]
 #[derive(Clone, PartialEq)]
 pub struct PySession {
@@ -169,24 +176,83 @@ impl PySession {
         Ok(String::from_utf8(bytes).expect("serde_json writes UTF-8"))
     }
 
-    /// The attributes as a dict, in the record's field order, then `link_target`:
-    /// `datetime`s, `Path`s, `None` for absent values, and the sidecar names as a list.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    /// The attributes as a dict, in the record's field order, then `link_target`, with the
+    /// sidecar names as a list and `None` for absent values. `mode="python"` (the default)
+    /// gives `datetime`s and `Path`s; `mode="json"` gives only values `json.dumps` takes: times
+    /// as ISO 8601 text (`datetime.isoformat()`, which `datetime.fromisoformat` reads back) and
+    /// paths as `str`.
+    #[pyo3(signature = (*, mode = "python"))]
+    fn to_dict<'py>(&self, py: Python<'py>, mode: &str) -> PyResult<Bound<'py, PyDict>> {
+        let json = match mode {
+            "python" => false,
+            "json" => true,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "to_dict's mode is \"python\" or \"json\", not {}",
+                    PyString::new(py, other).repr()?
+                )));
+            }
+        };
+        let time = |t: SystemTime| -> PyResult<Bound<'py, PyAny>> {
+            let t = to_datetime(py, t)?;
+            if json {
+                t.call_method0("isoformat")
+            } else {
+                Ok(t)
+            }
+        };
+        // As `str`, a path that is not UTF-8 keeps its bytes as surrogate escapes, like
+        // `os.fspath` of the `Path`.
+        let path = |p: &Path| -> PyResult<Bound<'py, PyAny>> {
+            if json {
+                Ok(p.as_os_str().into_pyobject(py)?.into_any())
+            } else {
+                p.into_pyobject(py)
+            }
+        };
         let s = &*self.inner;
         let d = PyDict::new(py);
         d.set_item("id", s.id.as_str())?;
-        d.set_item("started_at", self.started_at(py)?)?;
-        d.set_item("ended_at", self.ended_at(py)?)?;
+        d.set_item("started_at", time(s.started_at)?)?;
+        d.set_item("ended_at", s.ended_at.map(time).transpose()?)?;
         d.set_item("container_name", &s.container_name)?;
         d.set_item("sidecar_container_names", &s.sidecar_container_names)?;
         d.set_item("image_tag", &s.image_tag)?;
         d.set_item("image_config_name", &s.image_config_name)?;
         d.set_item("agent_name", &s.agent_name)?;
-        d.set_item("working_dir", self.working_dir(py)?)?;
-        d.set_item("session_dir", self.session_dir(py)?)?;
+        d.set_item("working_dir", path(&s.working_dir)?)?;
+        d.set_item("session_dir", path(&s.session_dir)?)?;
         d.set_item("exit_code", s.exit_code)?;
-        d.set_item("link_target", self.link_target(py)?)?;
+        d.set_item(
+            "link_target",
+            s.link_target.as_deref().map(path).transpose()?,
+        )?;
         Ok(d)
+    }
+
+    /// Pickles as the record's JSON, which keeps every field exactly (unknown ones too), and
+    /// `link_target`, which the record does not hold.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, PickledSession<'py>)> {
+        let py = slf.py();
+        let me = slf.get();
+        let rebuild = slf.get_type().getattr("_from_pickle")?;
+        Ok((rebuild, (me.to_json(py)?, me.link_target(py)?)))
+    }
+
+    /// Unpickles what `__reduce__` gave: the record's JSON and `link_target`.
+    #[classmethod]
+    #[pyo3(name = "_from_pickle")]
+    fn from_pickle(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        record: &str,
+        link_target: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let mut session = check(py, outrig::Session::from_json(record.as_bytes()))?;
+        session.link_target = link_target;
+        Ok(Self::from(session))
     }
 
     /// Sessions are immutable: a copy is the session itself.

@@ -12,7 +12,8 @@ writes, so a session made here is indistinguishable from one outrig made::
         print(s.id, outrig.format_started_at(s.started_at))
 
 The work is done by the Rust core (the compiled ``outrig._outrig``); the typed interface is in
-``__init__.pyi``.
+``__init__.pyi``. For asyncio, ``outrig.aio.SessionStore`` runs the same calls in a worker
+thread.
 """
 
 from collections.abc import Sequence
@@ -37,6 +38,16 @@ from ._outrig import (
     format_duration,
     format_started_at,
 )
+
+# The value classes compare for equality only. The compiled classes get `__lt__`, `__le__`,
+# `__gt__` and `__ge__` from their equality slot, which only return NotImplemented yet show in
+# help() as if ordering worked; without them the class's comparison falls back to `object`'s
+# (`==` still uses the class's `__eq__`), and `<` raises Python's usual TypeError.
+for _cls in (Session, Skipped, LogFile, SessionStore):
+    for _name in ("__lt__", "__le__", "__gt__", "__ge__"):
+        if _name in vars(_cls):
+            delattr(_cls, _name)
+del _cls, _name
 
 # A Listing is a read-only sequence of sessions (len, indexing, slicing, iteration, `in`,
 # index, count); registering it makes isinstance(listing, Sequence) true.

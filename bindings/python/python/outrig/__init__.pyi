@@ -112,8 +112,9 @@ class Session:
         """``ended_at - started_at``, or None while the session runs."""
     def to_json(self) -> str:
         """The record's exact bytes as outrig writes them."""
-    def to_dict(self) -> dict[str, Any]:
-        """The attributes, in the record's order, then ``link_target``."""
+    def to_dict(self, *, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
+        """The attributes, in the record's order, then ``link_target``. ``mode="json"`` gives
+        JSON-safe values: times as ISO 8601 text (``isoformat()``), paths as ``str``."""
     def __copy__(self) -> Self: ...
     def __deepcopy__(self, memo: Any, /) -> Self: ...
     def __eq__(self, value: object, /) -> bool: ...
