@@ -258,7 +258,7 @@ impl SessionStore {
             path: entry,
             link_target: None,
         };
-        let live = LiveSession::new(session, leased, self.lock_wait)?;
+        let live = LiveSession::new(session, leased, self)?;
         undo.done = true;
         Ok(live)
     }
@@ -335,7 +335,7 @@ impl SessionStore {
             path: dir.clone(),
             link_target: Some(dir),
         };
-        let live = LiveSession::new(session, leased, self.lock_wait)?;
+        let live = LiveSession::new(session, leased, self)?;
         undo.done = true;
         Ok(live)
     }

@@ -168,7 +168,7 @@ impl Drop for LeaseTurn {
 /// # fn main() -> outrig::Result<()> {
 /// use outrig::{NewSession, SessionStore};
 /// let store = SessionStore::resolve(None, None)?;
-/// let live = store.create(&NewSession::new("c", "img:1", "/work"))?;
+/// let mut live = store.create(&NewSession::new("c", "img:1", "/work"))?;
 /// println!("running {}", live.id); // a Session's fields
 /// let done = live.finalize_now(0)?;
 /// assert_eq!(done.exit_code, Some(0));
@@ -178,7 +178,8 @@ impl Drop for LeaseTurn {
 pub struct LiveSession {
     session: Session,
     lease: Arc<Lease>,
-    lock_wait: Duration,
+    /// The store that made it, for what the handle does once its lease has ended.
+    store: SessionStore,
 }
 
 impl std::fmt::Debug for LiveSession {
@@ -213,11 +214,11 @@ impl PartialEq<LiveSession> for Session {
 
 impl LiveSession {
     /// Registers the lease `create` took on `dir` and wraps the new record.
-    pub(crate) fn new(session: Session, dir: SessionDir, lock_wait: Duration) -> Result<Self> {
+    pub(crate) fn new(session: Session, dir: SessionDir, store: &SessionStore) -> Result<Self> {
         Ok(Self {
             session,
             lease: Lease::register(dir)?,
-            lock_wait,
+            store: store.clone(),
         })
     }
 
@@ -247,27 +248,39 @@ impl LiveSession {
     }
 
     /// Finalizes the session (sets `ended_at` and `exit_code`, keeping every other field) and
-    /// ends the lease; returns the record as written.
+    /// ends the lease; returns the record as written. Finalizing again (through this handle or
+    /// by id) overwrites both values, as [`SessionStore::finalize`] does.
     ///
     /// # Errors
     /// As for [`SessionStore::finalize`]; on an error the lease is kept.
-    pub fn finalize(self, ended_at: SystemTime, exit_code: i32) -> Result<Session> {
+    pub fn finalize(&mut self, ended_at: SystemTime, exit_code: i32) -> Result<Session> {
         super::update::check_end_time(&self.session.id, ended_at)?;
-        let turn = self.lease.enter(self.lock_wait)?;
-        let written = self.rewrite(|s| {
+        if !self.is_leased() {
+            // Ended already (finalized or removed): as any other process would, by id.
+            self.session = self.store.finalize(&self.session.id, ended_at, exit_code)?;
+            return Ok(self.session.clone());
+        }
+        let turn = self.lease.enter(self.store.lock_wait)?;
+        self.session = self.rewrite(|s| {
             s.ended_at = Some(ended_at);
             s.exit_code = Some(exit_code);
         })?;
         turn.release_lease();
-        Ok(written)
+        Ok(self.session.clone())
     }
 
     /// [`finalize`](Self::finalize) with the current time as `ended_at`.
     ///
     /// # Errors
     /// As for [`finalize`](Self::finalize).
-    pub fn finalize_now(self, exit_code: i32) -> Result<Session> {
+    pub fn finalize_now(&mut self, exit_code: i32) -> Result<Session> {
         self.finalize(SystemTime::now(), exit_code)
+    }
+
+    /// Ends the lease without finalizing (as dropping the handle does): once nothing else runs
+    /// the session, it is `Abandoned`.
+    pub fn release(&self) {
+        self.lease.release();
     }
 
     /// Replaces the session's sidecar container names through the lease; returns the record
@@ -277,7 +290,7 @@ impl LiveSession {
     /// As for [`SessionStore::set_sidecar_containers`].
     pub fn set_sidecar_containers<S: AsRef<str>>(&mut self, names: &[S]) -> Result<&Session> {
         let names = super::update::sidecar_names(&self.session.id, names)?;
-        let turn = self.lease.enter(self.lock_wait)?;
+        let turn = self.lease.enter(self.store.lock_wait)?;
         self.session = self.rewrite(move |s| s.sidecar_container_names = names)?;
         drop(turn);
         Ok(&self.session)

@@ -9,6 +9,8 @@
 mod convert;
 mod errors;
 mod listing;
+mod live;
+mod probe;
 mod session;
 mod store;
 
@@ -30,16 +32,26 @@ fn format_duration(d: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(outrig::format_duration(from_timedelta(d, "d")?))
 }
 
+/// The exit code to record for a child whose `subprocess` return code is `returncode`: the
+/// code itself, or 128+N when signal N ended it (`-15` from `subprocess` becomes 143), as outrig
+/// records it.
+#[pyfunction]
+fn exit_code_from_returncode(returncode: i32) -> i32 {
+    outrig::exit_code_from_returncode(returncode)
+}
+
 #[pymodule]
 fn _outrig(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::PySessionStore>()?;
     m.add_class::<store::SessionContext>()?;
+    m.add_class::<live::PyLiveSession>()?;
     m.add_class::<session::PySession>()?;
     m.add_class::<session::PySkipped>()?;
     m.add_class::<session::PyLogFile>()?;
     m.add_class::<listing::PyListing>()?;
     m.add_function(wrap_pyfunction!(format_started_at, m)?)?;
     m.add_function(wrap_pyfunction!(format_duration, m)?)?;
+    m.add_function(wrap_pyfunction!(exit_code_from_returncode, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_error_for_kind, m)?)?;
     errors::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

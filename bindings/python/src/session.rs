@@ -24,7 +24,7 @@ type PickledSession<'py> = (String, Option<Bound<'py, PyAny>>);
 /// record's exact text), paths are `pathlib.Path`s, absent values are `None`. Two sessions are
 /// equal when every field is, `link_target` and fields unknown to this version included; a
 /// session pickles with all of them.
-#[pyclass(frozen, eq, hash, module = "outrig", name = "Session")]
+#[pyclass(frozen, eq, hash, subclass, module = "outrig", name = "Session")]
 #[derive(Clone, PartialEq)]
 pub struct PySession {
     pub(crate) inner: Arc<outrig::Session>,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use outrig::{NewSession, SessionStore};
+use outrig::{CleanMode, NewSession, SessionStore};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
@@ -13,6 +13,8 @@ use pyo3::types::PyType;
 use crate::convert::{self, Text, from_datetime, from_timedelta, session_id};
 use crate::errors::detach;
 use crate::listing::PyListing;
+use crate::live::PyLiveSession;
+use crate::probe;
 use crate::session::{PyLogFile, PySession};
 
 /// The session records under one root directory.
@@ -63,13 +65,20 @@ fn new_session(
 #[pymethods]
 impl PySessionStore {
     #[new]
-    #[pyo3(signature = (root=None))]
-    fn new(py: Python<'_>, root: Option<PathBuf>) -> PyResult<Self> {
+    #[pyo3(signature = (root=None, *, container_probe=None))]
+    fn new(
+        py: Python<'_>,
+        root: Option<PathBuf>,
+        container_probe: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let probe = probe::from_python(container_probe)?;
         let inner = match root {
             Some(root) => detach(py, move || SessionStore::new(root))?,
             None => detach(py, || SessionStore::resolve(None, None))?,
         };
-        Ok(Self { inner })
+        Ok(Self {
+            inner: inner.with_container_probe(probe),
+        })
     }
 
     /// A store at the root outrig would use: `root` when given, else the `session-root` of the
@@ -77,17 +86,42 @@ impl PySessionStore {
     /// `~/.outrig/config.toml`), else the XDG default. Raises `ConfigError` for an unreadable or
     /// malformed config file.
     #[classmethod]
-    #[pyo3(signature = (root=None, *, global_config=None))]
+    #[pyo3(signature = (root=None, *, global_config=None, container_probe=None))]
     fn resolve(
         _cls: &Bound<'_, PyType>,
         py: Python<'_>,
         root: Option<PathBuf>,
         global_config: Option<PathBuf>,
+        container_probe: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let probe = probe::from_python(container_probe)?;
         let inner = detach(py, move || {
             SessionStore::resolve(root.as_deref(), global_config.as_deref())
         })?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: inner.with_container_probe(probe),
+        })
+    }
+
+    /// The state of session `id`: `State.RUNNING` (its lease is held by a launcher, or one of
+    /// its containers runs), `FINISHED` (finalized), `ABANDONED` (neither: its launcher died)
+    /// or `UNKNOWN` (the container probe could not tell).
+    fn state<'py>(&self, py: Python<'py>, id: Text) -> PyResult<Bound<'py, PyAny>> {
+        let id = session_id(py, &id.0)?;
+        let state = detach(py, || self.inner.state(&id))?;
+        state_object(py, state)
+    }
+
+    /// The state of each of `sessions` (a listing, say), in order, with one container probe
+    /// for all of them.
+    fn states<'py>(
+        &self,
+        py: Python<'py>,
+        sessions: Vec<PyRef<'py, PySession>>,
+    ) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let sessions: Vec<outrig::Session> = sessions.iter().map(|s| (*s.inner).clone()).collect();
+        let states = py.detach(|| self.inner.states(&sessions));
+        states.into_iter().map(|s| state_object(py, s)).collect()
     }
 
     /// The absolute root directory.
@@ -128,7 +162,7 @@ impl PySessionStore {
         sidecar_container_names: Vec<Text>,
         session_dir: Option<PathBuf>,
         started_at: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PySession> {
+    ) -> PyResult<Py<PyLiveSession>> {
         let new = new_session(
             container_name,
             image_tag,
@@ -139,7 +173,8 @@ impl PySessionStore {
             session_dir,
             started_at,
         )?;
-        detach(py, || self.inner.create(&new)).map(PySession::from)
+        let live = detach(py, || self.inner.create(&new))?;
+        PyLiveSession::new_object(py, live)
     }
 
     /// Marks a session ended with `exit_code` at `ended_at` (an aware datetime; default now),
@@ -209,8 +244,10 @@ impl PySessionStore {
         detach(py, || self.inner.remove_by_path(&dir)).map(|r| r.kept)
     }
 
-    /// Removes the finalized sessions that ended more than `older_than` ago and returns them;
-    /// with `dry_run=True` only returns them. Running sessions and unreadable records stay.
+    /// Removes what `outrig clean` removes and returns it: finished sessions that ended more
+    /// than `older_than` ago, and abandoned ones that started more than `older_than` ago. With
+    /// `dry_run=True` only returns them. Running sessions, sessions whose state is unknown and
+    /// unreadable records stay.
     #[pyo3(signature = (older_than, *, dry_run=false))]
     fn clean(
         &self,
@@ -219,8 +256,17 @@ impl PySessionStore {
         dry_run: bool,
     ) -> PyResult<Vec<PySession>> {
         let age = from_timedelta(older_than, "older_than")?;
-        let removed = detach(py, || self.inner.clean_older_than(age, dry_run))?;
-        Ok(removed.into_iter().map(PySession::from).collect())
+        let done = detach(py, || self.inner.clean_older_than(age, clean_mode(dry_run)))?;
+        Ok(done.removed.into_iter().map(PySession::from).collect())
+    }
+
+    /// Cleans session `id` alone, whatever its age: removes it when it is finished or
+    /// abandoned and returns it (in a list); returns `[]` when it is running or unknown.
+    #[pyo3(signature = (id, *, dry_run=false))]
+    fn clean_session(&self, py: Python<'_>, id: Text, dry_run: bool) -> PyResult<Vec<PySession>> {
+        let id = session_id(py, &id.0)?;
+        let done = detach(py, || self.inner.clean_session(&id, clean_mode(dry_run)))?;
+        Ok(done.removed.into_iter().map(PySession::from).collect())
     }
 
     /// Opens the session's log file `name` (one or more `/`-separated components under
@@ -322,7 +368,8 @@ impl PySessionStore {
                 session_dir,
                 started_at,
             )?,
-            state: State::Ready,
+            live: None,
+            done: None,
         })
     }
 
@@ -332,38 +379,34 @@ impl PySessionStore {
     }
 }
 
-enum State {
-    Ready,
-    Entered(PySession),
-    Exited(PySession),
-}
-
 /// What `SessionStore.session(...)` returns: `with store.session(...) as s:` creates the
-/// session on entry and finalizes it on exit (0, or 1 when the block raises).
+/// session on entry (a `LiveSession`, holding the lease for the block) and finalizes it on
+/// exit by `LiveSession`'s rules.
 #[pyclass(module = "outrig", name = "SessionContext")]
 pub struct SessionContext {
     store: SessionStore,
     new: NewSession,
-    state: State,
+    live: Option<Py<PyLiveSession>>,
+    /// The record as the block's end left it.
+    done: Option<PySession>,
 }
 
 #[pymethods]
 impl SessionContext {
-    fn __enter__(&mut self, py: Python<'_>) -> PyResult<PySession> {
-        if !matches!(self.state, State::Ready) {
+    fn __enter__(&mut self, py: Python<'_>) -> PyResult<Py<PyLiveSession>> {
+        if self.live.is_some() {
             return Err(PyRuntimeError::new_err(
                 "this session context was already used; call store.session(...) again for a \
                  new session",
             ));
         }
         let (store, new) = (&self.store, &self.new);
-        let session = PySession::from(detach(py, || store.create(new))?);
-        self.state = State::Entered(session.clone());
-        Ok(session)
+        let live = PyLiveSession::new_object(py, detach(py, || store.create(new))?)?;
+        self.live = Some(live.clone_ref(py));
+        Ok(live)
     }
 
-    /// Finalizes the session: 0 after a clean block, 1 when it raised. Never swallows the
-    /// block's exception.
+    /// Finalizes the session by `LiveSession`'s rules. Never swallows the block's exception.
     #[pyo3(signature = (exc_type=None, exc_value=None, traceback=None))]
     fn __exit__(
         &mut self,
@@ -372,33 +415,44 @@ impl SessionContext {
         exc_value: Option<&Bound<'_, PyAny>>,
         traceback: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
-        let _ = (exc_value, traceback);
-        let State::Entered(session) = &self.state else {
+        let Some(live) = &self.live else {
             return Err(PyRuntimeError::new_err(
                 "__exit__ called on a session context that was not entered",
             ));
         };
-        let code = if exc_type.is_some_and(|t| !t.is_none()) {
-            1
-        } else {
-            0
-        };
-        let store = &self.store;
-        let id = &session.inner.id;
-        let done = detach(py, || store.finalize(id, SystemTime::now(), code))?;
-        self.state = State::Exited(PySession::from(done));
-        Ok(false)
+        let live = live.bind(py);
+        let swallowed = live
+            .call_method1("__exit__", (exc_type, exc_value, traceback))?
+            .extract()?;
+        self.done = Some(live.get().record());
+        Ok(swallowed)
     }
 
-    /// The session: `None` before entry, the record as created inside the block, and the
-    /// finalized record after it.
+    /// The session: `None` before entry, the `LiveSession` inside the block, and the record as
+    /// the block's end left it (finalized) after.
     #[getter]
-    fn session(&self) -> Option<PySession> {
-        match &self.state {
-            State::Ready => None,
-            State::Entered(s) | State::Exited(s) => Some(s.clone()),
+    fn session(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        match (&self.done, &self.live) {
+            (Some(done), _) => Py::new(py, done.clone()).ok().map(Py::into_any),
+            (None, Some(live)) => Some(live.clone_ref(py).into_any()),
+            (None, None) => None,
         }
     }
+}
+
+fn clean_mode(dry_run: bool) -> CleanMode {
+    if dry_run {
+        CleanMode::DryRun
+    } else {
+        CleanMode::Remove
+    }
+}
+
+/// `state` as a member of the Python `outrig.State` enum.
+fn state_object(py: Python<'_>, state: outrig::State) -> PyResult<Bound<'_, PyAny>> {
+    py.import("outrig")?
+        .getattr("State")?
+        .call1((state.as_str(),))
 }
 
 /// `file` as a Python binary file object of `mode` (`"ab"`, `"rb"`), which then owns the

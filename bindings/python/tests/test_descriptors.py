@@ -45,6 +45,7 @@ def test_log_files_are_handed_out_open(store: outrig.SessionStore, new: dict[str
 
 def test_a_fifo_record_is_refused_at_once(store: outrig.SessionStore, new: dict[str, Any]) -> None:
     s = store.create(**new)
+    s.release()  # the child below acts on it as another process would
     record = s.session_dir / "session.json"
     record.unlink()
     os.mkfifo(record)

@@ -553,7 +553,7 @@ def test_session_context_finalizes_one_and_reraises(
     with pytest.raises(KeyboardInterrupt):
         with store.session(**new) as t:
             raise KeyboardInterrupt
-    assert store.get(t.id).exit_code == 1
+    assert store.get(t.id).exit_code == 130, "as a shell records Ctrl-C"
 
 
 def test_session_context_refuses_bad_arguments_before_entry(
@@ -567,9 +567,12 @@ def test_session_context_refuses_bad_arguments_before_entry(
     assert not store.root.exists()
 
 
-def test_session_context_reports_a_failed_finalize(
+def test_a_session_removed_inside_its_block_is_left_removed(
     store: outrig.SessionStore, new: dict[str, Any]
 ) -> None:
+    with store.session(**new) as s:
+        store.remove(s.id)
+        assert not s.leased, "removing it by id ended the lease"
+    assert not store.entry_path(s.id).exists(), "the exit did not bring it back"
     with pytest.raises(outrig.NotFoundError):
-        with store.session(**new) as s:
-            store.remove(s.id)
+        store.get(s.id)

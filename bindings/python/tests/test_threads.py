@@ -77,6 +77,7 @@ import outrig
 
 store = outrig.SessionStore(sys.argv[1])
 s = store.create(container_name="c", image_tag="t", working_dir="/w")
+s.release()
 # Held the way a running launcher holds it: finalize waits its bounded time, then is Busy.
 fd = os.open(s.session_dir, os.O_RDONLY)
 fcntl.flock(fd, fcntl.LOCK_EX)

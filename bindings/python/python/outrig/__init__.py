@@ -16,6 +16,7 @@ The work is done by the Rust core (the compiled ``outrig._outrig``); the typed i
 thread.
 """
 
+import enum
 from collections.abc import Sequence
 
 from ._outrig import (
@@ -26,6 +27,7 @@ from ._outrig import (
     DirNotUsableError,
     InvalidArgumentError,
     Listing,
+    LiveSession,
     LogFile,
     NotFoundError,
     OutrigError,
@@ -35,15 +37,31 @@ from ._outrig import (
     SessionStore,
     Skipped,
     __version__,
+    exit_code_from_returncode,
     format_duration,
     format_started_at,
 )
+
+
+class State(enum.Enum):
+    """What is known of a session's life (`SessionStore.state`, `SessionStore.states`)."""
+
+    #: Not finalized, and its lease is held (by a launcher, or `outrig run-new`), or one of
+    #: its containers runs.
+    RUNNING = "running"
+    #: Finalized.
+    FINISHED = "finished"
+    #: Not finalized, no lease, and no container of it runs: its launcher died.
+    ABANDONED = "abandoned"
+    #: Not finalized, no lease, and the container probe could not tell (or there is none).
+    UNKNOWN = "unknown"
+
 
 # The value classes compare for equality only. The compiled classes get `__lt__`, `__le__`,
 # `__gt__` and `__ge__` from their equality slot, which only return NotImplemented yet show in
 # help() as if ordering worked; without them the class's comparison falls back to `object`'s
 # (`==` still uses the class's `__eq__`), and `<` raises Python's usual TypeError.
-for _cls in (Session, Skipped, LogFile, SessionStore):
+for _cls in (Session, LiveSession, Skipped, LogFile, SessionStore):
     for _name in ("__lt__", "__le__", "__gt__", "__ge__"):
         if _name in vars(_cls):
             delattr(_cls, _name)
@@ -61,6 +79,7 @@ __all__ = [
     "DirNotUsableError",
     "InvalidArgumentError",
     "Listing",
+    "LiveSession",
     "LogFile",
     "NotFoundError",
     "OutrigError",
@@ -69,7 +88,9 @@ __all__ = [
     "SessionContext",
     "SessionStore",
     "Skipped",
+    "State",
     "__version__",
+    "exit_code_from_returncode",
     "format_duration",
     "format_started_at",
 ]

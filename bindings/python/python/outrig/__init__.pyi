@@ -1,15 +1,16 @@
 """Type stubs of outrig: the documented interface of the module."""
 
 import builtins
+import enum
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from io import BufferedReader, BufferedWriter
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, final, overload
 
-from typing_extensions import Self, TypeAlias
+from typing_extensions import Self, TypeAlias, disjoint_base
 
 _StrPath: TypeAlias = str | os.PathLike[str]
 
@@ -22,6 +23,7 @@ __all__ = [
     "DirNotUsableError",
     "InvalidArgumentError",
     "Listing",
+    "LiveSession",
     "LogFile",
     "NotFoundError",
     "OutrigError",
@@ -30,7 +32,9 @@ __all__ = [
     "SessionContext",
     "SessionStore",
     "Skipped",
+    "State",
     "__version__",
+    "exit_code_from_returncode",
     "format_duration",
     "format_started_at",
 ]
@@ -68,7 +72,7 @@ class OutrigIOError(OutrigError, OSError):
     """Any other operating-system error: ``errno`` is set, and ``filename`` when the error is
     about one path."""
 
-@final
+@disjoint_base
 class Session:
     """One session as recorded in its ``session.json``. Immutable; fields are converted when
     read. Times are aware UTC datetimes (to the microsecond), paths are ``Path``s, absent values
@@ -162,14 +166,51 @@ class Listing(Sequence[Session]):
     def count(self, value: Any) -> int: ...
 
 @final
+class LiveSession(Session):
+    """A session this process created and runs, holding its lease: every attribute of
+    Session (as create wrote the record). Other processes see it running and get BusyError
+    from finalize and remove until it is finalized or released. As a context manager it
+    finalizes on exit unless the block did: the code from set_exit_code, else 130 for
+    KeyboardInterrupt, SystemExit.code for sys.exit, 1 for another exception, 0 otherwise."""
+
+    def finalize(self, exit_code: int, ended_at: datetime | None = None) -> Session:
+        """Finalizes through the lease and ends it."""
+    def set_sidecar_containers(self, names: Sequence[str]) -> Session: ...
+    def set_exit_code(self, exit_code: int) -> None:
+        """The code the with block records when it ends."""
+    def release(self) -> None:
+        """Ends the lease without finalizing."""
+    @property
+    def leased(self) -> bool: ...
+    def lease_fd(self) -> int:
+        """The descriptor holding the lease, or -1; pass it to a child to extend the lease."""
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> Literal[False]: ...
+
+class State(enum.Enum):
+    """What is known of a session's life."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    ABANDONED = "abandoned"
+    UNKNOWN = "unknown"
+
+_Probe: TypeAlias = Callable[[builtins.list[str]], Iterable[str] | None] | bool | None
+
+@final
 class SessionContext:
-    """``with store.session(...) as s``: creates on entry, finalizes on exit (0, or 1 when the
-    block raises; the exception propagates)."""
+    """``with store.session(...) as s``: creates a LiveSession on entry, which holds the
+    lease for the block and finalizes on exit by LiveSession's rules."""
 
     @property
     def session(self) -> Session | None:
-        """None before entry, the created record inside the block, the finalized one after."""
-    def __enter__(self) -> Session: ...
+        """None before entry, the LiveSession inside the block, the finalized record after."""
+    def __enter__(self) -> LiveSession: ...
     def __exit__(
         self,
         exc_type: type[BaseException] | None = None,
@@ -182,11 +223,18 @@ class SessionStore:
     """The session records under one root directory. Thread-safe; filesystem work releases
     the GIL."""
 
-    def __new__(cls, root: _StrPath | None = None) -> Self:
-        """A store at ``root`` (made absolute), or at outrig's own root when None."""
+    def __new__(cls, root: _StrPath | None = None, *, container_probe: _Probe = None) -> Self:
+        """A store at ``root`` (made absolute), or at outrig's own root when None.
+        ``container_probe``: None asks podman/docker (spawns ``podman ps``), False never asks,
+        or a callable taking container names and returning those running (None: cannot
+        tell)."""
     @classmethod
     def resolve(
-        cls, root: _StrPath | None = None, *, global_config: _StrPath | None = None
+        cls,
+        root: _StrPath | None = None,
+        *,
+        global_config: _StrPath | None = None,
+        container_probe: _Probe = None,
     ) -> Self:
         """A store at ``root``, else the global config's ``session-root``, else the XDG
         default."""
@@ -203,7 +251,10 @@ class SessionStore:
         sidecar_container_names: Sequence[str] = (),
         session_dir: _StrPath | None = None,
         started_at: datetime | None = None,
-    ) -> Session: ...
+    ) -> LiveSession: ...
+    def state(self, id: str) -> State: ...
+    def states(self, sessions: Sequence[Session]) -> builtins.list[State]:
+        """Each session's state, with one container probe for all."""
     def finalize(self, id: str, exit_code: int, ended_at: datetime | None = None) -> Session: ...
     def set_sidecar_containers(self, id: str, names: Sequence[str]) -> Session: ...
     def list(self) -> Listing: ...
@@ -213,8 +264,10 @@ class SessionStore:
         """Removes the session; returns the names kept in its directory."""
     def remove_by_path(self, dir: _StrPath) -> builtins.list[str]: ...
     def clean(self, older_than: timedelta, *, dry_run: bool = False) -> builtins.list[Session]:
-        """Removes (or with dry_run only reports) the sessions that ended before
-        now - older_than."""
+        """Removes (or with dry_run only reports) the finished sessions that ended, and the
+        abandoned ones that started, before now - older_than."""
+    def clean_session(self, id: str, *, dry_run: bool = False) -> builtins.list[Session]:
+        """Removes the session if finished or abandoned, whatever its age."""
     def append_log(self, id: str, name: str) -> BufferedWriter:
         """Opens a log file for appending (created with the directories on the way); nothing
         on the way is followed, and writes reach that file whatever is renamed later."""
@@ -241,6 +294,9 @@ class SessionStore:
     ) -> SessionContext: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
+
+def exit_code_from_returncode(returncode: int) -> int:
+    """The code to record: returncode, or 128+N for -N (signal N)."""
 
 def format_started_at(t: datetime) -> str:
     """``2026-05-01 14:19:07`` (UTC), as ``outrig ls`` shows a start time."""

@@ -43,6 +43,11 @@ _IN_THREAD = (
     "remove",
     "remove_by_path",
     "clean",
+    "clean_session",
+    "state",
+    "states",
+    "append_log",
+    "read_log",
     "log_path",
     "find_log",
     "logs",
@@ -108,10 +113,10 @@ class SessionStore:
 
     __slots__ = ("_sync",)
 
-    def __init__(self, root: Any = None) -> None:
+    def __init__(self, root: Any = None, *, container_probe: Any = None) -> None:
         """A store at ``root`` (made absolute), or at outrig's own root when None (which reads
-        at most the global config file)."""
-        self._sync = _outrig.SessionStore(root)
+        at most the global config file); ``container_probe`` as for ``outrig.SessionStore``."""
+        self._sync = _outrig.SessionStore(root, container_probe=container_probe)
 
     @classmethod
     def wrap(cls, store: Any) -> SessionStore:
@@ -121,9 +126,16 @@ class SessionStore:
         return self
 
     @classmethod
-    async def resolve(cls, root: Any = None, *, global_config: Any = None) -> SessionStore:
+    async def resolve(
+        cls, root: Any = None, *, global_config: Any = None, container_probe: Any = None
+    ) -> SessionStore:
         """As ``outrig.SessionStore.resolve``, reading the config in a worker thread."""
-        sync = await _in_thread(_outrig.SessionStore.resolve, root, global_config=global_config)
+        sync = await _in_thread(
+            _outrig.SessionStore.resolve,
+            root,
+            global_config=global_config,
+            container_probe=container_probe,
+        )
         return cls.wrap(sync)
 
     @property

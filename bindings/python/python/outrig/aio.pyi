@@ -10,8 +10,11 @@ from typing import Literal, final
 
 from typing_extensions import Self, TypeAlias
 
-from . import Listing, LogFile, Session
+from io import BufferedReader, BufferedWriter
+
+from . import Listing, LiveSession, LogFile, Session, State
 from . import SessionStore as _SyncStore
+from . import _Probe
 
 _StrPath: TypeAlias = str | os.PathLike[str]
 
@@ -25,8 +28,8 @@ class SessionContext:
     def __init__(self, sync: object) -> None: ...
     @property
     def session(self) -> Session | None:
-        """None before entry, the created record inside the block, the finalized one after."""
-    async def __aenter__(self) -> Session: ...
+        """None before entry, the LiveSession inside the block, the finalized record after."""
+    async def __aenter__(self) -> LiveSession: ...
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
@@ -38,13 +41,19 @@ class SessionContext:
 class SessionStore:
     """The synchronous ``outrig.SessionStore``'s calls as coroutines run in a worker thread."""
 
-    def __init__(self, root: _StrPath | None = None) -> None: ...
+    def __init__(
+        self, root: _StrPath | None = None, *, container_probe: _Probe = None
+    ) -> None: ...
     @classmethod
     def wrap(cls, store: _SyncStore) -> Self:
         """The facade over an existing synchronous store."""
     @classmethod
     async def resolve(
-        cls, root: _StrPath | None = None, *, global_config: _StrPath | None = None
+        cls,
+        root: _StrPath | None = None,
+        *,
+        global_config: _StrPath | None = None,
+        container_probe: _Probe = None,
     ) -> Self: ...
     @property
     def sync(self) -> _SyncStore:
@@ -62,7 +71,9 @@ class SessionStore:
         sidecar_container_names: Sequence[str] = (),
         session_dir: _StrPath | None = None,
         started_at: datetime | None = None,
-    ) -> Session: ...
+    ) -> LiveSession: ...
+    async def state(self, id: str) -> State: ...
+    async def states(self, sessions: Sequence[Session]) -> builtins.list[State]: ...
     async def finalize(
         self, id: str, exit_code: int, ended_at: datetime | None = None
     ) -> Session: ...
@@ -75,6 +86,9 @@ class SessionStore:
     async def clean(
         self, older_than: timedelta, *, dry_run: bool = False
     ) -> builtins.list[Session]: ...
+    async def clean_session(self, id: str, *, dry_run: bool = False) -> builtins.list[Session]: ...
+    async def append_log(self, id: str, name: str) -> BufferedWriter: ...
+    async def read_log(self, id: str, name: str) -> BufferedReader: ...
     async def log_path(self, id: str, name: str) -> Path: ...
     async def find_log(self, id: str, name: str) -> Path: ...
     async def logs(self, id: str) -> builtins.list[LogFile]: ...

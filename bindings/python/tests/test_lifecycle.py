@@ -1,0 +1,204 @@
+"""Leases, states and exit codes from Python: what a launcher sharing a root with outrig needs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import outrig
+
+#: A launcher in another process: creates a session, prints its id, holds it until stdin closes.
+HOLDER = r"""
+import sys, outrig
+store = outrig.SessionStore(sys.argv[1])
+s = store.create(container_name="held", image_tag="t", working_dir="/w")
+print(s.id, flush=True)
+sys.stdin.read()
+"""
+
+
+def nothing_runs(names: list[str]) -> list[str]:
+    return []
+
+
+@pytest.fixture
+def quiet_store(root: Path) -> outrig.SessionStore:
+    """A store whose container probe says no container runs."""
+    return outrig.SessionStore(root, container_probe=nothing_runs)
+
+
+def hold(root: Path) -> tuple[subprocess.Popen[str], str]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    return child, child.stdout.readline().strip()
+
+
+def test_create_returns_a_live_session_holding_its_lease(
+    quiet_store: outrig.SessionStore, new: dict[str, Any]
+) -> None:
+    s = quiet_store.create(**new)
+    assert isinstance(s, outrig.LiveSession) and isinstance(s, outrig.Session)
+    assert s.leased and s.lease_fd() >= 0 and s.running
+    assert s.container_name == new["container_name"] and s == quiet_store.get(s.id)
+    assert quiet_store.state(s.id) is outrig.State.RUNNING
+    # This process's own calls by id go through the lease, at once.
+    start = time.monotonic()
+    quiet_store.set_sidecar_containers(s.id, ["tools"])
+    done = quiet_store.finalize(s.id, 3)
+    assert time.monotonic() - start < 0.9
+    assert done.exit_code == 3 and done.sidecar_container_names == ("tools",)
+    assert not s.leased and s.lease_fd() == -1
+    assert quiet_store.state(s.id) is outrig.State.FINISHED
+    # Released unfinalized: abandoned.
+    t = quiet_store.create(**new)
+    t.release()
+    assert quiet_store.state(t.id) is outrig.State.ABANDONED
+
+
+def test_a_session_held_by_another_process_is_running_busy_then_abandoned(
+    quiet_store: outrig.SessionStore, root: Path
+) -> None:
+    child, sid = hold(root)
+    other, other_id = hold(root)
+    try:
+        assert quiet_store.state(sid) is outrig.State.RUNNING
+        start = time.monotonic()
+        with pytest.raises(outrig.BusyError, match="running launcher") as busy:
+            quiet_store.finalize(sid, 0)
+        assert isinstance(busy.value, BlockingIOError)
+        with pytest.raises(outrig.BusyError):
+            quiet_store.remove(sid)
+        assert 1.5 < time.monotonic() - start < 10, "each waited its one-second bound"
+        child.kill()
+        child.wait()
+        assert quiet_store.state(sid) is outrig.State.ABANDONED
+        removed = quiet_store.clean(timedelta(0))
+        assert [s.id for s in removed] == [sid]
+        assert [s.id for s in quiet_store.list()] == [other_id]
+        assert quiet_store.state(other_id) is outrig.State.RUNNING
+    finally:
+        for p in (child, other):
+            p.kill()
+            p.wait()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_container_probes(root: Path, new: dict[str, Any]) -> None:
+    calls: list[list[str]] = []
+
+    def probe(names: list[str]) -> list[str]:
+        calls.append(names)
+        return ["side-up"]
+
+    store = outrig.SessionStore(root, container_probe=probe)
+    up = store.create(**{**new, "sidecar_container_names": ["side-up"]})
+    down = store.create(**new)
+    finished = store.create(**new)
+    for s in (up, down):
+        s.release()
+    finished.finalize(0)
+    listing = store.list()
+    states = dict(zip((s.id for s in listing), store.states(listing)))
+    assert states == {
+        up.id: outrig.State.RUNNING,
+        down.id: outrig.State.ABANDONED,
+        finished.id: outrig.State.FINISHED,
+    }
+    assert len(calls) == 1, "one probe for the whole listing"
+    assert sorted(calls[0]) == sorted([new["container_name"]] * 2 + ["side-up"])
+
+    def cannot_tell(names: list[str]) -> None:
+        return None
+
+    def broken(names: list[str]) -> list[str]:
+        raise RuntimeError("engine down")
+
+    for probe_arg in (cannot_tell, broken, False):
+        blind = outrig.SessionStore(root, container_probe=probe_arg)
+        assert blind.state(down.id) is outrig.State.UNKNOWN
+        assert blind.clean(timedelta(0), dry_run=True) == [store.get(finished.id)]
+    with pytest.raises(outrig.InvalidArgumentError, match="container_probe"):
+        outrig.SessionStore(root, container_probe=42)  # type: ignore[arg-type]
+
+
+def test_the_default_probe_asks_podman_on_path(tmp_path: Path, root: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    podman = bin_dir / "podman"
+    store = outrig.SessionStore(root, container_probe=False)
+    s = store.create(container_name="agent-7", image_tag="t", working_dir="/w")
+    s.release()
+    code = "import sys, outrig; print(outrig.SessionStore(sys.argv[1]).state(sys.argv[2]).name)"
+
+    def state_with(script: str | None) -> str:
+        path = str(tmp_path / "empty")
+        if script is not None:
+            podman.write_text("#!/bin/sh\n" + script + "\n")
+            podman.chmod(0o755)
+            path = str(bin_dir)
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(root), s.id],
+            env={**os.environ, "PATH": path},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    assert state_with("echo other; echo agent-7") == "RUNNING"
+    assert state_with("echo other") == "ABANDONED"
+    assert state_with("exit 125") == "UNKNOWN"
+    assert state_with(None) == "ABANDONED", "no engine installed: nothing can run"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ("pass", 0),
+        ("s.set_exit_code(7)", 7),
+        ("s.set_exit_code(7); raise ValueError", 7),
+        ("raise ValueError", 1),
+        ("raise KeyboardInterrupt", 130),
+        ("sys.exit(3)", 3),
+        ("sys.exit()", 0),
+        ("sys.exit('bye')", 1),
+        ("s.finalize(3)", 3),
+        ("store.finalize(s.id, 4)", 4),
+    ],
+)
+def test_the_with_block_records_the_exit_code_a_shell_would(
+    quiet_store: outrig.SessionStore, new: dict[str, Any], body: str, code: int
+) -> None:
+    made: list[outrig.LiveSession] = []
+    try:
+        with quiet_store.create(**new) as s:
+            made.append(s)
+            exec(body, {"s": s, "store": quiet_store, "sys": sys})
+    except (ValueError, KeyboardInterrupt, SystemExit):
+        pass
+    assert quiet_store.get(made[0].id).exit_code == code
+    assert not made[0].leased
+
+
+def test_exit_codes_from_subprocess() -> None:
+    assert outrig.exit_code_from_returncode(0) == 0
+    assert outrig.exit_code_from_returncode(2) == 2
+    assert outrig.exit_code_from_returncode(-signal.SIGTERM) == 143
+    assert outrig.exit_code_from_returncode(-signal.SIGINT) == 130
+    done = subprocess.run(["sh", "-c", "kill -TERM $$"], check=False)
+    assert done.returncode == -15
+    assert outrig.exit_code_from_returncode(done.returncode) == 143
