@@ -543,6 +543,7 @@ fn removal_racing_log_writers_leaves_no_orphan() {
             let reachable = store.get(&s.id).is_ok();
             if !reachable {
                 orphans += 1;
+                eprintln!("orphan after {first:?}: {:?}", common::names(&entry));
             }
             store.remove(&s.id).unwrap();
             assert!(!entry.exists(), "{} still there", entry.display());

@@ -63,6 +63,7 @@ impl SessionStore {
     pub fn append_log(&self, id: &SessionId, name: &str) -> Result<File> {
         check_log_name(name)?;
         let session = self.open_session(id)?;
+        still_recorded(&session)?;
         let (dirs, file_name) = split_log_name(name);
         let dir = walk(&session, &dirs, true, name)?;
         let file_path = dir.path.join(file_name);
@@ -73,9 +74,13 @@ impl SessionStore {
             if created {
                 let _ = rfs::unlinkat(&dir.fd, file_name, AtFlags::empty());
             }
-            undo_made(dir.made);
+            undo_made(&session, dir.made);
             return Err(e);
         }
+        if created {
+            sync_dir(&dir.fd, &dir.path)?;
+        }
+        sync_made(&dir.made, &session.path)?;
         Ok(file)
     }
 
@@ -111,6 +116,7 @@ impl SessionStore {
     pub fn log_path(&self, id: &SessionId, name: &str) -> Result<PathBuf> {
         check_log_name(name)?;
         let session = self.open_session(id)?;
+        still_recorded(&session)?;
         let (dirs, file_name) = split_log_name(name);
         let dir = walk(&session, &dirs, true, name)?;
         let file_path = dir.path.join(file_name);
@@ -125,9 +131,10 @@ impl SessionStore {
             Err(e) => return Err(Error::io("looking up log", &file_path, e.into())),
         }
         if let Err(e) = still_recorded(&session) {
-            undo_made(dir.made);
+            undo_made(&session, dir.made);
             return Err(e);
         }
+        sync_made(&dir.made, &session.path)?;
         Ok(file_path)
     }
 
@@ -262,11 +269,27 @@ fn still_recorded(session: &SessionDir) -> Result<()> {
     }
 }
 
-/// Removes the directories a walk made, innermost first, when they are still empty.
-fn undo_made(made: Vec<(OwnedFd, String)>) {
+/// Removes the directories a walk made, innermost first, when they are still empty; then the
+/// session directory itself when that emptied it (its record is gone: a removal that found it
+/// refilled by this walk may have given up on it), so nothing is left that no operation lists.
+fn undo_made(session: &SessionDir, made: Vec<(OwnedFd, String)>) {
     for (parent, name) in made.into_iter().rev() {
         let _ = rfs::unlinkat(&parent, name.as_str(), AtFlags::REMOVEDIR);
     }
+    let _ = super::remove::remove_if_emptied(session);
+}
+
+/// Makes the directories a walk made durable: each parent that gained one is synced, so a log
+/// its writer fsyncs survives a power cut with the directories that lead to it.
+fn sync_made(made: &[(OwnedFd, String)], session_path: &Path) -> Result<()> {
+    for (parent, _) in made {
+        sync_dir(parent, session_path)?;
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &OwnedFd, path: &Path) -> Result<()> {
+    crate::fsio::record_io::sync(dir, path)
 }
 
 /// The error for a directory on the way to a log that could not be opened or made.

@@ -16,9 +16,10 @@ use crate::fsio::{self, RECORD_FILE, open, record_io, tree};
 use crate::id::SessionId;
 
 /// How many times a removal clears a directory that a concurrent log writer refilled before
-/// it reports what stayed. Writers check the record after they create anything and undo their
-/// work once it is gone, so a second pass is almost always the last.
-const MAX_CLEAR_PASSES: usize = 16;
+/// it reports what stayed. Writers check the record before and after they create anything and
+/// undo their work (the emptied session directory included) once it is gone, so a second pass
+/// is almost always the last; later passes pause a little to let such a writer finish.
+const MAX_CLEAR_PASSES: usize = 64;
 
 /// What a removal did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,6 +186,9 @@ impl SessionStore {
                             kept,
                         });
                     }
+                    if pass > 2 {
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
                 }
             }
         }
@@ -220,6 +224,11 @@ fn clear_store_names(fd: BorrowedFd<'_>, path: &Path) -> Result<()> {
         unlink(fd, RECORD_FILE.as_bytes(), path)?;
     }
     Ok(())
+}
+
+/// Removes an emptied session directory (through its parent), as a removal's last step does.
+pub(crate) fn remove_if_emptied(dir: &SessionDir) -> Result<Option<Vec<String>>> {
+    remove_emptied(dir, None)
 }
 
 /// Removes the session directory itself when it is empty and still the entry it was opened
