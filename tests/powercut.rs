@@ -24,7 +24,7 @@ use rig::{Rng, Tally, rig, scaled};
 
 /// States booted per cut at most (all of them when a cut leaves fewer).
 fn states_per_cut() -> u64 {
-    scaled(48, 1024)
+    scaled(256, 4096)
 }
 
 #[test]
@@ -49,7 +49,7 @@ fn concurrent_runs_cut_at_random_steps_leave_a_sound_store() {
         return;
     };
     let mut rng = Rng::from_env("concurrent_runs_cut_at_random_steps_leave_a_sound_store");
-    let tally = concurrent::run(&rig, scaled(40, 400), 4, &mut rng);
+    let tally = concurrent::run(&rig, scaled(150, 3000), 4, scaled(4, 16), &mut rng);
     eprintln!("power cut | concurrent runs: {tally}");
     tally.assert_clean("concurrent runs under power cuts");
 }

@@ -20,10 +20,18 @@ pub enum Kind {
     List,
     /// Something the API could not remove, or that removal left behind.
     Unremovable,
+    /// A removal reported done came undone: its record is back.
+    Undone,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Lost, Kind::Torn, Kind::List, Kind::Unremovable];
+    pub const ALL: [Kind; 5] = [
+        Kind::Lost,
+        Kind::Torn,
+        Kind::List,
+        Kind::Unremovable,
+        Kind::Undone,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -31,6 +39,7 @@ impl Kind {
             Kind::Torn => "torn",
             Kind::List => "list failures",
             Kind::Unremovable => "unremovable",
+            Kind::Undone => "undone removals",
         }
     }
 }
@@ -67,6 +76,8 @@ pub struct Expect {
     pub logs: Vec<LogWant>,
     /// Explicit session directories to look into for records the root no longer links.
     pub explicit_dirs: Vec<PathBuf>,
+    /// Directories a removal reported done emptied: none may hold a record again.
+    pub emptied: Vec<PathBuf>,
 }
 
 /// The fields a create was given, to recognise the session it may have left.
@@ -141,6 +152,19 @@ pub fn check(store: &SessionStore, want: &Expect, context: &str) -> (Vec<Violati
             && e.kind() != ErrorKind::NotFound
         {
             fail(&mut out, Kind::Torn, format!("{}: {e}", dir.display()));
+        }
+    }
+
+    for dir in &want.emptied {
+        if dir.join("session.json").exists() {
+            fail(
+                &mut out,
+                Kind::Undone,
+                format!(
+                    "{} holds session.json again after its removal returned",
+                    dir.display()
+                ),
+            );
         }
     }
 

@@ -22,11 +22,11 @@ enum Event {
     Created(Result<Session, Spec>),
     /// An update from `old`: the record returned, or the record it was making.
     Updated {
-        old: Session,
+        old: Box<Session>,
         result: Result<Session, Session>,
     },
     Removed {
-        old: Session,
+        old: Box<Session>,
         ok: bool,
     },
 }
@@ -75,14 +75,14 @@ fn launcher(store: &SessionStore, explicit: &std::path::Path, me: usize) -> Vec<
         let s = match store.set_sidecar_containers(&s.id, &sidecars) {
             Ok(new) => {
                 events.push(Event::Updated {
-                    old: s,
+                    old: Box::new(s),
                     result: Ok(new.clone()),
                 });
                 new
             }
             Err(_) => {
                 events.push(Event::Updated {
-                    old: s,
+                    old: Box::new(s),
                     result: Err(want),
                 });
                 return events;
@@ -91,7 +91,7 @@ fn launcher(store: &SessionStore, explicit: &std::path::Path, me: usize) -> Vec<
         let s = match store.finalize(&s.id, ended(), 7) {
             Ok(new) => {
                 events.push(Event::Updated {
-                    old: s,
+                    old: Box::new(s),
                     result: Ok(new.clone()),
                 });
                 new
@@ -99,7 +99,7 @@ fn launcher(store: &SessionStore, explicit: &std::path::Path, me: usize) -> Vec<
             Err(_) => {
                 let want = finalized(&s);
                 events.push(Event::Updated {
-                    old: s,
+                    old: Box::new(s),
                     result: Err(want),
                 });
                 return events;
@@ -107,7 +107,10 @@ fn launcher(store: &SessionStore, explicit: &std::path::Path, me: usize) -> Vec<
         };
         if round % 2 == 0 {
             let ok = store.remove(&s.id).is_ok();
-            events.push(Event::Removed { old: s, ok });
+            events.push(Event::Removed {
+                old: Box::new(s),
+                ok,
+            });
             if !ok {
                 return events;
             }
@@ -133,15 +136,18 @@ fn expectation(all: &[Vec<Event>], explicit_dirs: Vec<PathBuf>) -> Expect {
                 Event::Updated { old, result } => {
                     let allowed = match result {
                         Ok(new) => vec![Some(new.clone())],
-                        Err(intended) => vec![Some(old.clone()), Some(intended.clone())],
+                        Err(intended) => vec![Some((**old).clone()), Some(intended.clone())],
                     };
                     states.insert(old.id.clone(), allowed);
                 }
                 Event::Removed { old, ok } => {
+                    // Only auto sessions are removed here, whose directory goes with the root's
+                    // entry: it must not hold a record again.
                     let allowed = if *ok {
+                        want.emptied.push(old.session_dir.clone());
                         vec![None]
                     } else {
-                        vec![Some(old.clone()), None]
+                        vec![Some((**old).clone()), None]
                     };
                     states.insert(old.id.clone(), allowed);
                 }
@@ -154,9 +160,9 @@ fn expectation(all: &[Vec<Event>], explicit_dirs: Vec<PathBuf>) -> Expect {
     want
 }
 
-/// `cuts` concurrent runs of `launchers` launchers, each cut after a random step; up to four
-/// states of each cut are booted and checked.
-pub fn run(rig: &Rig, cuts: u64, launchers: usize, rng: &mut Rng) -> Tally {
+/// `cuts` concurrent runs of `launchers` launchers, each cut after a random step; up to
+/// `states_per_cut` states of each cut are booted and checked.
+pub fn run(rig: &Rig, cuts: u64, launchers: usize, states_per_cut: u64, rng: &mut Rng) -> Tally {
     let mut tally = Tally::default();
     rig.fresh(false);
     let mut dirs = Vec::new();
@@ -200,8 +206,9 @@ pub fn run(rig: &Rig, cuts: u64, launchers: usize, rng: &mut Rng) -> Tally {
         let all = go(rig);
         let crash = rig.fs.crash();
         tally.cuts += 1;
+        tally.sampled += u64::from(crash.outcomes() > states_per_cut);
         let want = expectation(&all, dirs.clone());
-        for outcome in outcomes(&crash, 4, rng) {
+        for outcome in outcomes(&crash, states_per_cut, rng) {
             rig.fs.boot(&crash, outcome);
             let context = format!(
                 "concurrent: cut after step {k} of about {steps}; boot: {}",

@@ -61,5 +61,25 @@ pub fn writers() -> Vec<Scenario> {
             },
             expect: |_, scene, done| expect_finalized(scene, done),
         },
+        Scenario {
+            // Temporary file, write, rename, fsync of the directory; the file itself is never
+            // fsynced, so the rename can survive without its bytes.
+            name: "naive finalize: rename and directory fsync, no file fsync",
+            without_root: false,
+            setup,
+            act: |_, scene| {
+                let new = finalized(&scene.sessions[0]);
+                let dir = &new.session_dir;
+                let tmp = dir.join(".session.json.naive.tmp");
+                fs::write(&tmp, new.to_json().map_err(|e| e.to_string())?)
+                    .map_err(|e| e.to_string())?;
+                fs::rename(&tmp, dir.join("session.json")).map_err(|e| e.to_string())?;
+                fs::File::open(dir)
+                    .and_then(|d| d.sync_all())
+                    .map_err(|e| e.to_string())?;
+                Ok(vec![new])
+            },
+            expect: |_, scene, done| expect_finalized(scene, done),
+        },
     ]
 }

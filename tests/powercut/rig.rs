@@ -139,6 +139,8 @@ pub struct Tally {
     pub cuts: u64,
     /// States booted and checked.
     pub states: u64,
+    /// Cuts that left more states than were booted (a sample was drawn).
+    pub sampled: u64,
     /// Leftovers that were found and removed through the API (not failures).
     pub leftovers: u64,
     /// What went wrong, by kind; the first few are kept verbatim.
@@ -161,6 +163,7 @@ impl Tally {
     pub fn add(&mut self, other: &Tally) {
         self.cuts += other.cuts;
         self.states += other.states;
+        self.sampled += other.sampled;
         self.leftovers += other.leftovers;
         for (a, b) in self.counts.iter_mut().zip(other.counts) {
             *a += b;
@@ -189,8 +192,8 @@ impl fmt::Display for Tally {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} cuts, {} states examined, leftovers removed {}",
-            self.cuts, self.states, self.leftovers
+            "{} cuts ({} sampled), {} states examined, leftovers removed {}",
+            self.cuts, self.sampled, self.states, self.leftovers
         )?;
         for kind in Kind::ALL {
             write!(f, ", {}: {}", kind.name(), self.counts[kind as usize])?;

@@ -526,25 +526,34 @@ impl Crash {
             .collect()
     }
 
-    /// The live path of `ino` at the cut, for messages (`?` when it has none).
+    /// The path of `ino` at the cut, for messages: in the live tree, else (removed since) in
+    /// the durable one, else `?`.
     fn path_of(&self, ino: Ino) -> String {
-        if ino == ROOT {
-            return "/".to_owned();
-        }
-        let mut queue = VecDeque::from([(ROOT, String::new())]);
-        while let Some((dir, path)) = queue.pop_front() {
-            if let Some(Node::Dir(entries)) = self.model.live.get(&dir) {
-                for (name, child) in entries {
-                    let child_path = format!("{path}/{}", name.to_string_lossy());
-                    if *child == ino {
-                        return child_path;
-                    }
-                    queue.push_back((*child, child_path));
+        [&self.model.live, &self.model.durable]
+            .into_iter()
+            .find_map(|nodes| path_in(nodes, ino))
+            .unwrap_or_else(|| format!("?(inode {ino})"))
+    }
+}
+
+/// The path of `ino` in the tree `nodes` (breadth first from the root).
+fn path_in(nodes: &HashMap<Ino, Node>, ino: Ino) -> Option<String> {
+    if ino == ROOT {
+        return Some("/".to_owned());
+    }
+    let mut queue = VecDeque::from([(ROOT, String::new())]);
+    while let Some((dir, path)) = queue.pop_front() {
+        if let Some(Node::Dir(entries)) = nodes.get(&dir) {
+            for (name, child) in entries {
+                let child_path = format!("{path}/{}", name.to_string_lossy());
+                if *child == ino {
+                    return Some(child_path);
                 }
+                queue.push_back((*child, child_path));
             }
         }
-        format!("?(inode {ino})")
     }
+    None
 }
 
 #[derive(Debug, Clone, Copy)]
