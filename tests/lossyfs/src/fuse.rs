@@ -62,6 +62,14 @@ fn attr(ino: Ino, node: &Node) -> FileAttr {
     }
 }
 
+/// The attributes of a node a completed change just made or changed.
+fn attr_of(m: &Model, ino: Ino) -> FileAttr {
+    attr(
+        ino,
+        m.peek(ino).expect("a node just made or changed exists"),
+    )
+}
+
 fn kind(node: &Node) -> FileType {
     match node {
         Node::File(_) => FileType::RegularFile,
@@ -73,13 +81,16 @@ fn kind(node: &Node) -> FileType {
 impl LossyFs {
     fn reply_new(&self, parent: INodeNo, name: &OsStr, new: NewNode, reply: ReplyEntry) {
         let mut m = self.model();
-        match m
-            .make(parent.0, name, new)
-            .and_then(|ino| m.node(ino).map(|n| attr(ino, n)))
-        {
+        match m.make(parent.0, name, new).map(|ino| attr_of(&m, ino)) {
             Ok(a) => reply.entry(&NO_CACHE, &a, Generation(0)),
             Err(e) => reply.error(errno(e)),
         }
+    }
+
+    /// Answers with the attributes of `ino` after a change to it, which completed even if
+    /// the power went out right after it.
+    fn reply_changed(&self, m: &Model, ino: Ino, reply: ReplyAttr) {
+        reply.attr(&NO_CACHE, &attr_of(m, ino));
     }
 
     fn reply_attr(&self, m: &Model, ino: Ino, reply: ReplyAttr) {
@@ -128,12 +139,13 @@ impl Filesystem for LossyFs {
         // Modes, owners and times are not modeled (the store's durability does not rest on
         // them); a length change is a held change of the file's bytes.
         let mut m = self.model();
-        if let Some(len) = size
-            && let Err(e) = m.set_len(ino.0, len)
-        {
-            return reply.error(errno(e));
+        match size {
+            Some(len) => match m.set_len(ino.0, len) {
+                Ok(()) => self.reply_changed(&m, ino.0, reply),
+                Err(e) => reply.error(errno(e)),
+            },
+            None => self.reply_attr(&m, ino.0, reply),
         }
-        self.reply_attr(&m, ino.0, reply);
     }
 
     fn readlink(&self, _req: &Request, ino: INodeNo, reply: ReplyData) {
@@ -401,7 +413,7 @@ impl Filesystem for LossyFs {
             Err(libc::EEXIST) if flags & libc::O_EXCL == 0 => m.lookup(parent.0, name),
             other => other,
         };
-        match made.and_then(|ino| m.node(ino).map(|n| attr(ino, n))) {
+        match made.map(|ino| attr_of(&m, ino)) {
             Ok(a) => reply.created(
                 &NO_CACHE,
                 &a,
