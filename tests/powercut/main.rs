@@ -9,15 +9,10 @@
 //! `OUTRIG_REQUIRE_FUSE=1` (set by `make test`). `OUTRIG_STRESS=1` (`make stress`) boots more
 //! states per cut and runs more concurrent cuts. RELIABILITY.md quotes the printed figures.
 
-#[path = "powercut/check.rs"]
 mod check;
-#[path = "powercut/concurrent.rs"]
 mod concurrent;
-#[path = "powercut/naive.rs"]
 mod naive;
-#[path = "powercut/rig.rs"]
 mod rig;
-#[path = "powercut/scenarios.rs"]
 mod scenarios;
 
 use rig::{Rng, Tally, rig, scaled};
