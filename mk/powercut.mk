@@ -1,8 +1,8 @@
-# The power-cut harness (tests/powercut/main.rs on tests/lossyfs, a FUSE filesystem that loses what
-# was not fsynced). Its bounded run is part of `cargo test --all-targets` (test-rust); this
-# file makes FUSE required there, so a machine without it fails `make test` instead of
-# skipping the harness, and adds lossyfs's own tests and lints, and the long run to `make
-# stress`. lossyfs mounts with mount(2) as root: no libfuse or fusermount is needed.
+# The power-cut harness (tests/powercut/ on tests/lossyfs, a FUSE filesystem that loses what
+# was not fsynced). Its bounded run is part of `cargo test --all-targets` (test-rust); this file
+# makes FUSE required there, so a machine without it fails `make test` instead of skipping the
+# harness, and adds lossyfs's own tests and lints, and the long run to `make stress`. lossyfs
+# mounts with mount(2) as root: no libfuse or fusermount is needed.
 TEST_STEPS += test-powercut
 .PHONY: test-powercut stress-powercut
 

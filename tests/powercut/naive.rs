@@ -40,7 +40,7 @@ pub fn writers() -> Vec<Scenario> {
                     .map_err(|e| e.to_string())?;
                 Ok(vec![new])
             },
-            expect: |_, scene, done| expect_finalized(scene, done),
+            expect: |scene, done| expect_finalized(scene, done),
         },
         Scenario {
             // Temporary file, write, fsync, rename over session.json; the directory is
@@ -59,7 +59,7 @@ pub fn writers() -> Vec<Scenario> {
                 fs::rename(&tmp, dir.join("session.json")).map_err(|e| e.to_string())?;
                 Ok(vec![new])
             },
-            expect: |_, scene, done| expect_finalized(scene, done),
+            expect: |scene, done| expect_finalized(scene, done),
         },
         Scenario {
             // Temporary file, write, rename, fsync of the directory; the file itself is never
@@ -79,7 +79,7 @@ pub fn writers() -> Vec<Scenario> {
                     .map_err(|e| e.to_string())?;
                 Ok(vec![new])
             },
-            expect: |_, scene, done| expect_finalized(scene, done),
+            expect: |scene, done| expect_finalized(scene, done),
         },
     ]
 }

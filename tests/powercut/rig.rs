@@ -67,16 +67,15 @@ impl Rig {
         })
     }
 
-    /// Boots an empty disk, makes the root and the explicit directories' parent (durable
-    /// unless `without_root`), and returns the disk's state.
-    pub fn fresh(&self, without_root: bool) -> Crash {
+    /// Boots an empty disk and makes, durably, the explicit directories' parent and (unless
+    /// `without_root`) the root.
+    pub fn fresh(&self, without_root: bool) {
         self.fs.boot(&Model::new().crash(), 0);
         if !without_root {
             fs::create_dir(self.store.root()).expect("make root");
         }
         fs::create_dir(&self.explicit).expect("make the explicit directories' parent");
         self.fs.sync_everything();
-        self.fs.crash()
     }
 
     /// An explicit session directory path named `name` (not made).

@@ -20,7 +20,7 @@ pub struct Scenario {
     /// The operation; `Ok` carries the sessions it returned.
     pub act: fn(&Rig, &Scene) -> Result<Vec<Session>, String>,
     /// What a boot may show: `done` is the act's result when it returned success.
-    pub expect: fn(&Rig, &Scene, Option<&[Session]>) -> Expect,
+    pub expect: fn(&Scene, Option<&[Session]>) -> Expect,
 }
 
 /// What a setup made: sessions (as returned) and explicit directories.
@@ -59,7 +59,7 @@ pub fn run(rig: &Rig, sc: &Scenario, limit: u64, rng: &mut Rng) -> Tally {
         let crash = rig.fs.crash();
         tally.cuts += 1;
         tally.sampled += u64::from(crash.outcomes() > limit);
-        let want = (sc.expect)(rig, &scene, done.as_deref());
+        let want = (sc.expect)(&scene, done.as_deref());
         for outcome in outcomes(&crash, limit, rng) {
             rig.fs.boot(&crash, outcome);
             let context = format!(
@@ -197,7 +197,7 @@ pub fn all() -> Vec<Scenario> {
                     .map(|s| vec![s])
                     .map_err(err)
             },
-            expect: |_, _, done| expect_created("auto", None, done),
+            expect: |_, done| expect_created("auto", None, done),
         },
         Scenario {
             name: "create (explicit, empty directory)",
@@ -210,7 +210,7 @@ pub fn all() -> Vec<Scenario> {
                 let new = spec("explicit").session_dir(&scene.dirs[0]);
                 rig.store.create(&new).map(|s| vec![s]).map_err(err)
             },
-            expect: |_, scene, done| expect_created("explicit", Some(scene.dirs[0].clone()), done),
+            expect: |scene, done| expect_created("explicit", Some(scene.dirs[0].clone()), done),
         },
         Scenario {
             name: "finalize (auto)",
@@ -226,7 +226,7 @@ pub fn all() -> Vec<Scenario> {
                     .map(|s| vec![s])
                     .map_err(err)
             },
-            expect: |_, scene, done| {
+            expect: |scene, done| {
                 let old = &scene.sessions[0];
                 expect_update(old, finalized(old), done)
             },
@@ -248,7 +248,7 @@ pub fn all() -> Vec<Scenario> {
                     .map(|s| vec![s])
                     .map_err(err)
             },
-            expect: |_, scene, done| {
+            expect: |scene, done| {
                 let old = &scene.sessions[0];
                 let mut want = expect_update(old, finalized(old), done);
                 want.explicit_dirs = scene.dirs.clone();
@@ -270,7 +270,7 @@ pub fn all() -> Vec<Scenario> {
                 let set = rig.store.set_sidecar_containers(&s.id, &SIDECARS);
                 set.map(|s| vec![s]).map_err(err)
             },
-            expect: |_, scene, done| {
+            expect: |scene, done| {
                 let old = &scene.sessions[0];
                 let mut want = expect_update(old, with_sidecars(old), done);
                 want.explicit_dirs = scene.dirs.clone();
@@ -290,7 +290,7 @@ pub fn all() -> Vec<Scenario> {
                     .map(|_| vec![])
                     .map_err(err)
             },
-            expect: |_, scene, done| expect_removed(&scene.sessions[0], done.is_some(), false),
+            expect: |scene, done| expect_removed(&scene.sessions[0], done.is_some(), false),
         },
         Scenario {
             name: "remove (explicit, with logs and launcher script)",
@@ -308,7 +308,7 @@ pub fn all() -> Vec<Scenario> {
                     .map(|_| vec![])
                     .map_err(err)
             },
-            expect: |_, scene, done| {
+            expect: |scene, done| {
                 let mut want = expect_removed(&scene.sessions[0], done.is_some(), false);
                 want.explicit_dirs = scene.dirs.clone();
                 want
@@ -328,7 +328,7 @@ pub fn all() -> Vec<Scenario> {
                 let removed = rig.store.remove_by_path(&scene.dirs[0]);
                 removed.map(|_| vec![]).map_err(err)
             },
-            expect: |_, scene, done| {
+            expect: |scene, done| {
                 let mut want = expect_removed(&scene.sessions[0], done.is_some(), false);
                 want.explicit_dirs = scene.dirs.clone();
                 want
@@ -356,7 +356,7 @@ pub fn all() -> Vec<Scenario> {
                 }
             },
             act: |rig, _| rig.store.clean(SystemTime::now(), false).map_err(err),
-            expect: |_, scene, done| {
+            expect: |scene, done| {
                 let [a, b, c] = &scene.sessions[..] else {
                     unreachable!("three sessions")
                 };
@@ -394,7 +394,7 @@ pub fn all() -> Vec<Scenario> {
                 append_synced(&log, LOG_2)?;
                 Ok(vec![])
             },
-            expect: |_, scene, done| {
+            expect: |scene, done| {
                 let s = &scene.sessions[0];
                 let mut want = Expect::default();
                 want.exactly(s);
@@ -446,7 +446,7 @@ pub fn known_gaps() -> Vec<Scenario> {
                     .map(|s| vec![s])
                     .map_err(err)
             },
-            expect: |_, _, done| expect_created("auto", None, done),
+            expect: |_, done| expect_created("auto", None, done),
         },
         Scenario {
             // An explicit directory that create makes (with parents) is never made durable in
@@ -461,7 +461,7 @@ pub fn known_gaps() -> Vec<Scenario> {
                 let new = spec("explicit").session_dir(&scene.dirs[0]);
                 rig.store.create(&new).map(|s| vec![s]).map_err(err)
             },
-            expect: |_, scene, done| expect_created("explicit", Some(scene.dirs[0].clone()), done),
+            expect: |scene, done| expect_created("explicit", Some(scene.dirs[0].clone()), done),
         },
         Scenario {
             // Removing an explicit session unlinks its files and removes its directory
@@ -482,7 +482,7 @@ pub fn known_gaps() -> Vec<Scenario> {
                     .map(|_| vec![])
                     .map_err(err)
             },
-            expect: |_, scene, done| {
+            expect: |scene, done| {
                 let mut want = expect_removed(&scene.sessions[0], done.is_some(), true);
                 want.explicit_dirs = scene.dirs.clone();
                 want
@@ -503,7 +503,7 @@ pub fn known_gaps() -> Vec<Scenario> {
                 let removed = rig.store.remove_by_path(&scene.dirs[0]);
                 removed.map(|_| vec![]).map_err(err)
             },
-            expect: |_, scene, done| {
+            expect: |scene, done| {
                 let mut want = expect_removed(&scene.sessions[0], done.is_some(), true);
                 want.explicit_dirs = scene.dirs.clone();
                 want
@@ -530,7 +530,7 @@ pub fn known_gaps() -> Vec<Scenario> {
                     .map_err(err)?;
                 Ok(vec![])
             },
-            expect: |_, scene, done| {
+            expect: |scene, done| {
                 let s = &scene.sessions[0];
                 let mut want = Expect::default();
                 want.exactly(s);
