@@ -76,8 +76,9 @@ pub struct Expect {
     pub logs: Vec<LogWant>,
     /// Explicit session directories to look into for records the root no longer links.
     pub explicit_dirs: Vec<PathBuf>,
-    /// Directories a removal reported done emptied: none may hold a record again.
-    pub emptied: Vec<PathBuf>,
+    /// Sessions a removal reported done: none may be back in its directory. (A new session
+    /// may be there: a removed id is free to be drawn again.)
+    pub emptied: Vec<Session>,
 }
 
 /// The fields a create was given, to recognise the session it may have left.
@@ -155,14 +156,18 @@ pub fn check(store: &SessionStore, want: &Expect, context: &str) -> (Vec<Violati
         }
     }
 
-    for dir in &want.emptied {
-        if dir.join("session.json").exists() {
+    for removed in &want.emptied {
+        let dir = &removed.session_dir;
+        if let Ok(back) = store.get_by_path(dir)
+            && back.container_name == removed.container_name
+        {
             fail(
                 &mut out,
                 Kind::Undone,
                 format!(
-                    "{} holds session.json again after its removal returned",
-                    dir.display()
+                    "{} holds session {}'s record again after its removal returned",
+                    dir.display(),
+                    back.id
                 ),
             );
         }
@@ -170,9 +175,21 @@ pub fn check(store: &SessionStore, want: &Expect, context: &str) -> (Vec<Violati
 
     let listed: HashMap<&SessionId, Session> =
         listing.sessions.iter().map(|s| (&s.id, plain(s))).collect();
+    let mut unclaimed = want.maybe_new.clone();
     for (id, states) in &want.sessions {
         let actual = listed.get(id).cloned();
         if states.contains(&actual) {
+            continue;
+        }
+        // A create cut short may have drawn the id of a session removed before it.
+        if let Some(s) = &actual
+            && states
+                .iter()
+                .flatten()
+                .all(|k| k.container_name != s.container_name)
+            && let Some(i) = unclaimed.iter().position(|spec| spec.matches(s))
+        {
+            unclaimed.remove(i);
             continue;
         }
         let kind = match &actual {
@@ -195,7 +212,6 @@ pub fn check(store: &SessionStore, want: &Expect, context: &str) -> (Vec<Violati
             ),
         );
     }
-    let mut unclaimed = want.maybe_new.clone();
     for s in &listing.sessions {
         if want.sessions.iter().any(|(id, _)| *id == s.id) {
             continue;

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::fs;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use outrig::{Session, SessionId, SessionStore};
 
@@ -35,8 +36,19 @@ fn explicit_dir(rig_explicit: &std::path::Path, launcher: usize, round: usize) -
     rig_explicit.join(format!("l{launcher}-r{round}"))
 }
 
-/// One launcher's run; stops at the first failure.
-fn launcher(store: &SessionStore, explicit: &std::path::Path, me: usize) -> Vec<Event> {
+/// A removed session's id is free again, and another launcher may draw it in the same second.
+/// To apply events in an order that respects that, each is stamped from one shared clock: a
+/// removal when it starts, everything else when it returns. A create that reuses an id made
+/// its directory after the removal removed it, so it returned after the removal started; a
+/// launcher's own events keep their order.
+static CLOCK: AtomicU64 = AtomicU64::new(0);
+
+fn tick() -> u64 {
+    CLOCK.fetch_add(1, Ordering::SeqCst)
+}
+
+/// One launcher's run; stops at the first failure. Each event comes with its stamp.
+fn launcher(store: &SessionStore, explicit: &std::path::Path, me: usize) -> Vec<(u64, Event)> {
     let mut events = Vec::new();
     for round in 0..ROUNDS {
         let tag = format!("l{me}r{round}");
@@ -48,14 +60,17 @@ fn launcher(store: &SessionStore, explicit: &std::path::Path, me: usize) -> Vec<
         let s = match store.create(&new) {
             Ok(s) => s,
             Err(_) => {
-                events.push(Event::Created(Err(Spec {
-                    container_name: format!("pc-{tag}"),
-                    session_dir: dir,
-                })));
+                events.push((
+                    tick(),
+                    Event::Created(Err(Spec {
+                        container_name: format!("pc-{tag}"),
+                        session_dir: dir,
+                    })),
+                ));
                 return events;
             }
         };
-        events.push(Event::Created(Ok(s.clone())));
+        events.push((tick(), Event::Created(Ok(s.clone()))));
         // Logged, but not checked here: a first log line is a known gap (see
         // `scenarios::known_gaps`); the traffic still interleaves with the other launchers.
         let logged = store
@@ -74,43 +89,59 @@ fn launcher(store: &SessionStore, explicit: &std::path::Path, me: usize) -> Vec<
         want.sidecar_container_names = sidecars.to_vec();
         let s = match store.set_sidecar_containers(&s.id, &sidecars) {
             Ok(new) => {
-                events.push(Event::Updated {
-                    old: Box::new(s),
-                    result: Ok(new.clone()),
-                });
+                events.push((
+                    tick(),
+                    Event::Updated {
+                        old: Box::new(s),
+                        result: Ok(new.clone()),
+                    },
+                ));
                 new
             }
             Err(_) => {
-                events.push(Event::Updated {
-                    old: Box::new(s),
-                    result: Err(want),
-                });
+                events.push((
+                    tick(),
+                    Event::Updated {
+                        old: Box::new(s),
+                        result: Err(want),
+                    },
+                ));
                 return events;
             }
         };
         let s = match store.finalize(&s.id, ended(), 7) {
             Ok(new) => {
-                events.push(Event::Updated {
-                    old: Box::new(s),
-                    result: Ok(new.clone()),
-                });
+                events.push((
+                    tick(),
+                    Event::Updated {
+                        old: Box::new(s),
+                        result: Ok(new.clone()),
+                    },
+                ));
                 new
             }
             Err(_) => {
                 let want = finalized(&s);
-                events.push(Event::Updated {
-                    old: Box::new(s),
-                    result: Err(want),
-                });
+                events.push((
+                    tick(),
+                    Event::Updated {
+                        old: Box::new(s),
+                        result: Err(want),
+                    },
+                ));
                 return events;
             }
         };
         if round % 2 == 0 {
+            let started = tick();
             let ok = store.remove(&s.id).is_ok();
-            events.push(Event::Removed {
-                old: Box::new(s),
-                ok,
-            });
+            events.push((
+                started,
+                Event::Removed {
+                    old: Box::new(s),
+                    ok,
+                },
+            ));
             if !ok {
                 return events;
             }
@@ -120,37 +151,37 @@ fn launcher(store: &SessionStore, explicit: &std::path::Path, me: usize) -> Vec<
 }
 
 /// What the launchers' events say a boot may show.
-fn expectation(all: &[Vec<Event>], explicit_dirs: Vec<PathBuf>) -> Expect {
+fn expectation(all: &[Vec<(u64, Event)>], explicit_dirs: Vec<PathBuf>) -> Expect {
     let mut states: HashMap<SessionId, Vec<Option<Session>>> = HashMap::new();
     let mut want = Expect {
         explicit_dirs,
         ..Expect::default()
     };
-    for events in all {
-        for event in events {
-            match event {
-                Event::Created(Ok(s)) => {
-                    states.insert(s.id.clone(), vec![Some(s.clone())]);
-                }
-                Event::Created(Err(spec)) => want.maybe_new.push(spec.clone()),
-                Event::Updated { old, result } => {
-                    let allowed = match result {
-                        Ok(new) => vec![Some(new.clone())],
-                        Err(intended) => vec![Some((**old).clone()), Some(intended.clone())],
-                    };
-                    states.insert(old.id.clone(), allowed);
-                }
-                Event::Removed { old, ok } => {
-                    // Only auto sessions are removed here, whose directory goes with the root's
-                    // entry: it must not hold a record again.
-                    let allowed = if *ok {
-                        want.emptied.push(old.session_dir.clone());
-                        vec![None]
-                    } else {
-                        vec![Some((**old).clone()), None]
-                    };
-                    states.insert(old.id.clone(), allowed);
-                }
+    let mut ordered: Vec<&(u64, Event)> = all.iter().flatten().collect();
+    ordered.sort_by_key(|(stamp, _)| *stamp);
+    for (_, event) in ordered {
+        match event {
+            Event::Created(Ok(s)) => {
+                states.insert(s.id.clone(), vec![Some(s.clone())]);
+            }
+            Event::Created(Err(spec)) => want.maybe_new.push(spec.clone()),
+            Event::Updated { old, result } => {
+                let allowed = match result {
+                    Ok(new) => vec![Some(new.clone())],
+                    Err(intended) => vec![Some((**old).clone()), Some(intended.clone())],
+                };
+                states.insert(old.id.clone(), allowed);
+            }
+            Event::Removed { old, ok } => {
+                // Only auto sessions are removed here, whose directory goes with the root's
+                // entry: it must not hold a record again.
+                let allowed = if *ok {
+                    want.emptied.push((**old).clone());
+                    vec![None]
+                } else {
+                    vec![Some((**old).clone()), None]
+                };
+                states.insert(old.id.clone(), allowed);
             }
         }
     }
@@ -176,7 +207,7 @@ pub fn run(rig: &Rig, cuts: u64, launchers: usize, states_per_cut: u64, rng: &mu
     rig.fs.sync_everything();
     let base = rig.fs.crash();
 
-    let go = |rig: &Rig| -> Vec<Vec<Event>> {
+    let go = |rig: &Rig| -> Vec<Vec<(u64, Event)>> {
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..launchers)
                 .map(|me| {

@@ -161,7 +161,7 @@ fn expect_update(old: &Session, new: Session, done: Option<&[Session]>) -> Expec
 fn expect_removed(old: &Session, done: bool, explicit_stays_empty: bool) -> Expect {
     let mut want = Expect::default();
     if done && (old.link_target.is_none() || explicit_stays_empty) {
-        want.emptied.push(old.session_dir.clone());
+        want.emptied.push(old.clone());
     }
     let states = if done {
         vec![None]
