@@ -218,6 +218,7 @@ impl SessionStore {
 
     /// Makes the root when missing and opens it.
     fn ensure_root(&self) -> Result<OwnedFd> {
+        let missing = missing_ancestors(&self.root);
         let made = fs::create_dir_all(&self.root).map_err(|e| {
             let e = if fs::metadata(&self.root).is_ok_and(|m| !m.is_dir()) {
                 io::Error::from(rustix::io::Errno::NOTDIR)
@@ -227,11 +228,14 @@ impl SessionStore {
             Error::io("creating session root", &self.root, e).with_kind(ErrorKind::Io)
         });
         let root = self.open_root();
-        match (made, root) {
-            (_, Ok(root)) => Ok(root),
-            (Err(e), Err(_)) => Err(e),
-            (Ok(()), Err(e)) => Err(e.with_kind(ErrorKind::Io)),
-        }
+        let root = match (made, root) {
+            (_, Ok(root)) => root,
+            (Err(e), Err(_)) => return Err(e),
+            (Ok(()), Err(e)) => return Err(e.with_kind(ErrorKind::Io)),
+        };
+        // A root this create made must survive a power cut with the session in it.
+        sync_parents(&missing)?;
+        Ok(root)
     }
 
     fn create_auto(&self, root: OwnedFd, new: NewSession) -> Result<LiveSession> {
@@ -387,13 +391,29 @@ fn not_usable(dir: &Path, why: &str) -> Error {
 
 /// Creates `dir` and its missing parents; returns the ones it made, innermost first.
 fn make_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
-    let missing: Vec<PathBuf> = dir
-        .ancestors()
+    let missing = missing_ancestors(dir);
+    fs::create_dir_all(dir).map_err(|e| Error::io("creating session directory", dir, e))?;
+    sync_parents(&missing)?;
+    Ok(missing)
+}
+
+/// `dir` and its ancestors that do not exist yet, innermost first.
+fn missing_ancestors(dir: &Path) -> Vec<PathBuf> {
+    dir.ancestors()
         .take_while(|p| fs::symlink_metadata(p).is_err())
         .map(Path::to_path_buf)
-        .collect();
-    fs::create_dir_all(dir).map_err(|e| Error::io("creating session directory", dir, e))?;
-    Ok(missing)
+        .collect()
+}
+
+/// Makes the new directories `made` durable: syncs the parent of each (innermost first).
+fn sync_parents(made: &[PathBuf]) -> Result<()> {
+    for dir in made {
+        if let Some(parent) = dir.parent() {
+            let fd = open::dir(parent).map_err(|e| Error::io("opening", parent, e))?;
+            record_io::sync(&fd, parent)?;
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a directory that holds anything at all, naming what it holds.

@@ -81,10 +81,7 @@ impl SessionStore {
                 let removal = if ours {
                     self.clear(&dir, None)?
                 } else {
-                    Removal {
-                        kept: names_in(dir.fd(), &dir.path)?,
-                        session_dir: dir.path.clone(),
-                    }
+                    self.clear_foreign(&dir)?
                 };
                 self.remove_link(&root, id)?;
                 Ok(removal)
@@ -138,6 +135,23 @@ impl SessionStore {
             _ => {}
         }
         Ok(removal)
+    }
+
+    /// What removal by id leaves in a directory its link leads to that holds no record of the
+    /// session: everything, but for stranded temporary records when it holds no record at all
+    /// (a create cut short after the link appeared leaves one, and nothing else could take it).
+    fn clear_foreign(&self, dir: &SessionDir) -> Result<Removal> {
+        if kind_at(dir.fd(), RECORD_FILE, &dir.path)?.is_none() {
+            let _locked = dir.lock(self.lock_wait)?;
+            for temp in stale_temp_records(dir.fd(), &dir.path)? {
+                unlink(dir.fd(), temp.as_bytes(), &dir.path)?;
+            }
+            record_io::sync(dir.fd(), &dir.path)?;
+        }
+        Ok(Removal {
+            kept: names_in(dir.fd(), &dir.path)?,
+            session_dir: dir.path.clone(),
+        })
     }
 
     /// Removes the root's entry `id` when it is a symlink (a directory there is left alone),
@@ -257,7 +271,15 @@ fn remove_emptied(dir: &SessionDir, root: Option<&OwnedFd>) -> Result<Option<Vec
     }
     let name = CString::new(name.into_vec()).expect("a directory name has no NUL");
     match rfs::unlinkat(parent, name.as_c_str(), AtFlags::REMOVEDIR) {
-        Ok(()) | Err(Errno::NOENT) => Ok(None),
+        Ok(()) => {
+            // The removal must survive a power cut: the root is synced by the caller, another
+            // parent (an explicit session's) here.
+            if root.is_none() {
+                record_io::sync(parent, dir.path.parent().unwrap_or(&dir.path))?;
+            }
+            Ok(None)
+        }
+        Err(Errno::NOENT) => Ok(None),
         Err(Errno::NOTEMPTY | Errno::EXIST) => Ok(Some(names_in(dir.fd(), &dir.path)?)),
         Err(e) => Err(Error::io("removing session directory", &dir.path, e.into())),
     }

@@ -66,19 +66,18 @@ fn naive_writers_are_caught_losing_or_tearing_records() {
     }
 }
 
-/// The durability gaps the harness found in the library; each fails today (see
-/// RELIABILITY.md, "Power loss"). Run with `cargo test --test powercut -- --ignored`.
+/// The durability gaps the harness found in the library (see RELIABILITY.md, "Power loss"),
+/// closed since: each lost what was reported durable before the fix.
 #[test]
-#[ignore = "known durability gaps in the core, reported for fixing: see RELIABILITY.md"]
-fn known_gaps_lose_what_was_reported_durable() {
-    let Some(rig) = rig("known_gaps_lose_what_was_reported_durable") else {
+fn former_gaps_stay_closed() {
+    let Some(rig) = rig("former_gaps_stay_closed") else {
         return;
     };
-    let mut rng = Rng::from_env("known_gaps_lose_what_was_reported_durable");
+    let mut rng = Rng::from_env("former_gaps_stay_closed");
     let mut failing = Vec::new();
-    for sc in scenarios::known_gaps() {
+    for sc in scenarios::former_gaps() {
         let tally = scenarios::run(&rig, &sc, states_per_cut(), &mut rng);
-        eprintln!("power cut | known gap, {}: {tally}", sc.name);
+        eprintln!("power cut | former gap, {}: {tally}", sc.name);
         for v in tally.violations.iter().take(3) {
             eprintln!("    {v}");
         }

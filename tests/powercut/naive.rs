@@ -20,7 +20,12 @@ fn expect_finalized(scene: &Scene, done: Option<&[outrig::Session]>) -> Expect {
 
 fn setup(rig: &super::rig::Rig) -> Scene {
     Scene {
-        sessions: vec![rig.store.create(&spec("naive")).expect("setup: create")],
+        sessions: vec![
+            rig.store
+                .create(&spec("naive"))
+                .expect("setup: create")
+                .into_session(),
+        ],
         ..Scene::default()
     }
 }
