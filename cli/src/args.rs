@@ -23,7 +23,8 @@ Exit status:
   4  a session record is corrupt
   5  the config file is unreadable or malformed
   6  declined at the prompt: nothing was removed
-  7  logs --follow --timeout ran out before the session ended";
+  7  logs --follow --timeout ran out before the session ended
+  8  busy: the session is running (a launcher holds it, or a container of it runs)";
 
 /// Inspect and prune outrig's session records.
 ///
@@ -113,9 +114,10 @@ pub enum Command {
 
     /// Remove sessions: their record, `logs/` and `outrig-enter`, and the root's link.
     ///
-    /// Files a user added to a session directory are kept, and named. Asks before removing
-    /// unless --yes (--dry-run only shows what would go); the answer is read from standard
-    /// input, and no answer means no.
+    /// A running session (its launcher holds it, or one of its containers runs) is refused
+    /// with exit status 8. Files a user added to a session directory are kept, and named. Asks
+    /// before removing unless --yes (--dry-run only shows what would go); the answer is read
+    /// from standard input, and no answer means no.
     #[command(
         after_help = AFTER_HELP,
         group(ArgGroup::new("which").required(true).args(["ids", "session_dirs"]))
@@ -135,14 +137,18 @@ pub enum Command {
         yes: bool,
     },
 
-    /// Remove the finalized sessions that ended before a cutoff.
+    /// Remove the sessions that finished, or were abandoned, before a cutoff.
     ///
-    /// Shows what it will remove and asks once (unless --yes or --dry-run). Running sessions
-    /// and unreadable records are never removed; files a user added to a session directory are
-    /// kept, and named.
+    /// As `outrig clean`: a finished session goes when it ended before the cutoff, an
+    /// abandoned one (never finalized, no launcher holds it, no container of it runs) when it
+    /// started before it. Shows what it will remove and asks once (unless --yes or
+    /// --dry-run). Running sessions, sessions whose state cannot be told (`?`: the container
+    /// engine did not answer) and unreadable records are never removed; files a user added to a
+    /// session directory are kept, and named.
     #[command(after_help = AFTER_HELP)]
     Clean {
-        /// Remove sessions that ended more than this long ago: whole numbers with units w
+        /// Remove sessions that ended (or, abandoned, started) more than this long ago: whole
+        /// numbers with units w
         /// (weeks), d (days), h, m or s, largest first (`7d`, `12h`, `90m`, `1w`, `1d12h`).
         #[arg(
             long,
@@ -151,6 +157,10 @@ pub enum Command {
             allow_hyphen_values = true
         )]
         older_than: Age,
+        /// Clean this session alone, whatever its age: removed when it finished or was
+        /// abandoned, kept when it runs (an id, or a part of one only it contains).
+        #[arg(long, value_name = "ID", conflicts_with = "older_than")]
+        session: Option<SessionId>,
         /// Show what would be removed, and remove nothing.
         #[arg(long)]
         dry_run: bool,

@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use outrig::{ErrorKind, Removal, Session, SessionId, SessionStore, Skipped};
+use outrig::{CleanMode, ErrorKind, Removal, Session, SessionId, SessionStore, Skipped, State};
 
 use crate::age::Age;
 use crate::args::Command;
 use crate::escape::escape;
 use crate::failure::{
-    EXIT_DECLINED, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_TIMED_OUT, EXIT_USAGE, Failure, Outcome,
+    EXIT_BUSY, EXIT_DECLINED, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_TIMED_OUT, EXIT_USAGE, Failure,
+    Outcome,
 };
 use crate::prompt::Prompter;
 use crate::render::{self, ABSENT};
@@ -78,9 +79,16 @@ impl Ctx<'_> {
             } => self.discard(&ids, &session_dirs, dry_run, yes),
             Command::Clean {
                 older_than,
+                session,
                 dry_run,
                 yes,
-            } => self.clean(&older_than, dry_run, yes),
+            } => {
+                let session = match session {
+                    Some(query) => Some(session_arg::resolve(&self.store, &query)?),
+                    None => None,
+                };
+                self.clean(&older_than, session.as_ref(), dry_run, yes)
+            }
         }
     }
 
@@ -129,7 +137,8 @@ impl Ctx<'_> {
                 n => writeln!(self.out, "no readable sessions in {root} ({n} skipped)")?,
             }
         } else {
-            let table = render::session_table(&listing.sessions, SystemTime::now());
+            let states = self.store.states(&listing.sessions);
+            let table = render::session_table(&listing.sessions, &states, SystemTime::now());
             self.out.write_all(table.as_bytes())?;
         }
         Ok(())
@@ -272,9 +281,38 @@ impl Ctx<'_> {
             });
         }
         let now = SystemTime::now();
-        let rows: Vec<_> = targets.iter().map(|t| t.preview_row(now)).collect();
+        let readable: Vec<Session> = targets.iter().filter_map(|t| t.session.clone()).collect();
+        let mut states = self.store.states(&readable).into_iter();
+        let rows: Vec<_> = targets
+            .iter()
+            .map(|t| {
+                let state = t.session.as_ref().and_then(|_| states.next());
+                t.preview_row(state, now)
+            })
+            .collect();
         self.out
             .write_all(render::table(&render::SESSION_HEADER, &rows).as_bytes())?;
+        // As `outrig discard`: a running session is not discarded (its launcher or container
+        // still writes there).
+        let running: Vec<String> = targets
+            .iter()
+            .zip(&rows)
+            .filter(|(_, row)| row.last().is_some_and(|l| l.ends_with("(running)")))
+            .map(|(t, _)| t.id.to_string())
+            .collect();
+        if !running.is_empty() {
+            let (which, them) = match running.len() {
+                1 => ("1 session is".to_owned(), "it"),
+                n => (format!("{n} sessions are"), "them"),
+            };
+            return Err(Failure::new(
+                EXIT_BUSY,
+                format!(
+                    "{which} running ({}): stop {them} first; nothing was removed",
+                    running.join(", ")
+                ),
+            ));
+        }
         if dry_run {
             writeln!(self.out, "dry run: nothing removed")?;
             return Ok(());
@@ -287,38 +325,68 @@ impl Ctx<'_> {
         )
     }
 
-    fn clean(&mut self, older_than: &Age, dry_run: bool, yes: bool) -> Outcome {
-        let listing = self.store.list()?;
-        self.report_skipped(&listing.skipped)?;
-        let now = SystemTime::now();
-        let cutoff = now
-            .checked_sub(older_than.duration())
-            .unwrap_or(SystemTime::UNIX_EPOCH);
-        let expired = self.store.clean(cutoff, true)?;
-        let running = listing.sessions.iter().filter(|s| s.is_running()).count();
-        let kept = match running {
-            0 => String::new(),
-            1 => "; 1 running session is kept".to_owned(),
-            n => format!("; {n} running sessions are kept"),
+    fn clean(
+        &mut self,
+        older_than: &Age,
+        session: Option<&SessionId>,
+        dry_run: bool,
+        yes: bool,
+    ) -> Outcome {
+        let (plan, cutoff) = match session {
+            Some(id) => (
+                self.store.clean_session(id, CleanMode::DryRun)?,
+                String::new(),
+            ),
+            None => (
+                self.store
+                    .clean_older_than(older_than.duration(), CleanMode::DryRun)?,
+                format!("more than {older_than} ago"),
+            ),
         };
-        if expired.is_empty() {
-            writeln!(
-                self.out,
-                "nothing to clean: no session ended more than {older_than} ago{kept}"
-            )?;
+        self.report_skipped(&plan.skipped)?;
+        let mut kept = String::new();
+        match plan.kept_running.len() {
+            0 => {}
+            1 => kept.push_str("; 1 running session is kept"),
+            n => kept.push_str(&format!("; {n} running sessions are kept")),
+        }
+        match plan.kept_unknown.len() {
+            0 => {}
+            1 => kept.push_str("; 1 session whose state cannot be told (?) is kept"),
+            n => kept.push_str(&format!(
+                "; {n} sessions whose state cannot be told (?) are kept"
+            )),
+        }
+        if plan.removed.is_empty() {
+            match session {
+                Some(_) => writeln!(self.out, "nothing to clean{kept}")?,
+                None => writeln!(
+                    self.out,
+                    "nothing to clean: no session ended {cutoff}{kept}"
+                )?,
+            }
             return Ok(());
         }
+        let now = SystemTime::now();
+        let states = self.store.states(&plan.removed);
         self.out
-            .write_all(render::session_table(&expired, now).as_bytes())?;
-        let n = count(expired.len(), "session");
-        writeln!(self.out, "{n} ended more than {older_than} ago{kept}")?;
+            .write_all(render::session_table(&plan.removed, &states, now).as_bytes())?;
+        let n = count(plan.removed.len(), "session");
+        let abandoned = plan.removed.iter().any(|s| s.ended_at.is_none());
+        match session {
+            Some(_) => writeln!(self.out, "{n} to clean{kept}")?,
+            None if abandoned => {
+                writeln!(self.out, "{n} finished or were abandoned {cutoff}{kept}")?;
+            }
+            None => writeln!(self.out, "{n} ended {cutoff}{kept}")?,
+        }
         if dry_run {
             writeln!(self.out, "dry run: nothing removed")?;
             return Ok(());
         }
         self.confirm_or_decline(&format!("Remove {n}?"), yes)?;
         // A session another process removed since the preview is what clean wanted anyway.
-        self.remove_all(expired.into_iter().map(|s| (s.id, None)), true)
+        self.remove_all(plan.removed.into_iter().map(|s| (s.id, None)), true)
     }
 
     /// Removes each session (by id, or by its directory), saying what was removed and what
@@ -405,17 +473,17 @@ struct Target {
 
 impl Target {
     /// Its row in the preview: the `ls` row, with the running and unreadable ones marked.
-    fn preview_row(&self, now: SystemTime) -> Vec<String> {
-        match &self.session {
-            Some(s) => {
-                let mut row = render::session_row(s, now);
-                if s.is_running() {
+    fn preview_row(&self, state: Option<State>, now: SystemTime) -> Vec<String> {
+        match (&self.session, state) {
+            (Some(s), Some(state)) => {
+                let mut row = render::session_row(s, state, now);
+                if state == State::Running {
                     let last = row.last_mut().expect("a session row has columns");
                     *last = format!("{last} (running)").trim_start().to_owned();
                 }
                 row
             }
-            None => {
+            _ => {
                 let mut row = vec![ABSENT.to_owned(); render::SESSION_HEADER.len()];
                 row[0] = self.id.to_string();
                 row[render::SESSION_HEADER.len() - 1] = "(unreadable record)".to_owned();

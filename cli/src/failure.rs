@@ -18,6 +18,9 @@ pub const EXIT_CONFIG: u8 = 5;
 pub const EXIT_DECLINED: u8 = 6;
 /// Exit status: `logs --follow --timeout` ran out before the session ended.
 pub const EXIT_TIMED_OUT: u8 = 7;
+/// Exit status: the session is running (a launcher holds its lease, or a container of it
+/// runs); nothing was removed or changed.
+pub const EXIT_BUSY: u8 = 8;
 
 /// Why a command stopped short.
 #[derive(Debug)]
@@ -60,6 +63,7 @@ impl Failure {
                 ErrorKind::NotFound => EXIT_NOT_FOUND,
                 ErrorKind::CorruptRecord => EXIT_CORRUPT,
                 ErrorKind::Config => EXIT_CONFIG,
+                ErrorKind::Busy => EXIT_BUSY,
                 _ => EXIT_FAILED,
             },
             Failure::Output(_) | Failure::Input(_) => EXIT_FAILED,

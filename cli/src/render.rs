@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use outrig::{Session, format_duration, format_started_at};
+use outrig::{Session, State, format_duration, format_started_at};
 use serde_json::{Map, Value};
 
 use crate::escape;
@@ -49,9 +49,10 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 pub const SESSION_HEADER: [&str; 6] = ["ID", "STARTED", "DURATION", "IMAGE", "EXIT", ""];
 
 /// One row of a session table: id, start (UTC), duration (so far, for a running session),
-/// image (its configuration name, else its tag), exit code, and `-> target` for a symlinked
-/// entry.
-pub fn session_row(s: &Session, now: SystemTime) -> Vec<String> {
+/// image (its configuration name, else its tag), exit code (`-` while it runs, `abandoned` for
+/// a session its launcher left unfinalized, `?` when whether it runs could not be told), and
+/// `-> target` for a symlinked entry.
+pub fn session_row(s: &Session, state: State, now: SystemTime) -> Vec<String> {
     let duration = s
         .duration()
         .unwrap_or_else(|| now.duration_since(s.started_at).unwrap_or_default());
@@ -62,8 +63,12 @@ pub fn session_row(s: &Session, now: SystemTime) -> Vec<String> {
         s.image_config_name
             .clone()
             .unwrap_or_else(|| s.image_tag.clone()),
-        s.exit_code
-            .map_or_else(|| ABSENT.to_owned(), |c| c.to_string()),
+        match (s.exit_code, state) {
+            (Some(code), _) => code.to_string(),
+            (None, State::Abandoned) => "abandoned".to_owned(),
+            (None, State::Unknown) => "?".to_owned(),
+            (None, _) => ABSENT.to_owned(),
+        },
         s.link_target
             .as_ref()
             .map(|t| format!("-> {}", t.display()))
@@ -71,9 +76,13 @@ pub fn session_row(s: &Session, now: SystemTime) -> Vec<String> {
     ]
 }
 
-/// A table of sessions.
-pub fn session_table(sessions: &[Session], now: SystemTime) -> String {
-    let rows: Vec<_> = sessions.iter().map(|s| session_row(s, now)).collect();
+/// A table of sessions, with their states (in the same order).
+pub fn session_table(sessions: &[Session], states: &[State], now: SystemTime) -> String {
+    let rows: Vec<_> = sessions
+        .iter()
+        .zip(states)
+        .map(|(s, state)| session_row(s, *state, now))
+        .collect();
     table(&SESSION_HEADER, &rows)
 }
 

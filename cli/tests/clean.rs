@@ -14,7 +14,8 @@ struct Root {
     sb: Sandbox,
     old: Vec<Session>,
     recent: Session,
-    running: Session,
+    /// Held by this process, as its launcher would: the command sees it running.
+    running: outrig::LiveSession,
 }
 
 fn root() -> Root {
@@ -296,4 +297,39 @@ fn durations_are_written_as_people_type_them() {
     let left: Vec<_> = r.sb.store.list().unwrap().sessions;
     assert_eq!(left.len(), 3);
     assert!(left.iter().any(|l| l.id == s.id));
+}
+
+#[test]
+fn session_cleans_one_session_whatever_its_age_unless_it_runs() {
+    let r = root();
+    // Finished an hour ago: too young for the default cutoff, but named.
+    let run =
+        r.sb.run(&["clean", "--session", r.recent.id.as_str(), "--yes"], None);
+    assert_code(&run, 0);
+    assert!(
+        run.stdout.contains(&format!("removed {}", r.recent.id)),
+        "{}",
+        run.stdout
+    );
+    assert!(!r.sb.root().join(r.recent.id.as_str()).exists());
+    // Running (this process holds it): kept, and said so.
+    let run = r.sb.run(
+        &["clean", "--session", r.running.id.as_str(), "--yes"],
+        None,
+    );
+    assert_code(&run, 0);
+    assert_eq!(run.stdout, "nothing to clean; 1 running session is kept\n");
+    assert!(r.sb.root().join(r.running.id.as_str()).exists());
+    // --session and --older-than do not go together.
+    let run = r.sb.run(
+        &[
+            "clean",
+            "--session",
+            r.running.id.as_str(),
+            "--older-than",
+            "1d",
+        ],
+        None,
+    );
+    assert_code(&run, 2);
 }

@@ -104,7 +104,12 @@ fn yes_skips_the_question_and_user_files_are_kept_and_named() {
 fn session_dir_removes_an_explicit_session_and_its_link() {
     let sb = Sandbox::new();
     let work = sb.path().join("work");
-    let s = sb.store.create(&spec("c").session_dir(&work)).unwrap();
+    // Its launcher has finished with it (and not finalized it): it may go.
+    let s = sb
+        .store
+        .create(&spec("c").session_dir(&work))
+        .unwrap()
+        .into_session();
     fs::write(work.join("keep.txt"), "mine").unwrap();
     let run = sb.run(
         &["discard", "--session-dir", work.to_str().unwrap()],
@@ -115,8 +120,8 @@ fn session_dir_removes_an_explicit_session_and_its_link() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert!(lines[1].starts_with(s.id.as_str()), "{}", run.stdout);
     assert!(
-        lines[1].ends_with("  -     (running)"),
-        "the preview marks a running session: {}",
+        lines[1].ends_with("  abandoned"),
+        "the preview marks a session its launcher left unfinalized: {}",
         run.stdout
     );
     assert_eq!(
@@ -216,7 +221,11 @@ fn dry_run_previews_and_removes_nothing() {
         0,
     );
     let work = sb.path().join("work");
-    let e = sb.store.create(&spec("e").session_dir(&work)).unwrap();
+    let e = sb
+        .store
+        .create(&spec("e").session_dir(&work))
+        .unwrap()
+        .into_session();
     for args in [
         vec!["discard", "--dry-run", s.id.as_str()],
         vec!["discard", "--dry-run", "--yes", s.id.as_str()],
@@ -279,4 +288,30 @@ fn a_failed_removal_prints_its_error_once() {
     assert!(!run.stdout.contains("removed"), "{run:#?}");
     assert_one_error_line(&run, "Not a directory");
     assert!(sb.store.get(&s.id).is_ok());
+}
+
+#[test]
+fn a_running_session_is_refused_with_status_8() {
+    let sb = Sandbox::new();
+    // Leased by this process, as a launcher holds it while the session runs.
+    let live = sb.store.create(&spec("held")).unwrap();
+    // Not leased, but its container runs (outrig run holds no lock).
+    let contained = sb.store.create(&spec("box")).unwrap().into_session();
+    sb.set_running_containers(&["box"]);
+    for id in [live.id.as_str(), contained.id.as_str()] {
+        let run = sb.run(&["discard", "--yes", id], None);
+        assert_code(&run, 8);
+        assert!(run.stdout.contains("(running)"), "{}", run.stdout);
+        assert_one_error_line(&run, &format!("1 session is running ({id}): stop it first"));
+    }
+    assert_eq!(
+        sb.store.list().unwrap().sessions.len(),
+        2,
+        "nothing removed"
+    );
+    // Once its launcher lets go, and its container stops, it can be discarded.
+    drop(live);
+    sb.set_running_containers(&[]);
+    let run = sb.run(&["discard", "--yes", contained.id.as_str()], None);
+    assert_code(&run, 0);
 }

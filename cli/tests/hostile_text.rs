@@ -87,7 +87,8 @@ fn skip_lines_link_targets_and_removal_reports_are_escaped() {
     let s = sb
         .store
         .create(&common::spec("c").session_dir(&work))
-        .unwrap();
+        .unwrap()
+        .into_session();
     fs::write(work.join("note\u{7}.txt"), "mine").unwrap();
 
     let run = sb.run(&["ls"], None);

@@ -78,8 +78,8 @@ fn expected_table(work: &str, running_for: Duration) -> String {
         "\
 ID                    STARTED              {:<w$}  IMAGE                             EXIT
 20260501T141907-a1b2  2026-05-01 14:19:07  {:<w$}  coding                            0
-20260501T134412-3f2a  2026-05-01 13:44:12  {:<w$}  localhost/outrig-research:41c0de  1     -> {work}
-20260430T090000-0001  2026-04-30 09:00:00  {running:<w$}  coding                            -
+20260501T134412-3f2a  2026-05-01 13:44:12  {:<w$}  localhost/outrig-research:41c0de  1          -> {work}
+20260430T090000-0001  2026-04-30 09:00:00  {running:<w$}  coding                            abandoned
 ",
         "DURATION", "0m44s", "1h05m"
     )
@@ -378,4 +378,67 @@ fn a_relative_xdg_config_home_is_taken_against_the_current_directory_as_outrig_d
     let run = common::run(cmd, None);
     assert_code(&run, 0);
     assert!(run.stdout.contains(s.id.as_str()), "{run:#?}");
+}
+
+#[test]
+fn ls_tells_running_abandoned_and_unknown_sessions_apart() {
+    let sb = Sandbox::new();
+    let held = sb.store.create(&spec("held")).unwrap();
+    let left = sb.store.create(&spec("left")).unwrap().into_session();
+    let boxed = sb.store.create(&spec("boxed")).unwrap().into_session();
+    sb.set_running_containers(&["boxed"]);
+    let exit_of = |stdout: &str, id: &str| {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap()
+            .to_owned();
+        line.split_whitespace().nth(5).unwrap().to_owned()
+    };
+    let run = sb.run(&["ls"], None);
+    assert_code(&run, 0);
+    assert_eq!(
+        exit_of(&run.stdout, held.id.as_str()),
+        "-",
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        exit_of(&run.stdout, boxed.id.as_str()),
+        "-",
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        exit_of(&run.stdout, left.id.as_str()),
+        "abandoned",
+        "{}",
+        run.stdout
+    );
+    // An engine that does not answer cannot tell: `?`, and clean keeps them.
+    let bin = sb.path().join("bin/podman");
+    fs::write(&bin, "#!/bin/sh\nexit 125\n").unwrap();
+    let run = sb.run(&["ls"], None);
+    assert_eq!(
+        exit_of(&run.stdout, left.id.as_str()),
+        "?",
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        exit_of(&run.stdout, held.id.as_str()),
+        "-",
+        "{}",
+        run.stdout
+    );
+    let run = sb.run(&["clean", "--older-than", "0s", "--yes"], None);
+    assert_code(&run, 0);
+    assert!(
+        run.stdout.contains(
+            "1 running session is kept; 2 sessions whose state cannot be told (?) are kept"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(sb.store.list().unwrap().sessions.len(), 3);
 }

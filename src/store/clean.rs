@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::SessionStore;
+use super::{SessionStore, Skipped};
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::SessionId;
 use crate::record::Session;
@@ -28,6 +28,8 @@ pub struct Cleaning {
     /// Old enough and never finalized, but kept because the container probe could not tell
     /// whether they run.
     pub kept_unknown: Vec<Session>,
+    /// The listing's unreadable records, which are never removed.
+    pub skipped: Vec<Skipped>,
 }
 
 impl SessionStore {
@@ -92,7 +94,9 @@ impl SessionStore {
     /// The first error of the listing or of a removal; sessions removed before it stay removed.
     pub fn clean(&self, before: SystemTime, mode: CleanMode) -> Result<Cleaning> {
         let listing = self.list()?;
-        self.clean_sessions(listing.sessions, before, mode)
+        let mut done = self.clean_sessions(listing.sessions, before, mode)?;
+        done.skipped = listing.skipped;
+        Ok(done)
     }
 
     /// [`clean`](Self::clean) with the cutoff given as an age (`outrig clean --older-than`).

@@ -48,11 +48,32 @@ impl Sandbox {
     /// The binary with a clean environment: `$HOME` in the sandbox, no XDG variables.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(BIN);
+        // The container engine the default probe asks: a fake `podman` that lists what
+        // `self.running_containers` says runs (nothing, unless a test says otherwise).
+        let bin = self.path().join("bin");
+        if !bin.join("podman").exists() {
+            self.set_running_containers(&[]);
+        }
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs = vec![bin];
+        dirs.extend(std::env::split_paths(&path));
+        cmd.env("PATH", std::env::join_paths(dirs).unwrap());
         cmd.env("HOME", self.path().join("home"))
             .env_remove("XDG_CONFIG_HOME")
             .env_remove("XDG_DATA_HOME")
             .current_dir(self.path());
         cmd
+    }
+
+    /// Makes the fake `podman` on the command's `PATH` list `names` as the running containers.
+    pub fn set_running_containers(&self, names: &[&str]) {
+        use std::os::unix::fs::PermissionsExt as _;
+        let bin = self.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let script = bin.join("podman");
+        let lines: String = names.iter().map(|n| format!("echo '{n}'\n")).collect();
+        std::fs::write(&script, format!("#!/bin/sh\n{lines}")).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 
     /// Runs `outrig-sessions --session-root <root> ARGS` with `stdin` as its input (`None`:
