@@ -57,6 +57,23 @@ def prepare(root: Path, n: int) -> None:
         (d / "session.json").write_text(TEMPLATE % {"id": name, "dir": d})
 
 
+RUNNING = TEMPLATE.replace('  "ended_at": "2026-05-01T14:19:51Z",\n', "").replace(
+    ',\n  "exit_code": 0\n}', "\n}"
+)
+
+
+def prepare_states(root: Path, n: int) -> None:
+    """A root of `n` sessions of which every tenth was never finalized (and is not leased)."""
+    if root.exists():
+        return
+    root.mkdir(parents=True)
+    for i in range(n):
+        name = sid(i)
+        d = root / name
+        d.mkdir()
+        (d / "session.json").write_text((RUNNING if i % 10 == 0 else TEMPLATE) % {"id": name, "dir": d})
+
+
 def extra(root: Path, count: int, tag: str) -> list[Path]:
     """Adds `count` sessions to remove, so the root keeps its size."""
     dirs = []
@@ -117,6 +134,15 @@ class Bench:
             got["plain"] += timed(lambda: plain_list(plain), reps)
         for face, samples in got.items():
             self.record(face, "list", n, samples)
+
+    def list_states(self, root: Path, n: int) -> None:
+        """Rust list with and without every session's state, taking turns."""
+        got: dict[str, list[float]] = {"list": [], "list_states": []}
+        for _ in range(5):
+            for op in got:
+                got[op] += run_samples(self.rust + [op, str(root), "3"])
+        self.record("rust", "states-list", n, got["list"])
+        self.record("rust", "states-list_states", n, got["list_states"])
 
     def point_ops(self, root: Path, n: int) -> None:
         gets = 2000
@@ -237,6 +263,7 @@ def report(b: Bench, sizes: list[int]) -> str:
         ("C list / Rust list (10k)", r[("c", "list", n)] / r[("rust", "list", n)], "≤ 1.05", lambda x: x <= 1.05),
         ("Python list / Rust list (10k)", r[("python", "list", n)] / r[("rust", "list", n)], "≤ 1.30", lambda x: x <= 1.3),
         ("plain Python list / Python list (10k)", r[("plain", "list", n)] / r[("python", "list", n)], "≥ 4.00", lambda x: x >= 4.0),
+        ("Rust list with states / list (10k, 10% unfinalized)", r[("rust", "states-list_states", n)] / r[("rust", "states-list", n)], "≤ 1.10", lambda x: x <= 1.1),
         ("Rust create / floor create", r[("rust", "create", 0)] / r[("floor", "create", 0)], "≤ 1.15", lambda x: x <= 1.15),
         ("Rust finalize / floor rewrite", r[("rust", "finalize", 0)] / r[("floor", "finalize", 0)], "≤ 1.15", lambda x: x <= 1.15),
         (f"Rust get {big:,} / {small:,}", r[("rust", "get", big)] / r[("rust", "get", small)], "≤ 1.50", lambda x: x <= 1.5),
@@ -305,6 +332,10 @@ def main() -> None:
         b.list_faces(root, n)
         b.point_ops(root, n)
         prepare(root, n)
+    print("== list with states (10% unfinalized)", file=sys.stderr)
+    states_root = Path(args.data) / "states-10000"
+    prepare_states(states_root, 10_000)
+    b.list_states(states_root, 10_000)
     print("== create and finalize", file=sys.stderr)
     b.writes()
     text = report(b, sizes)

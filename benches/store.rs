@@ -4,6 +4,8 @@
 //! ```text
 //! cargo bench --bench store -- OP ROOT N
 //!   list            N listings of the whole root
+//!   list_states     N listings with every session's state (one container probe, which
+//!                   answers "none running" without spawning an engine)
 //!   get             N gets of ids spread over the root
 //!   create          N auto creates
 //!   finalize        finalize of N running sessions
@@ -14,7 +16,7 @@
 use std::hint::black_box;
 use std::time::{Instant, SystemTime};
 
-use outrig::{NewSession, SessionId, SessionStore};
+use outrig::{ContainerProbe, NewSession, SessionId, SessionStore};
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -40,7 +42,7 @@ fn self_check() {
     run("create", root, 6);
     let store = SessionStore::new(root).unwrap();
     assert_eq!(count(&store), 6);
-    for op in ["list", "get", "finalize"] {
+    for op in ["list", "list_states", "get", "finalize"] {
         run(op, root, 3);
     }
     let finalized = store
@@ -82,6 +84,17 @@ fn run(op: &str, root: &str, n: usize) {
                 time(&mut || {
                     let listing = store.list().unwrap();
                     black_box(listing.sessions.len());
+                });
+            }
+        }
+        "list_states" => {
+            let store = store
+                .clone()
+                .with_container_probe(ContainerProbe::custom(|_| Some(Vec::new())));
+            for _ in 0..n {
+                time(&mut || {
+                    let listing = store.list().unwrap();
+                    black_box(store.states(&listing.sessions));
                 });
             }
         }

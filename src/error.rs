@@ -132,6 +132,12 @@ impl Error {
         &self.message
     }
 
+    /// The operating-system error behind this error, when there is one (its text is already
+    /// part of the message).
+    pub fn io_error(&self) -> Option<&io::Error> {
+        self.source.as_ref()
+    }
+
     /// The raw OS error number (`errno`) behind this error, when there is one.
     pub fn os_error(&self) -> Option<i32> {
         self.source.as_ref().and_then(io::Error::raw_os_error)
@@ -158,13 +164,10 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
-            .as_ref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
-    }
-}
+/// The message already says what the operating system said, so the I/O error is not also
+/// given as the `source()`: a chain printer (`anyhow`'s `{:#}`) would print it twice. It is
+/// still there, through [`Error::io_error`].
+impl std::error::Error for Error {}
 
 #[cfg(test)]
 mod tests {
@@ -184,6 +187,22 @@ mod tests {
         assert!(perm.to_string().contains("check its permissions"));
         let exists = Error::io("creating", p, io::Error::from_raw_os_error(17));
         assert_eq!(exists.kind(), ErrorKind::AlreadyExists);
+    }
+
+    #[test]
+    fn the_os_error_is_said_once_in_a_chain() {
+        use std::error::Error as _;
+        let e = Error::io("reading", Path::new("/x"), io::Error::from_raw_os_error(20));
+        assert!(e.source().is_none(), "Display already carries it");
+        assert_eq!(e.io_error().and_then(io::Error::raw_os_error), Some(20));
+        // What a chain printer writes: the message, and no source after it.
+        let mut chain = e.to_string();
+        let mut next = e.source();
+        while let Some(s) = next {
+            chain.push_str(&format!(": {s}"));
+            next = s.source();
+        }
+        assert_eq!(chain.matches("Not a directory").count(), 1, "{chain}");
     }
 
     fn libc_enoent() -> i32 {

@@ -30,6 +30,7 @@ const MAX_ID_ATTEMPTS: usize = 1000;
 /// assert_eq!(new.agent_name.as_deref(), Some("coder"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NewSession {
     /// Name of the agent's container. Required (non-empty).
     pub container_name: String,

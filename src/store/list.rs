@@ -22,6 +22,7 @@ const PARALLEL_THRESHOLD: usize = 256;
 
 /// The sessions under a root, and the entries that looked like sessions but could not be read.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Listing {
     /// Readable sessions, newest first: by start time, then (for the same time) by id.
     pub sessions: Vec<Session>,

@@ -23,6 +23,7 @@ const MAX_CLEAR_PASSES: usize = 64;
 
 /// What a removal did.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Removal {
     /// The session directory that was emptied (and removed, when `kept` is empty).
     pub session_dir: PathBuf,

@@ -48,18 +48,15 @@ fn new_session(
     session_dir: Option<PathBuf>,
     started_at: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<NewSession> {
-    Ok(NewSession {
-        container_name: container_name.0,
-        image_tag: image_tag.0,
-        working_dir,
-        image_config_name: image_config_name.map(|t| t.0),
-        agent_name: agent_name.map(|t| t.0),
-        sidecar_container_names: sidecar_container_names.into_iter().map(|t| t.0).collect(),
-        session_dir,
-        started_at: started_at
-            .map(|t| from_datetime(t, "started_at"))
-            .transpose()?,
-    })
+    let mut new = NewSession::new(container_name.0, image_tag.0, working_dir);
+    new.image_config_name = image_config_name.map(|t| t.0);
+    new.agent_name = agent_name.map(|t| t.0);
+    new.sidecar_container_names = sidecar_container_names.into_iter().map(|t| t.0).collect();
+    new.session_dir = session_dir;
+    new.started_at = started_at
+        .map(|t| from_datetime(t, "started_at"))
+        .transpose()?;
+    Ok(new)
 }
 
 #[pymethods]
