@@ -123,7 +123,7 @@ pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 fn read_config(path: &Path) -> Result<Option<String>> {
     let mut buf = Vec::new();
     let read = open::regular_path(path)
-        .and_then(|file| open::read_bounded(file, MAX_CONFIG_BYTES, &mut buf));
+        .and_then(|file| open::read_bounded(&file, MAX_CONFIG_BYTES, &mut buf));
     match read {
         Ok(()) => String::from_utf8(buf).map(Some).map_err(|_| {
             Error::new(

@@ -56,9 +56,9 @@ pub(crate) fn dir_nofollow(path: &Path) -> io::Result<OwnedFd> {
 
 /// Opens `rel` (which may have several components) under `parent` for reading, following no
 /// symlink anywhere on the way where the kernel can promise that (`openat2` with
-/// `RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH`), else none in its last component; refuses anything but
-/// a regular file.
-pub(crate) fn regular_beneath(parent: impl AsFd, rel: &[u8]) -> io::Result<File> {
+/// `RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH`), else none in its last component. Not checked to be
+/// a regular file: for [`read_checked`], which checks when it matters.
+pub(crate) fn beneath(parent: impl AsFd, rel: &[u8]) -> io::Result<File> {
     let flags = OFlags::RDONLY | OFlags::NOFOLLOW | BASE;
     if !NO_OPENAT2.load(Ordering::Relaxed) {
         match rfs::openat2(
@@ -70,21 +70,50 @@ pub(crate) fn regular_beneath(parent: impl AsFd, rel: &[u8]) -> io::Result<File>
         ) {
             // Kernels before 5.6, or a seccomp filter that does not know the call.
             Err(Errno::NOSYS) | Err(Errno::PERM) => NO_OPENAT2.store(true, Ordering::Relaxed),
-            other => return regular(other?),
+            other => return Ok(File::from(other?)),
         }
     }
-    regular(rfs::openat(parent, rel, flags, Mode::empty())?)
+    Ok(File::from(rfs::openat(parent, rel, flags, Mode::empty())?))
 }
 
 /// Opens `rel` (`<link>/<file>`) under `parent` for reading, following the symlink `<link>`
-/// but not `<file>`, without blocking; refuses anything but a regular file.
-pub(crate) fn regular_through_link(parent: impl AsFd, rel: &[u8]) -> io::Result<File> {
+/// but not `<file>`, without blocking. Not checked to be a regular file (see [`beneath`]).
+pub(crate) fn through_link(parent: impl AsFd, rel: &[u8]) -> io::Result<File> {
     let flags = OFlags::RDONLY | OFlags::NOFOLLOW | BASE;
-    regular(rfs::openat(parent, rel, flags, Mode::empty())?)
+    Ok(File::from(rfs::openat(parent, rel, flags, Mode::empty())?))
+}
+
+/// Opens `name` under `dir` for reading, without following a symlink or blocking. Not checked
+/// to be a regular file (see [`beneath`]).
+pub(crate) fn unchecked_at(dir: impl AsFd, name: impl rustix::path::Arg) -> io::Result<File> {
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | BASE;
+    Ok(File::from(rfs::openat(dir, name, flags, Mode::empty())?))
+}
+
+/// Reads a file opened without blocking into `buf` (cleared first), at most `limit` bytes,
+/// without asking its type first: a non-blocking read of a FIFO or device cannot hang, and
+/// what it returns is bounded. When the read fails or finds nothing (what a FIFO gives), the
+/// file's type decides: anything but a regular file is refused as what it is. A caller whose
+/// bytes then do not parse asks [`check_regular`] too, for the same reason.
+pub(crate) fn read_checked(file: &File, limit: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+    let read = read_bounded(file, limit, buf);
+    if read.is_err() || buf.is_empty() {
+        check_regular(file)?;
+    }
+    read
+}
+
+/// Refuses `file` unless it is a regular file, naming what it is.
+pub(crate) fn check_regular(file: &File) -> io::Result<()> {
+    match FileType::from_raw_mode(rfs::fstat(file)?.st_mode) {
+        FileType::RegularFile => Ok(()),
+        FileType::Directory => Err(Errno::ISDIR.into()),
+        kind => Err(not_regular(kind)),
+    }
 }
 
 /// Opens `name` under `dir` for reading, without following a symlink or blocking on a FIFO;
-/// refuses anything but a regular file.
+/// refuses anything but a regular file. For files handed out to callers.
 pub(crate) fn regular_at(dir: impl AsFd, name: impl rustix::path::Arg) -> io::Result<File> {
     let fd = rfs::openat(
         dir,
@@ -105,19 +134,13 @@ pub(crate) fn regular_path(path: &Path) -> io::Result<File> {
 /// `fd` as a `File` when it is a regular file, in blocking mode again; else an error that says
 /// what it is.
 pub(crate) fn regular(fd: OwnedFd) -> io::Result<File> {
-    let kind = FileType::from_raw_mode(rfs::fstat(&fd)?.st_mode);
-    if kind == FileType::Directory {
-        // The errno a read would have given: callers and C users know it.
-        return Err(Errno::ISDIR.into());
-    }
-    if kind != FileType::RegularFile {
-        return Err(not_regular(kind));
-    }
+    let file = File::from(fd);
+    check_regular(&file)?;
     // O_NONBLOCK only guarded the open; a regular file ignores it, but the File we hand out
     // should carry no surprise flags.
-    let flags = rfs::fcntl_getfl(&fd)?;
-    rfs::fcntl_setfl(&fd, flags - OFlags::NONBLOCK)?;
-    Ok(File::from(fd))
+    let flags = rfs::fcntl_getfl(&file)?;
+    rfs::fcntl_setfl(&file, flags - OFlags::NONBLOCK)?;
+    Ok(file)
 }
 
 /// The error for a file that is not a regular one (`InvalidData`, naming what it is).
@@ -160,7 +183,7 @@ pub(crate) fn is_resource_exhaustion(e: &io::Error) -> bool {
 }
 
 /// Reads all of `file` into `buf` (cleared first), refusing more than `limit` bytes.
-pub(crate) fn read_bounded(file: File, limit: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+pub(crate) fn read_bounded(file: &File, limit: u64, buf: &mut Vec<u8>) -> io::Result<()> {
     buf.clear();
     // One read usually gets the whole record; `take` bounds what a growing file can cost.
     file.take(limit + 1).read_to_end(buf)?;

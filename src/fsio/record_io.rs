@@ -27,15 +27,23 @@ use crate::record::Session;
 pub(crate) fn read_at(dir: BorrowedFd<'_>, dir_path: &Path) -> Result<Session> {
     let path = dir_path.join(RECORD_FILE);
     let mut buf = Vec::with_capacity(1024);
-    open::regular_at(dir, RECORD_FILE)
-        .and_then(|file| read_bytes(file, &mut buf))
-        .map_err(|e| read_error(&path, e))?;
-    Session::from_json(&buf).map_err(|e| corrupt(&path, &e))
+    let file = open::unchecked_at(dir, RECORD_FILE).map_err(|e| read_error(&path, e))?;
+    parse(&file, &mut buf, || path.clone())
 }
 
-/// Reads an opened record file into `buf`, refusing more than [`MAX_RECORD_BYTES`].
-pub(crate) fn read_bytes(file: File, buf: &mut Vec<u8>) -> io::Result<()> {
-    open::read_bounded(file, MAX_RECORD_BYTES, buf)
+/// Reads and parses an opened record file (see [`open::read_checked`]): a file that is not
+/// regular is refused as what it is, whether its read failed or its bytes did not parse.
+/// `path` (for messages) is only formed on an error.
+pub(crate) fn parse(
+    file: &File,
+    buf: &mut Vec<u8>,
+    path: impl Fn() -> std::path::PathBuf,
+) -> Result<Session> {
+    open::read_checked(file, MAX_RECORD_BYTES, buf).map_err(|e| read_error(&path(), e))?;
+    Session::from_json(buf).map_err(|e| match open::check_regular(file) {
+        Ok(()) => corrupt(&path(), &e),
+        Err(not_regular) => read_error(&path(), not_regular),
+    })
 }
 
 /// The error for a record file that could not be opened or read.

@@ -311,15 +311,3 @@ impl Drop for LiveSession {
         self.lease.release();
     }
 }
-
-impl SessionStore {
-    /// Whether some process (this one included) holds the lease of the session in `dir`: a
-    /// non-blocking attempt at the lock, released at once. Writes nothing.
-    pub(crate) fn is_leased(dir: &SessionDir) -> Result<bool> {
-        if Lease::find(dir.identity()?).is_some() {
-            return Ok(true);
-        }
-        crate::fsio::lock::is_held_elsewhere(dir.fd())
-            .map_err(|e| Error::io("probing the lock of", &dir.path, e.into()))
-    }
-}

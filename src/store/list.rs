@@ -223,22 +223,23 @@ fn load_entry(
     // A directory entry must stay one: no symlink is followed on the way to its record. A
     // link entry is followed, exactly once, to its target; the record itself never is.
     let opened = if is_link {
-        open::regular_through_link(root, scratch.rel.as_slice())
+        open::through_link(root, scratch.rel.as_slice())
     } else {
-        open::regular_beneath(root, scratch.rel.as_slice())
+        open::beneath(root, scratch.rel.as_slice())
     };
-    let read = opened.and_then(|file| record_io::read_bytes(file, &mut scratch.record));
-    if let Err(e) = read {
-        return if open::is_resource_exhaustion(&e) {
-            Outcome::Failed(e)
-        } else if open::is_missing(&e) {
-            Outcome::NotASession
-        } else {
-            skip(record_io::read_error(&entry_path().join(RECORD_FILE), e).to_string())
-        };
-    }
-    match Session::from_json(&scratch.record) {
-        Err(e) => skip(record_io::corrupt(&entry_path().join(RECORD_FILE), &e).to_string()),
+    let file = match opened {
+        Ok(file) => file,
+        Err(e) if open::is_resource_exhaustion(&e) => return Outcome::Failed(e),
+        Err(e) if open::is_missing(&e) => return Outcome::NotASession,
+        Err(e) => {
+            return skip(record_io::read_error(&entry_path().join(RECORD_FILE), e).to_string());
+        }
+    };
+    let parsed = record_io::parse(&file, &mut scratch.record, || {
+        entry_path().join(RECORD_FILE)
+    });
+    match parsed {
+        Err(e) => skip(e.to_string()),
         Ok(s) if s.id.as_str().as_bytes() != name => skip(format!(
             "{}: the record's id {} differs from its entry name; it was copied or renamed, so \
              operations by id cannot reach it; rename the entry to its id",
