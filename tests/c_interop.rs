@@ -370,3 +370,59 @@ fn the_readme_c_program_builds_and_runs() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_readme_cpp_program_builds_and_runs() {
+    let readme = fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let section = &readme[readme
+        .find("## C and C++")
+        .expect("the README has a C section")..];
+    let start = section
+        .find("```cpp\n")
+        .expect("a C++ program in the C section")
+        + 7;
+    let program = &section[start..start + section[start..].find("```").unwrap()];
+    let tmp = tempfile::tempdir().unwrap();
+    let source = tmp.path().join("demo.cpp");
+    fs::write(&source, program).unwrap();
+    let demo = tmp.path().join("demo");
+    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".to_owned());
+    let status = Command::new(&cxx)
+        .args(["-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic"])
+        .arg("-Iinclude")
+        .arg(&source)
+        .arg(&libraries().static_lib)
+        .args(STATIC_LIBS)
+        .arg("-o")
+        .arg(&demo)
+        .current_dir(ROOT)
+        .status()
+        .unwrap_or_else(|e| panic!("run {cxx}: {e}"));
+    assert!(
+        status.success(),
+        "{cxx} could not build the README's C++ program"
+    );
+
+    // It opens outrig's default root: give it one of its own, and no global config.
+    let home = tmp.path().join("home");
+    let out = Command::new(&demo)
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = SessionStore::new(home.join("data/outrig/sessions")).unwrap();
+    let listing = store.list().unwrap();
+    assert_eq!(listing.sessions.len(), 1);
+    let s = &listing.sessions[0];
+    assert_eq!(s.exit_code, Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{}  OUTRIG_STATE_FINISHED\n", s.id)
+    );
+}
