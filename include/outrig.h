@@ -959,6 +959,11 @@ enum outrig_status outrig_store_logs(const struct outrig_store *store,
  * The handle is read-only afterwards, so any number of threads may use one store at once;
  * every store function is thread-safe, and processes may share a root too.
  *
+ * Its container probe, asked when a state is needed (`outrig_store_state`,
+ * `outrig_store_states`, the clean functions), is the engine probe: it spawns `podman ps`
+ * (else `docker ps`) as a child process. `outrig_store_with_container_probe` makes a store
+ * with another probe, or none.
+ *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (`out` NULL, `root` empty or not UTF-8),
  * `OUTRIG_ERR_CONFIG` (the global config is unreadable or malformed, or no home directory is
  * known), `OUTRIG_ERR_IO` (the current directory cannot be read). `*out` is untouched on
