@@ -5,8 +5,15 @@
  * Opens the session store (DIR, or outrig's own root when --root is not given), creates a
  * session for the current directory, runs COMMAND with its stdout and stderr captured into the
  * session's logs/launcher.log (and passed through to this terminal), then finalizes the
- * session with the command's exit status (128 + N when it was killed by signal N). Prints the
- * session id and directory, and exits with the command's status.
+ * session with the code outrig records: the command's exit code, or 128 + N when signal N
+ * killed it (outrig_exit_code_from_wait_status). Prints the session id and directory, and
+ * exits with that code.
+ *
+ * While the command runs, the session handle from outrig_store_create holds the session's
+ * lease: `outrig ls` and every other process see it running, and nobody's clean or remove
+ * takes it away. The lease is this process's (its descriptor is close-on-exec, so the command
+ * does not inherit it): if the launcher dies, the kernel drops it and the session shows as
+ * abandoned. Finalizing by id from this process goes through the lease and ends it.
  *
  * Build (after `make install`):
  *     cc -std=c11 -Wall -Wextra launcher.c $(pkg-config --cflags --libs outrig) -o launcher
@@ -16,7 +23,6 @@
 #include <outrig.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +64,8 @@ static int write_all(int fd, const char *buf, size_t len) {
 }
 
 /* Runs argv with stdout and stderr into a pipe that is copied to the log and to stdout.
- * Returns the exit status to record: the exit code, 128 + signal, or COMMAND_NOT_RUN. */
+ * Returns the code to record: outrig_exit_code_from_wait_status of the command's wait status
+ * (its exit code, or 128 + signal), or COMMAND_NOT_RUN. */
 static int run_command(char **argv, int log_fd) {
     int pipe_fds[2];
     if (pipe(pipe_fds) != 0) {
@@ -107,13 +114,7 @@ static int run_command(char **argv, int log_fd) {
             return COMMAND_NOT_RUN;
         }
     }
-    if (WIFEXITED(status)) {
-        return WEXITSTATUS(status);
-    }
-    if (WIFSIGNALED(status)) {
-        return 128 + WTERMSIG(status);
-    }
-    return COMMAND_NOT_RUN;
+    return outrig_exit_code_from_wait_status(status);
 }
 
 int main(int argc, char **argv) {
@@ -179,15 +180,13 @@ int main(int argc, char **argv) {
     fprintf(stderr, "launcher: session %s\nlauncher: dir     %s\n", id,
             outrig_session_session_dir(session));
 
-    /* Open its log, run the command into it, and finalize with the command's status. */
+    /* Open its log (the library hands out the open file: O_APPEND, close-on-exec), run the
+     * command into it, and finalize with the command's code. */
     int code = COMMAND_NOT_RUN;
-    char *log_path = NULL;
-    st = outrig_store_log_path(store, id, "launcher.log", &log_path);
     int log_fd = -1;
+    st = outrig_store_append_log(store, id, "launcher.log", &log_fd);
     if (st != OUTRIG_OK) {
-        report("finding the log path", st);
-    } else if ((log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0) {
-        fprintf(stderr, "launcher: opening %s: %s\n", log_path, strerror(errno));
+        report("opening the log", st);
     } else {
         dprintf(log_fd, "# launcher: running");
         for (char **arg = command; *arg; arg++) {
@@ -197,10 +196,11 @@ int main(int argc, char **argv) {
         code = run_command(command, log_fd);
         dprintf(log_fd, "# launcher: exit status %d\n", code);
         close(log_fd);
-        fprintf(stderr, "launcher: log     %s\n", log_path);
+        fprintf(stderr, "launcher: log     %s/launcher.log\n", outrig_session_logs_dir(session));
     }
-    outrig_string_free(log_path);
 
+    /* Through this process's lease, which it ends; the handle stays readable until freed.
+     * (Freeing it unfinalized would give up the lease and leave the session abandoned.) */
     st = outrig_store_finalize(store, id, code);
     if (st != OUTRIG_OK) {
         report("finalizing the session", st);

@@ -119,6 +119,34 @@ typedef enum outrig_status {
 } outrig_status;
 
 /**
+ * What is known of a session's life (outrig's view, which `outrig ls` and `outrig clean` act
+ * on). The numbers are stable.
+ */
+typedef enum outrig_state {
+  /**
+   * Not finalized, and live: its lease is held (by a launcher using this library, or by
+   * `outrig run-new`), or one of its containers runs according to the store's container
+   * probe. Never removed by a clean; `outrig_store_remove` from another process is
+   * `OUTRIG_ERR_BUSY` while the lease is held.
+   */
+  OUTRIG_STATE_RUNNING = 0,
+  /**
+   * Finalized: it has an end time and an exit code.
+   */
+  OUTRIG_STATE_FINISHED = 1,
+  /**
+   * Not finalized, no lease, and no container of it runs: its launcher died. A clean removes
+   * it once its start is older than the cutoff.
+   */
+  OUTRIG_STATE_ABANDONED = 2,
+  /**
+   * Not finalized, no lease, and the container probe could not tell whether a container of
+   * it runs (or the store has no probe). Never removed by a clean.
+   */
+  OUTRIG_STATE_UNKNOWN = 3,
+} outrig_state;
+
+/**
  * What went wrong, in the terms a caller decides on.
  *
  * Each kind maps to one C status (`OUTRIG_ERR_*`) and one Python exception class.
@@ -177,6 +205,24 @@ typedef struct outrig_store outrig_store;
  */
 typedef struct outrig_strings outrig_strings;
 
+/**
+ * A container probe: tells which of `count` container names (`names[0]` to
+ * `names[count - 1]`, NUL-terminated, borrowed for the call) run now. On entry every
+ * `running[i]` is false; set `running[i]` to true for each name that runs, and return true.
+ * Return false when it cannot tell (the engine is not reachable, say): the sessions asked
+ * about are then `OUTRIG_STATE_UNKNOWN`, and a clean keeps them.
+ *
+ * It gets the `userdata` given to `outrig_store_with_container_probe`. It is called at most
+ * once per store operation, with every name that operation needs, on the thread of that
+ * operation: any thread that uses the store, and several at once when several threads use it.
+ * It must not unwind (`longjmp`, C++ exceptions) out of the call, and must not free the store
+ * it is called for.
+ */
+typedef bool (*outrig_container_probe)(void *userdata,
+                                       const char *const *names,
+                                       size_t count,
+                                       bool *running);
+
 
 
 
@@ -184,6 +230,16 @@ typedef struct outrig_strings outrig_strings;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * The exit code to record (with `outrig_store_finalize`) for a child that ended with `status`,
+ * a status as `waitpid()` or `wait()` report it: the child's exit code (`WEXITSTATUS`) when it
+ * exited, or 128+N when signal N ended it, as outrig records it (129 for SIGHUP, 130 for
+ * SIGINT, 137 for SIGKILL, 143 for SIGTERM). Record this, not the raw status and not
+ * `WEXITSTATUS` alone (which is 0 for a killed child), so `outrig ls` and every other face
+ * show the same code. Pure: no error, does not touch the last error.
+ */
+int outrig_exit_code_from_wait_status(int status);
 
 /**
  * Formats a duration of `seconds` as `outrig ls` does: `"0m44s"`, `"6m02s"` under an hour,
@@ -576,6 +632,15 @@ enum outrig_status outrig_spec_set_started_at(struct outrig_spec *spec, int64_t 
 enum outrig_status outrig_spec_set_working_dir(struct outrig_spec *spec, const char *value);
 
 /**
+ * The name of a state as it is spelled in this header (`"OUTRIG_STATE_ABANDONED"`), or
+ * `"OUTRIG_UNKNOWN_STATE"` for a number that is not one. (For text to show a person, the
+ * lowercase word after `OUTRIG_STATE_` is what `outrig-sessions ls` prints.)
+ *
+ * The string is static: never free it. Thread-safe; does not touch the last error.
+ */
+const char *outrig_state_name(outrig_state state);
+
+/**
  * The name of a status as it is spelled in this header (`"OUTRIG_ERR_NOT_FOUND"`), or
  * `"OUTRIG_UNKNOWN_STATUS"` for a number that is not one.
  *
@@ -612,39 +677,89 @@ enum outrig_status outrig_store_append_log(const struct outrig_store *store,
                                            int *fd_out);
 
 /**
- * Removes the finalized sessions that ended more than `older_than_seconds` ago (with
- * `dry_run`, removes nothing and only reports). Running sessions and unreadable records
- * always stay; each removal is `outrig_store_remove`. When `removed` is not NULL, `*removed`
- * is a new listing of the sessions removed (or that would be); free it with
- * `outrig_listing_free`.
+ * Removes what `outrig clean --older-than` removes: the `OUTRIG_STATE_FINISHED` sessions that
+ * ended more than `older_than_seconds` ago and the `OUTRIG_STATE_ABANDONED` ones that started
+ * more than that ago (with `dry_run`, removes nothing and only reports). `OUTRIG_STATE_RUNNING`
+ * and `OUTRIG_STATE_UNKNOWN` sessions always stay, and so do unreadable records. The states
+ * come from one call of the store's container probe (see
+ * `outrig_store_with_container_probe`). Each removal is `outrig_store_remove`, so files a user
+ * added to a session directory stay; a session removed meanwhile by someone else is left out,
+ * one leased meanwhile is kept as running.
+ *
+ * Each of the out-listings may be NULL; when not NULL it is set to a new listing (free it with
+ * `outrig_listing_free`), newest first: `*removed` the sessions removed (or that would be),
+ * `*kept_running` the old enough ones kept because they run, `*kept_unknown` the old enough,
+ * unfinalized ones kept because the probe could not tell whether they run.
  *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store`, a negative or impossibly large
  * `older_than_seconds`), else the first error of the listing or of a removal (sessions removed
- * before it stay removed). `*removed` is untouched on error.
+ * before it stay removed). The out-listings are untouched on error.
  *
  * # Safety
- * `store` is NULL or a live store; `removed` is NULL or writable.
+ * `store` is NULL or a live store; `removed`, `kept_running`, `kept_unknown` are each NULL or
+ * writable.
  */
 enum outrig_status outrig_store_clean(const struct outrig_store *store,
                                       int64_t older_than_seconds,
                                       bool dry_run,
-                                      struct outrig_listing **removed);
+                                      struct outrig_listing **removed,
+                                      struct outrig_listing **kept_running,
+                                      struct outrig_listing **kept_unknown);
 
 /**
- * Like `outrig_store_clean`, with the cutoff given as a time: removes the finalized sessions
- * that ended before `ended_before_unix_ns` (nanoseconds since the Unix epoch).
+ * Like `outrig_store_clean`, with the cutoff given as a time (nanoseconds since the Unix
+ * epoch): removes the finished sessions that ended before `before_unix_ns` and the abandoned
+ * ones that started before it.
  *
  * # Safety
  * As for `outrig_store_clean`.
  */
 enum outrig_status outrig_store_clean_before(const struct outrig_store *store,
-                                             int64_t ended_before_unix_ns,
+                                             int64_t before_unix_ns,
                                              bool dry_run,
-                                             struct outrig_listing **removed);
+                                             struct outrig_listing **removed,
+                                             struct outrig_listing **kept_running,
+                                             struct outrig_listing **kept_unknown);
+
+/**
+ * Cleans session `id` alone, whatever its age (`outrig-sessions clean --session ID`): removes
+ * it when it is `OUTRIG_STATE_FINISHED` or `OUTRIG_STATE_ABANDONED` (with `dry_run`, only
+ * reports), keeps it when it is running or its state is unknown. The out-listings are as for
+ * `outrig_store_clean`: exactly one of them holds the session, unless someone else removed it
+ * meanwhile (then all are empty).
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `id`, `id` not a valid session id),
+ * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (its record does not
+ * parse: `outrig_store_remove` removes such a session), `OUTRIG_ERR_IO`. The out-listings are
+ * untouched on error.
+ *
+ * # Safety
+ * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `removed`,
+ * `kept_running`, `kept_unknown` are each NULL or writable.
+ */
+enum outrig_status outrig_store_clean_session(const struct outrig_store *store,
+                                              const char *id,
+                                              bool dry_run,
+                                              struct outrig_listing **removed,
+                                              struct outrig_listing **kept_running,
+                                              struct outrig_listing **kept_unknown);
 
 /**
  * Creates a session from `spec` and writes its record; `*out` is the record as written (free
  * it with `outrig_session_free`).
+ *
+ * The session in `*out` holds the session's **lease**: the exclusive `flock` on its directory
+ * that `outrig run-new` also holds, taken before the record appears. While it is held the
+ * session is `OUTRIG_STATE_RUNNING` to every process, no clean removes it, and other
+ * processes' `outrig_store_finalize`, `outrig_store_set_sidecar_containers` and
+ * `outrig_store_remove` of it wait a short bound (1 second) and fail with `OUTRIG_ERR_BUSY`.
+ * This process's own calls by id go through the lease and succeed. The lease ends when the
+ * session is finalized (or removed) by id from this process, when `*out` is freed with
+ * `outrig_session_free` (unfinalized: once nothing runs it, it is
+ * `OUTRIG_STATE_ABANDONED`), or when the process dies (the kernel drops the lock). To keep
+ * the lease across `exec` (a launcher that execs into the agent), take the descriptor from
+ * `outrig_session_lease_fd` and clear its `FD_CLOEXEC` (`fcntl(fd, F_SETFD, 0)`) before the
+ * `exec`: the lock then lasts while the new program keeps that descriptor open.
  *
  * An auto session (no session dir in the spec) gets `<root>/<id>/` with a fresh id, claimed
  * exclusively, so any number of threads and processes can create at once. An explicit one
@@ -686,11 +801,18 @@ enum outrig_status outrig_store_entry_path(const struct outrig_store *store,
  * Finalizes session `id` now: sets `ended_at` to the current time and `exit_code`, keeps
  * every other field (unknown ones included). Finalizing again overwrites both. The update
  * holds an exclusive lock on the session directory from read to write, so it never loses a
- * concurrent update.
+ * concurrent update. For `exit_code`, record `outrig_exit_code_from_wait_status(status)` of
+ * the child's `waitpid` status (its exit code, or 128+N for signal N).
+ *
+ * A session this process created with `outrig_store_create` and still leases is updated
+ * through its lease, which this call then ends (the session handle stays valid to read). A
+ * session another process leases (or `outrig run-new` runs) is `OUTRIG_ERR_BUSY` after a
+ * wait of at most 1 second.
  *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, `id` not a valid session id),
  * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (its record does not
- * parse; it is left as it is), `OUTRIG_ERR_IO`.
+ * parse; it is left as it is), `OUTRIG_ERR_BUSY` (another process holds its lock),
+ * `OUTRIG_ERR_IO`.
  *
  * # Safety
  * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string.
@@ -837,6 +959,11 @@ enum outrig_status outrig_store_logs(const struct outrig_store *store,
  * The handle is read-only afterwards, so any number of threads may use one store at once;
  * every store function is thread-safe, and processes may share a root too.
  *
+ * Its container probe, asked when a state is needed (`outrig_store_state`,
+ * `outrig_store_states`, the clean functions), is the engine probe: it spawns `podman ps`
+ * (else `docker ps`) as a child process. `outrig_store_with_container_probe` makes a store
+ * with another probe, or none.
+ *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (`out` NULL, `root` empty or not UTF-8),
  * `OUTRIG_ERR_CONFIG` (the global config is unreadable or malformed, or no home directory is
  * known), `OUTRIG_ERR_IO` (the current directory cannot be read). `*out` is untouched on
@@ -895,9 +1022,14 @@ enum outrig_status outrig_store_read_log(const struct outrig_store *store,
  * the names that stayed, sorted (empty when the directory went); free it with
  * `outrig_strings_free`. A corrupt session can be removed by id.
  *
+ * A session running in another process (its lease or `outrig run-new`'s lock is held) is
+ * refused with `OUTRIG_ERR_BUSY` after a wait of at most 1 second; one this process leases is
+ * removed through its lease, which ends.
+ *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `id`, `id` not a valid session id),
- * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_IO` (a file cannot be removed; the
- * record then stays, so the removal can be retried). `*kept` is untouched on error.
+ * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_BUSY` (running in another process),
+ * `OUTRIG_ERR_IO` (a file cannot be removed; the record then stays, so the removal can be
+ * retried). `*kept` is untouched on error.
  *
  * # Safety
  * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `kept` is NULL
@@ -913,7 +1045,8 @@ enum outrig_status outrig_store_remove(const struct outrig_store *store,
  *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `dir`, `dir` not UTF-8),
  * `OUTRIG_ERR_NOT_FOUND` (no `session.json` in `dir`), `OUTRIG_ERR_CORRUPT_RECORD` (it does
- * not parse: remove such a session by id), `OUTRIG_ERR_IO`. `*kept` is untouched on error.
+ * not parse: remove such a session by id), `OUTRIG_ERR_BUSY` (as for `outrig_store_remove`),
+ * `OUTRIG_ERR_IO`. `*kept` is untouched on error.
  *
  * # Safety
  * `store` is NULL or a live store; `dir` is NULL or a NUL-terminated string; `kept` is NULL
@@ -935,7 +1068,8 @@ const char *outrig_store_root(const struct outrig_store *store);
 /**
  * Replaces the sidecar container names of session `id` with the `count` strings of `names`
  * (in start order; `names` may be NULL when `count` is 0, which removes the field). Locked
- * and durable like `outrig_store_finalize`.
+ * and durable like `outrig_store_finalize`, through this process's lease like it (the lease
+ * stays), and `OUTRIG_ERR_BUSY` like it when another process holds the session's lock.
  *
  * Errors: as for `outrig_store_finalize`; `OUTRIG_ERR_INVALID_ARGUMENT` also for a NULL
  * `names[i]`, a name that is not UTF-8 or is empty.
@@ -948,6 +1082,75 @@ enum outrig_status outrig_store_set_sidecar_containers(const struct outrig_store
                                                        const char *id,
                                                        const char *const *names,
                                                        size_t count);
+
+/**
+ * The state of session `id`, written to `*out`: one lease probe (a non-blocking lock attempt
+ * on its directory, released at once; it writes nothing), and for an unfinalized session
+ * nobody leases, one call of the store's container probe (by default a `podman ps` or
+ * `docker ps` child process; see `outrig_store_with_container_probe`). A session this process
+ * created and has not finalized is `OUTRIG_STATE_RUNNING` here too.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, `id` not a valid session id),
+ * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (its record does not
+ * parse), `OUTRIG_ERR_IO`. `*out` is untouched on error.
+ *
+ * # Safety
+ * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `out` is NULL or
+ * writable.
+ */
+enum outrig_status outrig_store_state(const struct outrig_store *store,
+                                      const char *id,
+                                      enum outrig_state *out);
+
+/**
+ * The state of every session of `listing`, in its order: `out[i]` is the state of
+ * `outrig_listing_get(listing, i)`. `len` is the number of elements of `out` and must be
+ * `outrig_listing_len(listing)` (`out` may be NULL when that is 0). Every unfinalized,
+ * unleased session is asked about in ONE call of the store's container probe, as
+ * `outrig-sessions ls` does; a session removed since the listing was made is
+ * `OUTRIG_STATE_UNKNOWN`. The states are as of this call, not of the listing.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `listing`, `out` NULL with a
+ * non-zero `len`, `len` other than the listing's length). `out` is untouched on error.
+ *
+ * # Safety
+ * `store` is NULL or a live store; `listing` is NULL or a live listing; `out` is NULL or an
+ * array of `len` writable elements.
+ */
+enum outrig_status outrig_store_states(const struct outrig_store *store,
+                                       const struct outrig_listing *listing,
+                                       enum outrig_state *out,
+                                       size_t len);
+
+/**
+ * Makes `*out` a new store on the same root as `store` (with its other settings) that tells
+ * whether sessions' containers run with `probe`, called with `userdata`; free it with
+ * `outrig_store_free`. `store` itself is not changed, so other threads may keep using it.
+ *
+ * Which probe to pass: a store from `outrig_store_open*` uses the engine probe, the one
+ * outrig uses: it spawns `podman ps` (else `docker ps`), found on `PATH`, as a child process
+ * of the caller (waited for by its pid only, at most 5 seconds; any failure is "cannot
+ * tell"; when neither program is installed no container can run here, so none runs). A
+ * launcher that knows better (it runs its containers through an API, or must not spawn)
+ * passes its own `probe`; NULL `probe` means none: containers are never asked about, and an
+ * unfinalized session nobody leases is then `OUTRIG_STATE_UNKNOWN`, which a clean keeps.
+ *
+ * `probe` may be called from any thread that uses the new store (or a store made from it),
+ * at once from several, so it and `userdata` must be safe to use that way. `userdata` is
+ * passed as it is and never freed: keep what it points to alive until every store made with
+ * it is freed. It is ignored when `probe` is NULL.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (`store` or `out` NULL). `*out` is untouched on error.
+ *
+ * # Safety
+ * `store` is NULL or a live store; `out` is NULL or writable; `probe` is NULL or a function
+ * that keeps the contract of `outrig_container_probe` with `userdata` for as long as any store
+ * made with it lives.
+ */
+enum outrig_status outrig_store_with_container_probe(const struct outrig_store *store,
+                                                     outrig_container_probe probe,
+                                                     void *userdata,
+                                                     struct outrig_store **out);
 
 /**
  * Frees a string the library returned as owned (`char *`): a path, a JSON record, a

@@ -1,6 +1,7 @@
-# The C ABI (liboutrig, include/outrig.h): header regeneration, the C and C++ test programs
+# The C ABI (liboutrig, include/outrig.h, and the C++ header include/outrig.hpp over it):
+# header regeneration, the C and C++ test programs
 # against the shared and the static library (plain, under valgrind, and with ASan/UBSan), the
-# launcher example and its demo, and `make install-c PREFIX=...` (header, stripped libraries
+# launcher example and its demo, and `make install-c PREFIX=...` (headers, stripped libraries
 # with their SONAME links, outrig.pc and outrig-static.pc, the CMake package) and
 # `make uninstall-c`, with tests that build against an installed copy through pkg-config and
 # through CMake.
@@ -25,6 +26,8 @@ OUTRIG_STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
 C_FLAGS := -std=c11 -Wall -Wextra -Werror -g -Iinclude
 CXX_FLAGS := -std=c++17 -Wall -Wextra -Werror -g -Iinclude
+# outrig.hpp's tests are pedantic too, as the issue asks of a header people include.
+HPP_FLAGS := $(CXX_FLAGS) -pedantic
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LIB_DEBUG := $(TARGET_DIR)/debug
 # Programs record the SONAME, liboutrig.so.0, which cargo does not make: link through a
@@ -86,20 +89,29 @@ c-tests: c-libdir c-launcher
 	$(CC) $(C_FLAGS) $(SAN_FLAGS) $(C_TEST_SRC) -o $(C_BUILD)/test_asan_static $(STATIC_LINK)
 	$(CXX) $(CXX_FLAGS) tests/c/test_cpp.cpp -o $(C_BUILD)/test_cpp_shared $(SHARED_LINK)
 	$(CXX) $(CXX_FLAGS) tests/c/test_cpp.cpp -o $(C_BUILD)/test_cpp_static $(STATIC_LINK)
+	$(CXX) $(HPP_FLAGS) tests/c/test_hpp.cpp -o $(C_BUILD)/test_hpp_shared $(SHARED_LINK)
+	$(CXX) $(HPP_FLAGS) tests/c/test_hpp.cpp -o $(C_BUILD)/test_hpp_static $(STATIC_LINK)
+	$(CXX) $(HPP_FLAGS) $(SAN_FLAGS) tests/c/test_hpp.cpp -o $(C_BUILD)/test_hpp_asan \
+		$(SHARED_LINK)
 
-# The header alone compiles clean as C11 and as C++17, pedantic too.
+# The headers alone compile clean: outrig.h as C11 and as C++17, outrig.hpp as C++17, pedantic.
 test-c-header:
 	$(CC) -std=c11 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c include/outrig.h
 	$(CXX) -std=c++17 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c++ include/outrig.h
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c++ include/outrig.hpp
 
 test-c: c-tools test-c-header c-tests test-c-install test-c-cmake
 	$(C_BUILD)/test_shared
 	$(C_BUILD)/test_static
 	$(C_BUILD)/test_cpp_shared
 	$(C_BUILD)/test_cpp_static
+	$(C_BUILD)/test_hpp_shared
+	$(C_BUILD)/test_hpp_static
 	$(VALGRIND_RUN) $(C_BUILD)/test_shared
 	$(VALGRIND_RUN) $(C_BUILD)/test_static
 	$(VALGRIND_RUN) $(C_BUILD)/test_cpp_shared
+	$(VALGRIND_RUN) $(C_BUILD)/test_hpp_shared
+	ASAN_OPTIONS=detect_leaks=1 $(C_BUILD)/test_hpp_asan
 	ASAN_OPTIONS=detect_leaks=1 $(C_BUILD)/test_asan_shared
 	ASAN_OPTIONS=detect_leaks=1 $(C_BUILD)/test_asan_static
 
@@ -127,7 +139,7 @@ C_INSTALL_LIB := lib/liboutrig.so.$(OUTRIG_VERSION) lib/liboutrig.so.$(OUTRIG_MA
 	lib/liboutrig.so lib/liboutrig.a
 C_INSTALL_META := lib/pkgconfig/outrig.pc lib/pkgconfig/outrig-static.pc \
 	lib/cmake/outrig/outrigConfig.cmake lib/cmake/outrig/outrigConfigVersion.cmake
-C_INSTALL_FILES := include/outrig.h $(C_INSTALL_LIB) $(C_INSTALL_META)
+C_INSTALL_FILES := include/outrig.h include/outrig.hpp $(C_INSTALL_LIB) $(C_INSTALL_META)
 # The .in files' placeholders; CMake wants the static libraries as a list of names.
 C_EMPTY :=
 C_SPACE := $(C_EMPTY) $(C_EMPTY)
@@ -142,6 +154,7 @@ install-c: c-lib-release
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/lib/cmake/outrig
 	install -m 644 include/outrig.h $(DESTDIR)$(PREFIX)/include/outrig.h
+	install -m 644 include/outrig.hpp $(DESTDIR)$(PREFIX)/include/outrig.hpp
 	install -m 755 $(TARGET_DIR)/release/liboutrig.so \
 		$(DESTDIR)$(PREFIX)/lib/liboutrig.so.$(OUTRIG_VERSION)
 	$(STRIP) --strip-unneeded $(DESTDIR)$(PREFIX)/lib/liboutrig.so.$(OUTRIG_VERSION)

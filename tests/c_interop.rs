@@ -292,6 +292,8 @@ fn the_launcher_example_runs_a_command_as_a_session() {
     // A signal is 128 + its number; a command that cannot run is 127, and says why.
     let (code, output) = launch(&launcher, &root, &work, "kill -KILL $$");
     assert_eq!(code, 137, "{output}");
+    let (code, output) = launch(&launcher, &root, &work, "kill -TERM $$");
+    assert_eq!(code, 143, "{output}");
     let (code, output) = launch(&launcher, &root, &work, "exec /nonexistent/outrig-command");
     assert_eq!(code, 127, "{output}");
     let codes: BTreeSet<i32> = store
@@ -301,7 +303,13 @@ fn the_launcher_example_runs_a_command_as_a_session() {
         .iter()
         .map(|s| s.exit_code.unwrap())
         .collect();
-    assert_eq!(codes, BTreeSet::from([7, 127, 137]));
+    assert_eq!(codes, BTreeSet::from([7, 127, 137, 143]));
+    // Each was finalized through its lease, which ended with it.
+    let states = store.states(&store.list().unwrap().sessions);
+    assert!(
+        states.iter().all(|s| *s == outrig::State::Finished),
+        "{states:?}"
+    );
 
     // Bad usage and an unusable root fail before any session is made.
     let out = Command::new(&launcher).arg("--root").output().unwrap();
@@ -311,7 +319,7 @@ fn the_launcher_example_runs_a_command_as_a_session() {
     let (code, output) = launch(&launcher, &file_root, &work, "true");
     assert_eq!(code, 125, "{output}");
     assert!(output.contains("OUTRIG_ERR_IO"), "{output}");
-    assert_eq!(store.list().unwrap().sessions.len(), 3);
+    assert_eq!(store.list().unwrap().sessions.len(), 4);
 }
 
 #[test]
@@ -347,7 +355,7 @@ fn the_readme_c_program_builds_and_runs() {
     assert_eq!(s.agent_name.as_deref(), Some("coder"));
     let prefix = format!("{}  {}  ", s.id, outrig::format_started_at(s.started_at));
     let took = outrig::format_duration(s.duration().unwrap());
-    assert_eq!(stdout, format!("{prefix}{took}\n"));
+    assert_eq!(stdout, format!("{prefix}{took}  OUTRIG_STATE_FINISHED\n"));
     let log = store.log_path(&s.id, "agent.log").unwrap();
     assert_eq!(fs::read_to_string(log).unwrap(), "hello\n");
 
@@ -360,5 +368,61 @@ fn the_readme_c_program_builds_and_runs() {
     assert!(
         stderr.starts_with("creating the session: OUTRIG_ERR_IO: "),
         "{stderr}"
+    );
+}
+
+#[test]
+fn the_readme_cpp_program_builds_and_runs() {
+    let readme = fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let section = &readme[readme
+        .find("## C and C++")
+        .expect("the README has a C section")..];
+    let start = section
+        .find("```cpp\n")
+        .expect("a C++ program in the C section")
+        + 7;
+    let program = &section[start..start + section[start..].find("```").unwrap()];
+    let tmp = tempfile::tempdir().unwrap();
+    let source = tmp.path().join("demo.cpp");
+    fs::write(&source, program).unwrap();
+    let demo = tmp.path().join("demo");
+    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".to_owned());
+    let status = Command::new(&cxx)
+        .args(["-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic"])
+        .arg("-Iinclude")
+        .arg(&source)
+        .arg(&libraries().static_lib)
+        .args(STATIC_LIBS)
+        .arg("-o")
+        .arg(&demo)
+        .current_dir(ROOT)
+        .status()
+        .unwrap_or_else(|e| panic!("run {cxx}: {e}"));
+    assert!(
+        status.success(),
+        "{cxx} could not build the README's C++ program"
+    );
+
+    // It opens outrig's default root: give it one of its own, and no global config.
+    let home = tmp.path().join("home");
+    let out = Command::new(&demo)
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = SessionStore::new(home.join("data/outrig/sessions")).unwrap();
+    let listing = store.list().unwrap();
+    assert_eq!(listing.sessions.len(), 1);
+    let s = &listing.sessions[0];
+    assert_eq!(s.exit_code, Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{}  OUTRIG_STATE_FINISHED\n", s.id)
     );
 }

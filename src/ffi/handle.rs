@@ -187,6 +187,35 @@ pub(crate) unsafe fn slice<'a, T>(ptr: *const T, len: usize, what: &str) -> Resu
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// Borrows an array argument of `len` elements to write results into; NULL is allowed only
+/// for `len == 0`. The elements need not be initialized: they are only written.
+///
+/// # Safety
+/// `ptr` is NULL or points to `len` writable elements that nothing else uses while `'a` lasts.
+pub(crate) unsafe fn slice_mut<'a, T: Copy>(
+    ptr: *mut T,
+    len: usize,
+    what: &str,
+) -> Result<&'a mut [T]> {
+    if len == 0 {
+        return Ok(&mut []);
+    }
+    if ptr.is_null() {
+        return Err(Error::invalid(format!(
+            "argument `{what}` is NULL but its count is {len}; pass the array or a count of 0"
+        )));
+    }
+    if len > isize::MAX as usize / size_of::<T>().max(1) {
+        return Err(Error::invalid(format!(
+            "count {len} for `{what}` is larger than any array can be"
+        )));
+    }
+    // SAFETY: ptr is non-NULL, points to len writable elements used by nobody else (caller),
+    // and len * size fits isize. T is Copy, so writing over an uninitialized element drops
+    // nothing.
+    Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
+}
+
 /// A place to write one result to: a checked, non-NULL out-pointer from C. Writing happens
 /// only once the operation succeeded, so the caller's variable is untouched on error.
 pub(crate) struct OutPtr<'a, T> {
@@ -273,6 +302,16 @@ macro_rules! arg_slice {
         // SAFETY: the exported function's contract makes ptr NULL or an array of len elements
         // (see ffi::handle).
         unsafe { $crate::ffi::handle::slice(ptr, len, $what) }?
+    }};
+}
+
+/// `arg_slice_mut!(ptr, len, "name")`: borrows an array argument to write results into.
+macro_rules! arg_slice_mut {
+    ($ptr:expr, $len:expr, $what:literal) => {{
+        let (ptr, len) = ($ptr, $len);
+        // SAFETY: the exported function's contract makes ptr NULL or an array of len writable
+        // elements nothing else uses during the call (see ffi::handle).
+        unsafe { $crate::ffi::handle::slice_mut(ptr, len, $what) }?
     }};
 }
 

@@ -30,6 +30,11 @@ impl ListingHandle {
     pub(crate) fn from_sessions(sessions: Vec<Session>) -> Self {
         Self::new(sessions.into_iter().map(SessionHandle::new).collect(), &[])
     }
+
+    /// The listed records, in order (copies: the core asks for a slice of records).
+    pub(crate) fn sessions(&self) -> Vec<Session> {
+        self.sessions.iter().map(|h| h.session().clone()).collect()
+    }
 }
 
 /// The number of sessions in `listing`; 0 for NULL (with the last error set).

@@ -99,6 +99,11 @@ impl SessionHandle {
         handle
     }
 
+    /// The record this handle shows.
+    pub(crate) fn session(&self) -> &Session {
+        &self.session
+    }
+
     /// The bytes of a field; `None` when the record does not have it.
     fn bytes(&self, field: Field) -> Option<Cow<'_, [u8]>> {
         let s = &self.session;

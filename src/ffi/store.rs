@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use super::error::outrig_status;
+use super::handle::OutPtr;
 use super::handle::{
     self, outrig_listing, outrig_logs, outrig_session, outrig_spec, outrig_store, outrig_strings,
 };
@@ -17,7 +18,7 @@ use super::session::SessionHandle;
 use super::strings::{into_owned, path_to_cstring, strings_handle};
 use super::time::from_unix_ns;
 use crate::error::{Error, Result};
-use crate::{CleanMode, SessionId, SessionStore};
+use crate::{CleanMode, Cleaning, SessionId, SessionStore};
 
 /// The value behind an `outrig_store`: the store and its root as a C string.
 pub(crate) struct StoreHandle {
@@ -26,9 +27,14 @@ pub(crate) struct StoreHandle {
 }
 
 impl StoreHandle {
-    fn new(store: SessionStore) -> Result<Self> {
+    pub(crate) fn new(store: SessionStore) -> Result<Self> {
         let root = path_to_cstring(store.root(), "the session root")?;
         Ok(Self { store, root })
+    }
+
+    /// The store, for the other modules' functions.
+    pub(crate) fn store(&self) -> &SessionStore {
+        &self.store
     }
 }
 
@@ -43,6 +49,11 @@ const OK: outrig_status = outrig_status::OUTRIG_OK;
 /// A store is only a path: opening touches no file except the config (when `root` is NULL).
 /// The handle is read-only afterwards, so any number of threads may use one store at once;
 /// every store function is thread-safe, and processes may share a root too.
+///
+/// Its container probe, asked when a state is needed (`outrig_store_state`,
+/// `outrig_store_states`, the clean functions), is the engine probe: it spawns `podman ps`
+/// (else `docker ps`) as a child process. `outrig_store_with_container_probe` makes a store
+/// with another probe, or none.
 ///
 /// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (`out` NULL, `root` empty or not UTF-8),
 /// `OUTRIG_ERR_CONFIG` (the global config is unreadable or malformed, or no home directory is
@@ -123,6 +134,19 @@ pub unsafe extern "C" fn outrig_store_free(store: *mut outrig_store) {
 /// Creates a session from `spec` and writes its record; `*out` is the record as written (free
 /// it with `outrig_session_free`).
 ///
+/// The session in `*out` holds the session's **lease**: the exclusive `flock` on its directory
+/// that `outrig run-new` also holds, taken before the record appears. While it is held the
+/// session is `OUTRIG_STATE_RUNNING` to every process, no clean removes it, and other
+/// processes' `outrig_store_finalize`, `outrig_store_set_sidecar_containers` and
+/// `outrig_store_remove` of it wait a short bound (1 second) and fail with `OUTRIG_ERR_BUSY`.
+/// This process's own calls by id go through the lease and succeed. The lease ends when the
+/// session is finalized (or removed) by id from this process, when `*out` is freed with
+/// `outrig_session_free` (unfinalized: once nothing runs it, it is
+/// `OUTRIG_STATE_ABANDONED`), or when the process dies (the kernel drops the lock). To keep
+/// the lease across `exec` (a launcher that execs into the agent), take the descriptor from
+/// `outrig_session_lease_fd` and clear its `FD_CLOEXEC` (`fcntl(fd, F_SETFD, 0)`) before the
+/// `exec`: the lock then lasts while the new program keeps that descriptor open.
+///
 /// An auto session (no session dir in the spec) gets `<root>/<id>/` with a fresh id, claimed
 /// exclusively, so any number of threads and processes can create at once. An explicit one
 /// writes into the spec's directory (created when missing) and links `<root>/<id>` to it. The
@@ -157,11 +181,18 @@ pub unsafe extern "C" fn outrig_store_create(
 /// Finalizes session `id` now: sets `ended_at` to the current time and `exit_code`, keeps
 /// every other field (unknown ones included). Finalizing again overwrites both. The update
 /// holds an exclusive lock on the session directory from read to write, so it never loses a
-/// concurrent update.
+/// concurrent update. For `exit_code`, record `outrig_exit_code_from_wait_status(status)` of
+/// the child's `waitpid` status (its exit code, or 128+N for signal N).
+///
+/// A session this process created with `outrig_store_create` and still leases is updated
+/// through its lease, which this call then ends (the session handle stays valid to read). A
+/// session another process leases (or `outrig run-new` runs) is `OUTRIG_ERR_BUSY` after a
+/// wait of at most 1 second.
 ///
 /// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, `id` not a valid session id),
 /// `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (its record does not
-/// parse; it is left as it is), `OUTRIG_ERR_IO`.
+/// parse; it is left as it is), `OUTRIG_ERR_BUSY` (another process holds its lock),
+/// `OUTRIG_ERR_IO`.
 ///
 /// # Safety
 /// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string.
@@ -201,7 +232,8 @@ pub unsafe extern "C" fn outrig_store_finalize_at(
 
 /// Replaces the sidecar container names of session `id` with the `count` strings of `names`
 /// (in start order; `names` may be NULL when `count` is 0, which removes the field). Locked
-/// and durable like `outrig_store_finalize`.
+/// and durable like `outrig_store_finalize`, through this process's lease like it (the lease
+/// stays), and `OUTRIG_ERR_BUSY` like it when another process holds the session's lock.
 ///
 /// Errors: as for `outrig_store_finalize`; `OUTRIG_ERR_INVALID_ARGUMENT` also for a NULL
 /// `names[i]`, a name that is not UTF-8 or is empty.
@@ -311,9 +343,14 @@ pub unsafe extern "C" fn outrig_store_list(
 /// the names that stayed, sorted (empty when the directory went); free it with
 /// `outrig_strings_free`. A corrupt session can be removed by id.
 ///
+/// A session running in another process (its lease or `outrig run-new`'s lock is held) is
+/// refused with `OUTRIG_ERR_BUSY` after a wait of at most 1 second; one this process leases is
+/// removed through its lease, which ends.
+///
 /// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `id`, `id` not a valid session id),
-/// `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_IO` (a file cannot be removed; the
-/// record then stays, so the removal can be retried). `*kept` is untouched on error.
+/// `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_BUSY` (running in another process),
+/// `OUTRIG_ERR_IO` (a file cannot be removed; the record then stays, so the removal can be
+/// retried). `*kept` is untouched on error.
 ///
 /// # Safety
 /// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `kept` is NULL
@@ -341,7 +378,8 @@ pub unsafe extern "C" fn outrig_store_remove(
 ///
 /// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `dir`, `dir` not UTF-8),
 /// `OUTRIG_ERR_NOT_FOUND` (no `session.json` in `dir`), `OUTRIG_ERR_CORRUPT_RECORD` (it does
-/// not parse: remove such a session by id), `OUTRIG_ERR_IO`. `*kept` is untouched on error.
+/// not parse: remove such a session by id), `OUTRIG_ERR_BUSY` (as for `outrig_store_remove`),
+/// `OUTRIG_ERR_IO`. `*kept` is untouched on error.
 ///
 /// # Safety
 /// `store` is NULL or a live store; `dir` is NULL or a NUL-terminated string; `kept` is NULL
@@ -364,28 +402,43 @@ pub unsafe extern "C" fn outrig_store_remove_by_path(
     }
 }
 
-/// Removes the finalized sessions that ended more than `older_than_seconds` ago (with
-/// `dry_run`, removes nothing and only reports). Running sessions and unreadable records
-/// always stay; each removal is `outrig_store_remove`. When `removed` is not NULL, `*removed`
-/// is a new listing of the sessions removed (or that would be); free it with
-/// `outrig_listing_free`.
+/// Removes what `outrig clean --older-than` removes: the `OUTRIG_STATE_FINISHED` sessions that
+/// ended more than `older_than_seconds` ago and the `OUTRIG_STATE_ABANDONED` ones that started
+/// more than that ago (with `dry_run`, removes nothing and only reports). `OUTRIG_STATE_RUNNING`
+/// and `OUTRIG_STATE_UNKNOWN` sessions always stay, and so do unreadable records. The states
+/// come from one call of the store's container probe (see
+/// `outrig_store_with_container_probe`). Each removal is `outrig_store_remove`, so files a user
+/// added to a session directory stay; a session removed meanwhile by someone else is left out,
+/// one leased meanwhile is kept as running.
+///
+/// Each of the out-listings may be NULL; when not NULL it is set to a new listing (free it with
+/// `outrig_listing_free`), newest first: `*removed` the sessions removed (or that would be),
+/// `*kept_running` the old enough ones kept because they run, `*kept_unknown` the old enough,
+/// unfinalized ones kept because the probe could not tell whether they run.
 ///
 /// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store`, a negative or impossibly large
 /// `older_than_seconds`), else the first error of the listing or of a removal (sessions removed
-/// before it stay removed). `*removed` is untouched on error.
+/// before it stay removed). The out-listings are untouched on error.
 ///
 /// # Safety
-/// `store` is NULL or a live store; `removed` is NULL or writable.
+/// `store` is NULL or a live store; `removed`, `kept_running`, `kept_unknown` are each NULL or
+/// writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_clean(
     store: *const outrig_store,
     older_than_seconds: i64,
     dry_run: bool,
     removed: *mut *mut outrig_listing,
+    kept_running: *mut *mut outrig_listing,
+    kept_unknown: *mut *mut outrig_listing,
 ) -> outrig_status {
     ffi_boundary! {
         let store = arg_ref!(store, "store");
-        let removed = opt_out_ptr!(removed);
+        let outs = CleanOuts {
+            removed: opt_out_ptr!(removed),
+            kept_running: opt_out_ptr!(kept_running),
+            kept_unknown: opt_out_ptr!(kept_unknown),
+        };
         let age = u64::try_from(older_than_seconds).map_err(|_| {
             Error::invalid(format!(
                 "older_than_seconds is {older_than_seconds}; pass an age of 0 seconds or more"
@@ -394,35 +447,98 @@ pub unsafe extern "C" fn outrig_store_clean(
         let done = store
             .store
             .clean_older_than(Duration::from_secs(age), clean_mode(dry_run))?;
-        if let Some(removed) = removed {
-            removed.write(handle::into_raw(ListingHandle::from_sessions(done.removed)));
-        }
+        outs.write(done);
         Ok(OK)
     }
 }
 
-/// Like `outrig_store_clean`, with the cutoff given as a time: removes the finalized sessions
-/// that ended before `ended_before_unix_ns` (nanoseconds since the Unix epoch).
+/// Like `outrig_store_clean`, with the cutoff given as a time (nanoseconds since the Unix
+/// epoch): removes the finished sessions that ended before `before_unix_ns` and the abandoned
+/// ones that started before it.
 ///
 /// # Safety
 /// As for `outrig_store_clean`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_clean_before(
     store: *const outrig_store,
-    ended_before_unix_ns: i64,
+    before_unix_ns: i64,
     dry_run: bool,
     removed: *mut *mut outrig_listing,
+    kept_running: *mut *mut outrig_listing,
+    kept_unknown: *mut *mut outrig_listing,
 ) -> outrig_status {
     ffi_boundary! {
         let store = arg_ref!(store, "store");
-        let removed = opt_out_ptr!(removed);
+        let outs = CleanOuts {
+            removed: opt_out_ptr!(removed),
+            kept_running: opt_out_ptr!(kept_running),
+            kept_unknown: opt_out_ptr!(kept_unknown),
+        };
         let done = store
             .store
-            .clean(from_unix_ns(ended_before_unix_ns), clean_mode(dry_run))?;
-        if let Some(removed) = removed {
-            removed.write(handle::into_raw(ListingHandle::from_sessions(done.removed)));
-        }
+            .clean(from_unix_ns(before_unix_ns), clean_mode(dry_run))?;
+        outs.write(done);
         Ok(OK)
+    }
+}
+
+/// Cleans session `id` alone, whatever its age (`outrig-sessions clean --session ID`): removes
+/// it when it is `OUTRIG_STATE_FINISHED` or `OUTRIG_STATE_ABANDONED` (with `dry_run`, only
+/// reports), keeps it when it is running or its state is unknown. The out-listings are as for
+/// `outrig_store_clean`: exactly one of them holds the session, unless someone else removed it
+/// meanwhile (then all are empty).
+///
+/// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `id`, `id` not a valid session id),
+/// `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (its record does not
+/// parse: `outrig_store_remove` removes such a session), `OUTRIG_ERR_IO`. The out-listings are
+/// untouched on error.
+///
+/// # Safety
+/// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `removed`,
+/// `kept_running`, `kept_unknown` are each NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_clean_session(
+    store: *const outrig_store,
+    id: *const c_char,
+    dry_run: bool,
+    removed: *mut *mut outrig_listing,
+    kept_running: *mut *mut outrig_listing,
+    kept_unknown: *mut *mut outrig_listing,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let outs = CleanOuts {
+            removed: opt_out_ptr!(removed),
+            kept_running: opt_out_ptr!(kept_running),
+            kept_unknown: opt_out_ptr!(kept_unknown),
+        };
+        let done = store.store.clean_session(&id, clean_mode(dry_run))?;
+        outs.write(done);
+        Ok(OK)
+    }
+}
+
+/// The optional out-listings of the clean functions.
+struct CleanOuts<'a> {
+    removed: Option<OutPtr<'a, *mut outrig_listing>>,
+    kept_running: Option<OutPtr<'a, *mut outrig_listing>>,
+    kept_unknown: Option<OutPtr<'a, *mut outrig_listing>>,
+}
+
+impl CleanOuts<'_> {
+    /// Hands each wanted part of `done` out as a new listing.
+    fn write(self, done: Cleaning) {
+        let parts = [
+            (self.removed, done.removed),
+            (self.kept_running, done.kept_running),
+            (self.kept_unknown, done.kept_unknown),
+        ];
+        for (out, sessions) in parts {
+            if let Some(out) = out {
+                out.write(handle::into_raw(ListingHandle::from_sessions(sessions)));
+            }
+        }
     }
 }
 

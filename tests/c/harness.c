@@ -197,6 +197,7 @@ int main(void) {
         {"null_arguments", test_null_arguments},
         {"invalid_utf8", test_invalid_utf8},
         {"conformance", test_conformance},
+        {"lifecycle", test_lifecycle},
         {"threads", test_threads},
     };
     printf("liboutrig %s (header %d.%d.%d)\n", outrig_version(), OUTRIG_VERSION_MAJOR,

@@ -88,6 +88,7 @@ void test_clean(void);
 void test_null_arguments(void);
 void test_invalid_utf8(void);
 void test_conformance(void);
+void test_lifecycle(void);
 void test_threads(void);
 
 /* Nanoseconds since the Unix epoch of 2026-05-01T14:19:51Z, the conformance end time. */

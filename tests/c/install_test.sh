@@ -39,6 +39,7 @@ major=${version%%.*}
 lib=$prefix/lib
 
 check "header installed" test -f "$prefix/include/outrig.h"
+check "C++ header installed" test -f "$prefix/include/outrig.hpp"
 check "static library installed" test -f "$lib/liboutrig.a"
 check "shared library installed under its full version" test -f "$lib/liboutrig.so.$version"
 check "liboutrig.so.$major links to the full version" \

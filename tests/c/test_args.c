@@ -111,8 +111,38 @@ void test_null_arguments(void) {
     CHECK_NULL_ARG(outrig_store_remove(store, NULL, &strings_out), "id");
     CHECK_NULL_ARG(outrig_store_remove_by_path(NULL, dir, &strings_out), "store");
     CHECK_NULL_ARG(outrig_store_remove_by_path(store, NULL, &strings_out), "dir");
-    CHECK_NULL_ARG(outrig_store_clean(NULL, 0, true, &listing_out), "store");
-    CHECK_NULL_ARG(outrig_store_clean_before(NULL, 0, true, &listing_out), "store");
+    CHECK_NULL_ARG(outrig_store_clean(NULL, 0, true, &listing_out, NULL, NULL), "store");
+    CHECK_NULL_ARG(outrig_store_clean_before(NULL, 0, true, &listing_out, NULL, NULL), "store");
+    CHECK_NULL_ARG(outrig_store_clean_session(NULL, id, true, &listing_out, &listing_out,
+                                              &listing_out),
+                   "store");
+    CHECK_NULL_ARG(outrig_store_clean_session(store, NULL, true, &listing_out, &listing_out,
+                                              &listing_out),
+                   "id");
+    /* States: a sentinel state out of the enum's range shows the out-pointers stay untouched. */
+    outrig_state state_out = (outrig_state)77;
+    CHECK_NULL_ARG(outrig_store_state(NULL, id, &state_out), "store");
+    CHECK_NULL_ARG(outrig_store_state(store, NULL, &state_out), "id");
+    CHECK_NULL_ARG(outrig_store_state(store, id, NULL), "out");
+    CHECK((int)state_out == 77);
+    CHECK_OK(outrig_store_list(store, &listing));
+    outrig_state states[2] = {(outrig_state)77, (outrig_state)77};
+    CHECK_NULL_ARG(outrig_store_states(NULL, listing, states, 1), "store");
+    CHECK_NULL_ARG(outrig_store_states(store, NULL, states, 1), "listing");
+    CHECK_STATUS(outrig_store_states(store, listing, NULL, 1), OUTRIG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR("`out` is NULL but its count is 1");
+    /* The count must be the listing's length, neither less nor more. */
+    CHECK_STATUS(outrig_store_states(store, listing, states, 0), OUTRIG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR("`len` is 0 but the listing holds 1 sessions");
+    CHECK_STATUS(outrig_store_states(store, listing, states, 2), OUTRIG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR("`len` is 2");
+    CHECK((int)states[0] == 77 && (int)states[1] == 77);
+    /* The session s is leased by this process: running, through the matching count. */
+    CHECK_OK(outrig_store_states(store, listing, states, 1));
+    CHECK(states[0] == OUTRIG_STATE_RUNNING && (int)states[1] == 77);
+    outrig_listing_free(listing);
+    CHECK_NULL_ARG(outrig_store_with_container_probe(NULL, NULL, NULL, &store_out), "store");
+    CHECK_NULL_ARG(outrig_store_with_container_probe(store, NULL, NULL, NULL), "out");
     CHECK_NULL_ARG(outrig_store_log_path(NULL, id, "a.log", &path_out), "store");
     CHECK_NULL_ARG(outrig_store_log_path(store, NULL, "a.log", &path_out), "id");
     CHECK_NULL_ARG(outrig_store_log_path(store, id, NULL, &path_out), "name");
@@ -235,6 +265,12 @@ void test_invalid_utf8(void) {
     CHECK(fd_out == -7);
     CHECK_BAD_UTF8(outrig_store_logs(store, BAD, &logs_out), "id");
     CHECK_BAD_UTF8(outrig_store_entry_path(store, BAD, &path_out), "id");
+    outrig_state state_out = (outrig_state)77;
+    CHECK_BAD_UTF8(outrig_store_state(store, BAD, &state_out), "id");
+    CHECK((int)state_out == 77);
+    outrig_listing *listing_out = NULL;
+    CHECK_BAD_UTF8(outrig_store_clean_session(store, BAD, false, &listing_out, NULL, NULL), "id");
+    CHECK(listing_out == NULL);
     CHECK(store_out == NULL && session_out == NULL && strings_out == NULL && logs_out == NULL &&
           path_out == NULL);
 

@@ -264,7 +264,7 @@ void test_clean(void) {
 
     /* A dry run reports and removes nothing. */
     outrig_listing *removed = NULL;
-    CHECK_OK(outrig_store_clean(store, 3600, true, &removed));
+    CHECK_OK(outrig_store_clean(store, 3600, true, &removed, NULL, NULL));
     CHECK(outrig_listing_len(removed) == 1);
     CHECK_STR(outrig_session_id(outrig_listing_get(removed, 0)), outrig_session_id(old));
     CHECK(outrig_listing_skipped_len(removed) == 0);
@@ -273,7 +273,7 @@ void test_clean(void) {
 
     /* The real run removes only the old finalized one. */
     removed = NULL;
-    CHECK_OK(outrig_store_clean(store, 3600, false, &removed));
+    CHECK_OK(outrig_store_clean(store, 3600, false, &removed, NULL, NULL));
     CHECK(outrig_listing_len(removed) == 1);
     outrig_listing_free(removed);
     CHECK(!exists_id(root, outrig_session_id(old)));
@@ -281,15 +281,15 @@ void test_clean(void) {
     CHECK(exists_id(root, outrig_session_id(running)));
 
     /* With a cutoff time in the future, every finalized session goes; NULL removed is fine. */
-    CHECK_OK(outrig_store_clean_before(store, INT64_MAX, true, &removed));
+    CHECK_OK(outrig_store_clean_before(store, INT64_MAX, true, &removed, NULL, NULL));
     CHECK(outrig_listing_len(removed) == 1);
     CHECK_STR(outrig_session_id(outrig_listing_get(removed, 0)), outrig_session_id(recent));
     outrig_listing_free(removed);
-    CHECK_OK(outrig_store_clean_before(store, INT64_MAX, false, NULL));
+    CHECK_OK(outrig_store_clean_before(store, INT64_MAX, false, NULL, NULL, NULL));
     CHECK(!exists_id(root, outrig_session_id(recent)));
     CHECK(exists_id(root, outrig_session_id(running)));
     /* An age of 0 keeps running sessions too. */
-    CHECK_OK(outrig_store_clean(store, 0, false, NULL));
+    CHECK_OK(outrig_store_clean(store, 0, false, NULL, NULL, NULL));
     CHECK(exists_id(root, outrig_session_id(running)));
 
     outrig_session_free(old);

@@ -377,7 +377,7 @@ void test_store_errors(void) {
                  OUTRIG_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR("`names[1]`");
     outrig_listing *removed = NULL;
-    CHECK_STATUS(outrig_store_clean(store, -1, true, &removed), OUTRIG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(outrig_store_clean(store, -1, true, &removed, NULL, NULL), OUTRIG_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR("older_than_seconds");
     CHECK(removed == NULL);
 
@@ -494,7 +494,7 @@ void test_store_errors(void) {
     spec = basic_spec("c");
     CHECK_STATUS(outrig_store_create(file_store, spec, &out), OUTRIG_ERR_IO);
     CHECK_LAST_ERROR(buf);
-    CHECK_STATUS(outrig_store_clean(file_store, 0, false, &removed), OUTRIG_ERR_IO);
+    CHECK_STATUS(outrig_store_clean(file_store, 0, false, &removed, NULL, NULL), OUTRIG_ERR_IO);
     CHECK(removed == NULL);
     outrig_spec_free(spec);
     outrig_store_free(file_store);

@@ -2,7 +2,8 @@
 # Installs liboutrig into a temporary prefix (`make install-c PREFIX=...`), moves the installed
 # tree elsewhere (the CMake package finds its files relative to itself), then configures,
 # builds and runs tests/cmake/consumer against it: a C program linked with outrig::outrig, one
-# with outrig::outrig_static, and a C++ one with outrig::outrig_static. Also checks the version file refuses what it must, and builds the
+# with outrig::outrig_static, and a C++ one (through the installed outrig.hpp) with
+# outrig::outrig_static. Also checks the version file refuses what it must, and builds the
 # README's C program with the README's CMakeLists.txt. Prints "N passed, N failed" last.
 set -eu
 cd "$(dirname "$0")/../.."
