@@ -6,6 +6,10 @@ CARGO ?= cargo
 PYTHON ?= python3
 PREFIX ?= /usr/local
 BUILD := build
+# Where cargo builds, and the root the C launcher's demo writes (the Python demo and the
+# interop tests read it): shared by the mk files.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+DEMO_ROOT ?= $(BUILD)/demo-root
 
 TEST_STEPS := test-rust
 DEMO_STEPS :=
@@ -14,7 +18,9 @@ DEMO_STEPS :=
 all:
 	$(CARGO) build --release
 
--include mk/*.mk
+# In this order: later files use earlier files' variables and rules (python.mk and cli.mk
+# build on c.mk's launcher and demo; bench.mk on all three faces).
+include mk/rust.mk mk/c.mk mk/python.mk mk/cli.mk mk/install.mk mk/powercut.mk mk/bench.mk
 
 demo: $(DEMO_STEPS)
 

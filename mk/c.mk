@@ -14,9 +14,7 @@ CC ?= cc
 CXX ?= c++
 STRIP ?= strip
 VALGRIND ?= valgrind
-TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 C_BUILD := $(BUILD)/c
-DEMO_ROOT ?= $(BUILD)/demo-root
 
 OUTRIG_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 OUTRIG_MAJOR := $(firstword $(subst ., ,$(OUTRIG_VERSION)))

@@ -16,13 +16,12 @@ VENV_PY := $(VENV_BIN)/python
 PY_TOOLS := "maturin>=1.9,<2" pytest mypy
 WHEEL_DIR := $(BUILD)/wheels
 WHEEL_VENV := $(BUILD)/wheel-venv
-DEMO_ROOT ?= $(BUILD)/demo-root
 
-# When the C launcher's demo exists (mk/c.mk, included before this file), run it first so the
-# interop tests read the session it made and run the launcher it built, and require both.
-C_DEMO := $(filter demo-c,$(DEMO_STEPS))
+# The C launcher's demo (mk/c.mk, included before this file) runs first, so the interop tests
+# read the session it made and run the launcher it built, and require both.
+C_DEMO := demo-c
 PY_TEST_ENV := CARGO="$(CARGO)" OUTRIG_C_DEMO_ROOT="$(abspath $(DEMO_ROOT))" \
-	$(if $(C_DEMO),OUTRIG_REQUIRE_C_DEMO=1 OUTRIG_C_LAUNCHER="$(abspath $(C_BUILD)/launcher)")
+	OUTRIG_REQUIRE_C_DEMO=1 OUTRIG_C_LAUNCHER="$(abspath $(C_BUILD)/launcher)"
 
 python-venv: $(VENV)/.tools
 

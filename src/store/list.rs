@@ -70,9 +70,9 @@ impl SessionStore {
 
     /// Lists like [`list`](Self::list), handing each session to `convert` on the worker thread
     /// that read it, and returns the converted sessions (newest first) and the skipped
-    /// entries. A wrapper that turns every session into its own representation (a C handle
-    /// with C strings, say) does that work in parallel this way, instead of after the listing
-    /// on one thread.
+    /// entries. A wrapper that wraps every session in a representation of its own (the Python
+    /// module shares each record in an `Arc`; the C ABI in a handle that converts its text on
+    /// first read) does that work in parallel this way, instead of after the listing.
     ///
     /// # Errors
     /// As for [`list`](Self::list).

@@ -96,41 +96,29 @@ pub fn to_datetime<'py>(py: Python<'py>, t: SystemTime) -> PyResult<Bound<'py, P
             outrig::format_started_at(t)
         ))
     };
-    let days = i64::try_from(micros.div_euclid(MICROS_PER_DAY)).map_err(|_| overflow())?;
-    let (year, month, day) = civil_from_days(days);
-    if !(1..=9999).contains(&year) {
+    // The calendar date comes from jiff (the core's clock), not from arithmetic of our own.
+    let ts = i64::try_from(micros)
+        .ok()
+        .and_then(|m| jiff::Timestamp::from_microsecond(m).ok())
+        .ok_or_else(overflow)?;
+    let dt = jiff::tz::Offset::UTC.to_datetime(ts);
+    if !(1..=9999).contains(&dt.year()) {
         return Err(overflow());
     }
     // Built from its fields in one call: several times cheaper than epoch + timedelta.
-    let rest = micros.rem_euclid(MICROS_PER_DAY);
-    let secs = (rest / MICROS_PER_SECOND) as u32;
     let utc = PyTzInfo::utc(py)?;
     PyDateTime::new(
         py,
-        year as i32,
-        month,
-        day,
-        (secs / 3600) as u8,
-        (secs / 60 % 60) as u8,
-        (secs % 60) as u8,
-        (rest % MICROS_PER_SECOND) as u32,
+        i32::from(dt.year()),
+        dt.month() as u8,
+        dt.day() as u8,
+        dt.hour() as u8,
+        dt.minute() as u8,
+        dt.second() as u8,
+        (dt.subsec_nanosecond() / 1000) as u32,
         Some(&utc),
     )
     .map(Bound::into_any)
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01 (H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u8, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// An aware `datetime` as a core time. `what` names the argument in errors.

@@ -135,27 +135,8 @@ pub fn spec(container: &str) -> NewSession {
 
 /// An RFC 3339 time.
 pub fn time(rfc3339: &str) -> SystemTime {
-    let secs: i64 = parse_rfc3339_utc(rfc3339);
-    SystemTime::UNIX_EPOCH + Duration::from_secs(secs.try_into().unwrap())
-}
-
-/// Seconds since the epoch of `YYYY-MM-DDTHH:MM:SSZ` (the only shape the tests use).
-fn parse_rfc3339_utc(s: &str) -> i64 {
-    assert!(
-        s.len() == 20 && s.ends_with('Z'),
-        "use YYYY-MM-DDTHH:MM:SSZ: {s}"
-    );
-    let n = |a: usize, b: usize| s[a..b].parse::<i64>().unwrap();
-    let (y, m, d) = (n(0, 4), n(5, 7), n(8, 10));
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    days * 86_400 + n(11, 13) * 3600 + n(14, 16) * 60 + n(17, 19)
+    let ts: jiff::Timestamp = rfc3339.parse().unwrap_or_else(|e| panic!("{rfc3339}: {e}"));
+    SystemTime::try_from(ts).expect("a time the clock holds")
 }
 
 pub fn run(mut cmd: Command, stdin: Option<&str>) -> Run {
