@@ -324,3 +324,35 @@ fn the_default_probe_asks_podman_on_path() {
     std::fs::create_dir(&empty).unwrap();
     assert_eq!(state_with_path(store.root(), &s.id, &empty), "abandoned");
 }
+
+#[test]
+fn remove_refuses_a_session_whose_containers_run() {
+    let (_tmp, store) = common::store();
+    let up = store
+        .clone()
+        .with_container_probe(ContainerProbe::custom(|names| {
+            Some(names.iter().filter(|n| *n == "tools-up").cloned().collect())
+        }));
+    // Run by `outrig run` (no lease), its sidecar still up.
+    let s = up
+        .create(&spec("agent").sidecar("tools-up"))
+        .unwrap()
+        .into_session();
+    let err = up.remove(&s.id).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Busy, "{err}");
+    assert!(err.message().contains("tools-up"), "{err}");
+    assert!(up.entry_path(&s.id).exists());
+    // A probe that cannot tell does not stop it, nor does a finished session's container.
+    let finished = up
+        .create(&spec("done").sidecar("tools-up"))
+        .unwrap()
+        .into_session();
+    up.finalize(&finished.id, SystemTime::now(), 0).unwrap();
+    up.remove(&finished.id).unwrap();
+    store
+        .clone()
+        .with_container_probe(ContainerProbe::none())
+        .remove(&s.id)
+        .unwrap();
+    assert!(!store.entry_path(&s.id).exists());
+}

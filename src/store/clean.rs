@@ -151,7 +151,7 @@ impl SessionStore {
                 State::Unknown => done.kept_unknown.push(session),
                 State::Finished | State::Abandoned => {
                     if mode == CleanMode::Remove {
-                        match self.remove(&session.id) {
+                        match self.remove_asking(&session.id, false) {
                             Ok(_) => {}
                             Err(e) if e.kind() == ErrorKind::NotFound => continue,
                             Err(e) if e.kind() == ErrorKind::Busy => {

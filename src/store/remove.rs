@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{self as rfs, AtFlags, Dir, FileType};
 use rustix::io::Errno;
 
-use super::session_dir::{Entry, SessionDir, identity_of, kind_at};
+use super::session_dir::{Entry, Locked, SessionDir, identity_of, kind_at};
 use super::{ENTER_SCRIPT, LOGS_DIR, SessionStore};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsio::{self, RECORD_FILE, open, record_io, tree};
@@ -55,11 +55,23 @@ impl SessionStore {
     /// entry swapped meanwhile cannot redirect the removal. A log writer racing the removal
     /// leaves either a removable session or nothing.
     ///
+    /// A running session is not removed, as `outrig discard` refuses it: one whose lease
+    /// another process holds, and one not finalized whose containers the store's
+    /// [`ContainerProbe`](crate::ContainerProbe) sees running (`outrig run` holds no lease). The
+    /// process that holds the lease removes through it (and the lease ends).
+    ///
     /// # Errors
     /// [`ErrorKind::NotFound`] when there is no entry `<root>/<id>`; [`ErrorKind::Busy`] when
-    /// a running launcher holds the session's lock; [`ErrorKind::Io`] when a file cannot be
-    /// removed (the record then stays, so the session still lists).
+    /// the session is running (a launcher holds its lock past the wait, or its containers run);
+    /// [`ErrorKind::Io`] when a file cannot be removed (the record then stays, so the session
+    /// still lists).
     pub fn remove(&self, id: &SessionId) -> Result<Removal> {
+        self.remove_asking(id, true)
+    }
+
+    /// [`remove`](Self::remove), asking the container probe only when `ask_containers` (a
+    /// caller that asked already, as `clean` does, does not ask again).
+    pub(crate) fn remove_asking(&self, id: &SessionId, ask_containers: bool) -> Result<Removal> {
         let (root, entry) = self.open_entry(id)?;
         match entry {
             Entry::DeadLink { target } => {
@@ -80,7 +92,7 @@ impl SessionStore {
                     Err(e) => return Err(e),
                 };
                 let removal = if ours {
-                    self.clear(&dir, None)?
+                    self.clear(&dir, None, ask_containers)?
                 } else {
                     self.clear_foreign(&dir)?
                 };
@@ -88,7 +100,7 @@ impl SessionStore {
                 Ok(removal)
             }
             Entry::Dir(dir) => {
-                let removal = self.clear(&dir, Some(&root))?;
+                let removal = self.clear(&dir, Some(&root), ask_containers)?;
                 record_io::sync(&root, &self.root)?;
                 Ok(removal)
             }
@@ -129,7 +141,7 @@ impl SessionStore {
             rfs::statat(root, session.id.as_str(), AtFlags::SYMLINK_NOFOLLOW)
                 .is_ok_and(|st| Some((st.st_dev, st.st_ino)) == target.identity().ok())
         });
-        let removal = self.clear(&target, in_root)?;
+        let removal = self.clear(&target, in_root, true)?;
         match &root {
             Some(root) if link_leads_here => self.remove_link(root, &session.id)?,
             Some(root) if in_root.is_some() => record_io::sync(root, &self.root)?,
@@ -176,12 +188,45 @@ impl SessionStore {
     /// Removes the store's names from the session directory under its lock, the record last,
     /// then the directory itself when that emptied it: through `root` when the directory is the
     /// root's entry `<root>/<id>`, else through its parent directory.
-    fn clear(&self, dir: &SessionDir, root: Option<&OwnedFd>) -> Result<Removal> {
+    fn clear(&self, dir: &SessionDir, root: Option<&OwnedFd>, ask: bool) -> Result<Removal> {
         let locked = dir.lock(self.lock_wait)?;
+        if ask && matches!(locked, Locked::Flock) {
+            self.refuse_running_containers(dir)?;
+        }
         let removal = self.clear_locked(dir, root)?;
         // A session this process leases is removed through its lease, which then ends.
         locked.end_lease();
         Ok(removal)
+    }
+
+    /// Refuses (`Busy`) a session not finalized whose containers the probe sees running. A
+    /// record that cannot be read, a finished session, or a probe that cannot tell do not stop
+    /// the removal.
+    fn refuse_running_containers(&self, dir: &SessionDir) -> Result<()> {
+        let Ok(session) = record_io::read_at(dir.fd(), &dir.path) else {
+            return Ok(());
+        };
+        if session.ended_at.is_some() {
+            return Ok(());
+        }
+        let names: Vec<String> = std::iter::once(session.container_name.clone())
+            .chain(session.sidecar_container_names.iter().cloned())
+            .collect();
+        let running = self.probe.running(&names).unwrap_or_default();
+        if running.is_empty() {
+            return Ok(());
+        }
+        let mut running: Vec<String> = running.into_iter().collect();
+        running.sort();
+        Err(Error::new(
+            ErrorKind::Busy,
+            format!(
+                "session {} ({}) is running: its container(s) {} still run; stop them first",
+                dir.id,
+                dir.path.display(),
+                running.join(", ")
+            ),
+        ))
     }
 
     fn clear_locked(&self, dir: &SessionDir, root: Option<&OwnedFd>) -> Result<Removal> {
