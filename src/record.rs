@@ -56,7 +56,7 @@ pub struct Session {
 }
 
 /// The record names outrig has used over time, in its write order.
-mod field {
+pub(crate) mod field {
     pub const ID: &str = "id";
     pub const STARTED_AT: &str = "started_at";
     pub const ENDED_AT: &str = "ended_at";
@@ -70,6 +70,24 @@ mod field {
     pub const WORKING_DIR: &str = "working_dir";
     pub const SESSION_DIR: &str = "session_dir";
     pub const EXIT_CODE: &str = "exit_code";
+}
+
+impl Session {
+    /// The record's known fields, in the order outrig writes them (an absent optional field
+    /// is left out of `session.json`).
+    pub const FIELDS: [&'static str; 11] = [
+        field::ID,
+        field::STARTED_AT,
+        field::ENDED_AT,
+        field::CONTAINER_NAME,
+        field::SIDECARS,
+        field::IMAGE_TAG,
+        field::IMAGE_CONFIG_NAME,
+        field::AGENT_NAME,
+        field::WORKING_DIR,
+        field::SESSION_DIR,
+        field::EXIT_CODE,
+    ];
 }
 
 impl Session {
@@ -407,6 +425,19 @@ impl<'de> Visitor<'de> for RecordVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_are_listed_in_the_order_they_are_written() {
+        let mut s = Session::from_json(RUNNING.as_bytes()).unwrap();
+        s.ended_at = Some(s.started_at);
+        s.exit_code = Some(0);
+        s.sidecar_container_names = vec!["side".into()];
+        s.image_config_name = Some("coding".into());
+        s.agent_name = Some("coder".into());
+        let written: Map<String, Value> = serde_json::from_slice(&s.to_json().unwrap()).unwrap();
+        let keys: Vec<&str> = written.keys().map(String::as_str).collect();
+        assert_eq!(keys, Session::FIELDS);
+    }
 
     const RUNNING: &str = r#"{
   "id": "20260501T134412-3f2a",

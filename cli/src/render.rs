@@ -119,22 +119,6 @@ pub fn session_json(s: &Session) -> Outcome<Value> {
     Ok(Value::Object(record))
 }
 
-/// The record's known fields in `session.json` order, every one shown by `show` (with `-`
-/// when absent).
-const KNOWN_FIELDS: [&str; 11] = [
-    "id",
-    "started_at",
-    "ended_at",
-    "container_name",
-    "sidecar_container_names",
-    "image_tag",
-    "image_config_name",
-    "agent_name",
-    "working_dir",
-    "session_dir",
-    "exit_code",
-];
-
 /// Every field of a record, one `name  value` line each: the known fields in the record's
 /// order (timestamps in RFC 3339 as on disk, `-` when absent), the duration, the link target,
 /// then the fields a newer writer added, as compact JSON. Values are printed whole but escaped;
@@ -146,7 +130,7 @@ pub fn show(s: &Session, now: SystemTime) -> Outcome<String> {
     };
     let link = record.shift_remove("link_target");
     let mut lines: Vec<(String, String)> = Vec::new();
-    for name in KNOWN_FIELDS {
+    for name in Session::FIELDS {
         let value = record.shift_remove(name).map_or_else(
             || {
                 if name == "ended_at" {
