@@ -53,9 +53,19 @@ impl PyLiveSession {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Finalizes through the lease with the GIL released.
-    fn finalize_with(&self, py: Python<'_>, code: i32, at: SystemTime) -> PyResult<PySession> {
-        detach(py, || self.live().finalize(at, code)).map(PySession::from)
+    /// Finalizes through the lease with the GIL released, at `at` or (`None`) now as the core
+    /// tells it.
+    fn finalize_with(
+        &self,
+        py: Python<'_>,
+        code: i32,
+        at: Option<SystemTime>,
+    ) -> PyResult<PySession> {
+        detach(py, || match at {
+            Some(at) => self.live().finalize(at, code),
+            None => self.live().finalize_now(code),
+        })
+        .map(PySession::from)
     }
 }
 
@@ -71,10 +81,7 @@ impl PyLiveSession {
         ended_at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PySession> {
         let code = convert::exit_code(exit_code)?;
-        let at = match ended_at {
-            Some(t) => from_datetime(t, "ended_at")?,
-            None => SystemTime::now(),
-        };
+        let at = ended_at.map(|t| from_datetime(t, "ended_at")).transpose()?;
         self.finalize_with(py, code, at)
     }
 
@@ -147,7 +154,7 @@ impl PyLiveSession {
             (None, None) => 0,
             (None, Some(t)) => exception_exit_code(py, t, exc_value)?,
         };
-        self.finalize_with(py, code, SystemTime::now())?;
+        self.finalize_with(py, code, None)?;
         Ok(false)
     }
 }

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use outrig::{CleanMode, NewSession, SessionStore};
 use pyo3::exceptions::PyRuntimeError;
@@ -187,11 +186,12 @@ impl PySessionStore {
     ) -> PyResult<PySession> {
         let id = session_id(py, &id.0)?;
         let code = convert::exit_code(exit_code)?;
-        let ended_at = match ended_at {
-            Some(t) => from_datetime(t, "ended_at")?,
-            None => SystemTime::now(),
-        };
-        detach(py, || self.inner.finalize(&id, ended_at, code)).map(PySession::from)
+        let ended_at = ended_at.map(|t| from_datetime(t, "ended_at")).transpose()?;
+        detach(py, || match ended_at {
+            Some(at) => self.inner.finalize(&id, at, code),
+            None => self.inner.finalize_now(&id, code),
+        })
+        .map(PySession::from)
     }
 
     /// Replaces the session's sidecar container names (in start order); an empty sequence
