@@ -19,8 +19,9 @@ all:
 	$(CARGO) build --release
 
 # In this order: later files use earlier files' variables and rules (python.mk and cli.mk
-# build on c.mk's launcher and demo; bench.mk on all three faces).
-include mk/rust.mk mk/c.mk mk/python.mk mk/cli.mk mk/install.mk mk/powercut.mk mk/bench.mk
+# build on c.mk's launcher and demo; bench.mk on all three faces), and `make demo` runs the C
+# launcher, then the Python listing of its root, then the Rust example.
+include mk/c.mk mk/python.mk mk/cli.mk mk/rust.mk mk/install.mk mk/powercut.mk mk/bench.mk
 
 demo: $(DEMO_STEPS)
 
