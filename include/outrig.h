@@ -9,18 +9,21 @@
  * - Errors. A fallible function returns an outrig_status and writes its result through an
  *   out-pointer, which it leaves untouched on error. outrig_last_error_message() says what
  *   failed and what to do; outrig_last_os_error() gives the errno, if any. Both are
- *   thread-local.
+ *   thread-local. Every function returning an outrig_status is marked OUTRIG_NODISCARD:
+ *   ignoring the status is a compiler warning.
  * - Arguments. Every pointer is checked: NULL where a value is required is
  *   OUTRIG_ERR_INVALID_ARGUMENT (or NULL/0/false from a getter), never a crash. Strings in are
  *   NUL-terminated UTF-8, paths included; other bytes are OUTRIG_ERR_INVALID_ARGUMENT. Session
- *   ids and log names are validated before they touch the filesystem. No panic crosses into
- *   the caller: an internal error is OUTRIG_ERR_PANIC.
+ *   ids and log names are validated before they touch the filesystem. An internal error (a
+ *   bug in the library) never crashes the caller: it is OUTRIG_ERR_PANIC. A "Preconditions:"
+ *   paragraph says what the caller must ensure beyond that (a live handle, a writable
+ *   out-pointer); breaking one is undefined behavior.
  * - Ownership. Handles (outrig_store, outrig_spec, outrig_session, outrig_listing,
  *   outrig_strings, outrig_logs) are made by the library and freed with their own
  *   outrig_*_free function; every free function accepts NULL. A `const char *` result is
  *   borrowed from the handle it came from and valid until that handle is freed. A `char *`
  *   result is owned by the caller: free it with outrig_string_free.
- * - Times are int64_t nanoseconds since the Unix epoch (UTC).
+ * - Times are nanoseconds: instants int64_t since the Unix epoch (UTC), durations uint64_t.
  * - Threads. A store is only a path and is never changed after opening: any number of threads
  *   may call store functions on one handle at once, and processes (outrig itself too) may
  *   share a root. Sessions, listings, string lists and log lists are read-only after they are
@@ -234,8 +237,8 @@ const char *outrig_status_name(outrig_status status);
  * and nothing failed since.
  *
  * Every function returning `outrig_status` sets it on failure and clears it on success. Other
- * functions set it only when they fail (a NULL argument, an index out of range, a caught
- * panic), and otherwise leave it alone.
+ * functions set it only when they fail (a NULL argument, an index out of range, an internal
+ * error), and otherwise leave it alone.
  *
  * The string belongs to the library and stays valid until the next call into the library on
  * the same thread (other than this one, `outrig_last_os_error` and `outrig_status_name`);
@@ -265,7 +268,7 @@ const char *outrig_version(void);
  * formatted time. NULL is ignored. Never pass a borrowed `const char *` or memory from
  * `malloc`. Thread-safe.
  *
- * # Safety
+ * Preconditions:
  * `s` is NULL or a string this library returned as owned and not yet freed.
  */
 void outrig_string_free(char *s);
@@ -273,7 +276,7 @@ void outrig_string_free(char *s);
 /**
  * The number of strings in `strings`; 0 for NULL (with the last error set).
  *
- * # Safety
+ * Preconditions:
  * `strings` is NULL or a live `outrig_strings`.
  */
 size_t outrig_strings_len(const struct outrig_strings *strings);
@@ -282,7 +285,7 @@ size_t outrig_strings_len(const struct outrig_strings *strings);
  * The string at `i` (0-based), borrowed from `strings`: valid until `outrig_strings_free`.
  * NULL (and the last error set) when `strings` is NULL or `i` is out of range.
  *
- * # Safety
+ * Preconditions:
  * `strings` is NULL or a live `outrig_strings`.
  */
 const char *outrig_strings_get(const struct outrig_strings *strings, size_t i);
@@ -290,7 +293,7 @@ const char *outrig_strings_get(const struct outrig_strings *strings, size_t i);
 /**
  * Frees a string list and every string in it. NULL is ignored.
  *
- * # Safety
+ * Preconditions:
  * `strings` is NULL or an `outrig_strings` from this library, not used afterwards.
  */
 void outrig_strings_free(struct outrig_strings *strings);
@@ -318,7 +321,7 @@ void outrig_strings_free(struct outrig_strings *strings);
  * known), `OUTRIG_ERR_IO` (the current directory cannot be read). `*out` is untouched on
  * error.
  *
- * # Safety
+ * Preconditions:
  * `root` is NULL or a NUL-terminated string; `out` is NULL or writable.
  */
 OUTRIG_NODISCARD enum outrig_status outrig_store_open(const char *root, struct outrig_store **out);
@@ -333,7 +336,7 @@ OUTRIG_NODISCARD enum outrig_status outrig_store_open(const char *root, struct o
  * Errors: as for `outrig_store_open`, and `OUTRIG_ERR_INVALID_ARGUMENT` for a
  * `global_config` that is not UTF-8.
  *
- * # Safety
+ * Preconditions:
  * `explicit_root` and `global_config` are NULL or NUL-terminated strings; `out` is NULL or
  * writable.
  */
@@ -362,7 +365,7 @@ enum outrig_status outrig_store_open_resolved(const char *explicit_root,
  *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (`store` or `out` NULL). `*out` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `out` is NULL or writable; `probe` is NULL or a function
  * that keeps the contract of `outrig_container_probe` with `userdata` for as long as any store
  * made with it lives.
@@ -377,20 +380,20 @@ enum outrig_status outrig_store_with_container_probe(const struct outrig_store *
  * The store's absolute root directory, borrowed from `store`: valid until
  * `outrig_store_free`. NULL, with the last error set, when `store` is NULL.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live `outrig_store`.
  */
 const char *outrig_store_root(const struct outrig_store *store);
 
 /**
  * The path of `<root>/<id>`: the session directory of an auto session, the symlink of an
- * explicit one. It need not exist; nothing is touched. `*path_out` is owned: free it with
+ * explicit one. It need not exist; nothing is touched. The caller frees `*path_out` with
  * `outrig_string_free`.
  *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id). `*path_out` is
  * untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `path_out` is
  * NULL or writable.
  */
@@ -402,7 +405,7 @@ enum outrig_status outrig_store_entry_path(const struct outrig_store *store,
 /**
  * Frees a store. NULL is ignored. Sessions, listings and strings from it stay valid.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a store from `outrig_store_open*`, no longer used by any thread.
  */
 void outrig_store_free(struct outrig_store *store);
@@ -421,7 +424,7 @@ struct outrig_spec *outrig_spec_new(void);
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` when `spec` or `value` is NULL or `value` is not
  * UTF-8; the spec is then unchanged.
  *
- * # Safety
+ * Preconditions:
  * `spec` is NULL or a live spec not used by another thread during the call; `value` is NULL
  * or a NUL-terminated string. The same holds for every `outrig_spec_set_*` function.
  */
@@ -433,7 +436,7 @@ enum outrig_status outrig_spec_set_container_name(struct outrig_spec *spec,
  * Sets the tag of the image the container runs (required). Errors as for
  * `outrig_spec_set_container_name`.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_spec_set_container_name`.
  */
 OUTRIG_NODISCARD
@@ -444,7 +447,7 @@ enum outrig_status outrig_spec_set_image_tag(struct outrig_spec *spec,
  * Sets the name of the image configuration (optional). Errors as for
  * `outrig_spec_set_container_name`.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_spec_set_container_name`.
  */
 OUTRIG_NODISCARD
@@ -454,7 +457,7 @@ enum outrig_status outrig_spec_set_image_config_name(struct outrig_spec *spec,
 /**
  * Sets the name of the agent (optional). Errors as for `outrig_spec_set_container_name`.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_spec_set_container_name`.
  */
 OUTRIG_NODISCARD
@@ -465,7 +468,7 @@ enum outrig_status outrig_spec_set_agent_name(struct outrig_spec *spec,
  * Sets the agent's working directory (required), recorded as given. Errors as for
  * `outrig_spec_set_container_name`.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_spec_set_container_name`.
  */
 OUTRIG_NODISCARD
@@ -477,7 +480,7 @@ enum outrig_status outrig_spec_set_working_dir(struct outrig_spec *spec,
  * missing; it must be empty), and `<root>/<id>` becomes a symlink to it. Without this the
  * session is an auto session under the root. Errors as for `outrig_spec_set_container_name`.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_spec_set_container_name`.
  */
 OUTRIG_NODISCARD
@@ -488,7 +491,7 @@ enum outrig_status outrig_spec_set_session_dir(struct outrig_spec *spec,
  * Appends a sidecar container name (they are recorded in the order added). Errors as for
  * `outrig_spec_set_container_name`.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_spec_set_container_name`.
  */
 OUTRIG_NODISCARD
@@ -499,7 +502,7 @@ enum outrig_status outrig_spec_add_sidecar_container(struct outrig_spec *spec,
  * Records `unix_ns` (nanoseconds since the Unix epoch) as the start time instead of the time
  * of the create. Errors: `OUTRIG_ERR_INVALID_ARGUMENT` when `spec` is NULL.
  *
- * # Safety
+ * Preconditions:
  * `spec` is NULL or a live spec not used by another thread during the call.
  */
 OUTRIG_NODISCARD
@@ -509,7 +512,7 @@ enum outrig_status outrig_spec_set_started_at(struct outrig_spec *spec,
 /**
  * Frees a spec. NULL is ignored.
  *
- * # Safety
+ * Preconditions:
  * `spec` is NULL or a spec from `outrig_spec_new`, not used afterwards.
  */
 void outrig_spec_free(struct outrig_spec *spec);
@@ -544,7 +547,7 @@ void outrig_spec_free(struct outrig_spec *spec);
  * directory's path is taken, e.g. by a dangling symlink), `OUTRIG_ERR_IO` (the root or the
  * directory cannot be made or written). `*out` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store`, `spec` are NULL or live handles; `out` is NULL or writable.
  */
 OUTRIG_NODISCARD
@@ -560,7 +563,7 @@ enum outrig_status outrig_store_create(const struct outrig_store *store,
  * to last until that program exits clears `FD_CLOEXEC` on it (`fcntl(fd, F_SETFD, 0)`) before
  * the `exec` (the lock lives as long as any process keeps the directory open).
  *
- * # Safety
+ * Preconditions:
  * `session` is NULL or a live session.
  */
 int outrig_session_lease_fd(const struct outrig_session *session);
@@ -574,7 +577,7 @@ int outrig_session_lease_fd(const struct outrig_session *session);
  * Errors: as for `outrig_store_finalize`; `OUTRIG_ERR_INVALID_ARGUMENT` also for a NULL
  * `names[i]`, a name that is not UTF-8 or is empty.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_store_finalize`; `names` is NULL or an array of `count` pointers, each NULL
  * or a NUL-terminated string.
  */
@@ -611,7 +614,7 @@ int outrig_exit_code_from_wait_status(int status);
  * parse; it is left as it is), `OUTRIG_ERR_BUSY` (another process holds its lock),
  * `OUTRIG_ERR_IO`.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string.
  */
 OUTRIG_NODISCARD
@@ -623,7 +626,7 @@ enum outrig_status outrig_store_finalize(const struct outrig_store *store,
  * Finalizes session `id` with the end time `ended_at_unix_ns` (nanoseconds since the Unix
  * epoch). Otherwise as `outrig_store_finalize`.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_store_finalize`.
  */
 OUTRIG_NODISCARD
@@ -640,7 +643,7 @@ enum outrig_status outrig_store_finalize_at(const struct outrig_store *store,
  * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (its record does not
  * parse), `OUTRIG_ERR_IO`. `*out` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `out` is NULL or
  * writable.
  */
@@ -659,7 +662,7 @@ enum outrig_status outrig_store_get(const struct outrig_store *store,
  * `OUTRIG_ERR_NOT_FOUND` (no `session.json` there), `OUTRIG_ERR_CORRUPT_RECORD` (it does not
  * parse), `OUTRIG_ERR_IO`. `*out` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `dir` is NULL or a NUL-terminated string; `out` is NULL
  * or writable.
  */
@@ -676,7 +679,7 @@ enum outrig_status outrig_store_get_by_path(const struct outrig_store *store,
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument), `OUTRIG_ERR_IO` (the root itself
  * cannot be read, e.g. it is a file). `*out` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `out` is NULL or writable.
  */
 OUTRIG_NODISCARD
@@ -686,7 +689,7 @@ enum outrig_status outrig_store_list(const struct outrig_store *store,
 /**
  * The number of sessions in `listing`; 0 for NULL (with the last error set).
  *
- * # Safety
+ * Preconditions:
  * `listing` is NULL or a live `outrig_listing`; the same holds for every `outrig_listing_*`
  * function.
  */
@@ -697,7 +700,7 @@ size_t outrig_listing_len(const struct outrig_listing *listing);
  * `outrig_listing_free`, and never to be passed to `outrig_session_free`. NULL, with the last
  * error set, when `listing` is NULL or `i` is out of range.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_listing_len`.
  */
 const struct outrig_session *outrig_listing_get(const struct outrig_listing *listing, size_t i);
@@ -706,7 +709,7 @@ const struct outrig_session *outrig_listing_get(const struct outrig_listing *lis
  * The number of skipped entries: entries of the root with a `session.json` that could not be
  * read or parsed. 0 for NULL (with the last error set).
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_listing_len`.
  */
 size_t outrig_listing_skipped_len(const struct outrig_listing *listing);
@@ -715,7 +718,7 @@ size_t outrig_listing_skipped_len(const struct outrig_listing *listing);
  * The name under the root of skipped entry `i` (normally a session id), borrowed from
  * `listing`. NULL, with the last error set, when `listing` is NULL or `i` is out of range.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_listing_len`.
  */
 const char *outrig_listing_skipped_entry(const struct outrig_listing *listing, size_t i);
@@ -724,7 +727,7 @@ const char *outrig_listing_skipped_entry(const struct outrig_listing *listing, s
  * Why entry `i` was skipped, naming the file; borrowed from `listing`. NULL, with the last
  * error set, when `listing` is NULL or `i` is out of range.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_listing_len`.
  */
 const char *outrig_listing_skipped_reason(const struct outrig_listing *listing, size_t i);
@@ -732,7 +735,7 @@ const char *outrig_listing_skipped_reason(const struct outrig_listing *listing, 
 /**
  * Frees a listing and every session in it. NULL is ignored.
  *
- * # Safety
+ * Preconditions:
  * `listing` is NULL or an `outrig_listing` from this library; neither it nor a session or
  * string borrowed from it is used afterwards.
  */
@@ -744,7 +747,7 @@ void outrig_listing_free(struct outrig_listing *listing);
  * `session` is NULL or the value holds a NUL byte, which a record can carry but a C string
  * cannot (`outrig_session_to_json` has it). The same holds for every string getter.
  *
- * # Safety
+ * Preconditions:
  * `session` is NULL or a live `outrig_session`; the same holds for every getter.
  */
 const char *outrig_session_id(const struct outrig_session *session);
@@ -752,7 +755,7 @@ const char *outrig_session_id(const struct outrig_session *session);
 /**
  * The name of the agent's container, borrowed from `session`.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_session_id`.
  */
 const char *outrig_session_container_name(const struct outrig_session *session);
@@ -760,7 +763,7 @@ const char *outrig_session_container_name(const struct outrig_session *session);
 /**
  * The tag of the image the container ran, borrowed from `session`.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_session_id`.
  */
 const char *outrig_session_image_tag(const struct outrig_session *session);
@@ -769,7 +772,7 @@ const char *outrig_session_image_tag(const struct outrig_session *session);
  * The name of the image configuration, borrowed from `session`; NULL when the record has
  * none (the last error is then left alone).
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_session_id`.
  */
 const char *outrig_session_image_config_name(const struct outrig_session *session);
@@ -777,7 +780,7 @@ const char *outrig_session_image_config_name(const struct outrig_session *sessio
 /**
  * The name of the agent, borrowed from `session`; NULL when the record has none.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_session_id`.
  */
 const char *outrig_session_agent_name(const struct outrig_session *session);
@@ -785,7 +788,7 @@ const char *outrig_session_agent_name(const struct outrig_session *session);
 /**
  * The working directory the agent started in, borrowed from `session`.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_session_id`.
  */
 const char *outrig_session_working_dir(const struct outrig_session *session);
@@ -794,7 +797,7 @@ const char *outrig_session_working_dir(const struct outrig_session *session);
  * The directory that holds the record's `session.json` (for an explicit session, the link
  * target), borrowed from `session`.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_session_id`.
  */
 const char *outrig_session_session_dir(const struct outrig_session *session);
@@ -803,7 +806,7 @@ const char *outrig_session_session_dir(const struct outrig_session *session);
  * The session's `logs/` directory (`<session_dir>/logs`, which may not exist yet), borrowed
  * from `session`. To write a log, use `outrig_store_log_path`, which also creates it.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_session_id`.
  */
 const char *outrig_session_logs_dir(const struct outrig_session *session);
@@ -813,7 +816,7 @@ const char *outrig_session_logs_dir(const struct outrig_session *session);
  * session and for a session read with `outrig_store_get_by_path`. Borrowed from `session`.
  * In memory only: never part of the record.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_session_id`.
  */
 const char *outrig_session_link_target(const struct outrig_session *session);
@@ -823,7 +826,7 @@ const char *outrig_session_link_target(const struct outrig_session *session);
  * nanoseconds cannot hold (before 1677 or after 2262) saturates to `INT64_MIN`/`INT64_MAX`.
  * 0 when `session` is NULL (the last error is then set).
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_session_id`.
  */
 int64_t outrig_session_started_at(const struct outrig_session *session);
@@ -834,7 +837,7 @@ int64_t outrig_session_started_at(const struct outrig_session *session);
  * `outrig_session_started_at`). False while the session runs, and for a NULL `session` (with
  * the last error set); `out` is untouched when false.
  *
- * # Safety
+ * Preconditions:
  * `session` is NULL or a live `outrig_session`; `out` is NULL or writable.
  */
 bool outrig_session_ended_at(const struct outrig_session *session, int64_t *out);
@@ -844,7 +847,7 @@ bool outrig_session_ended_at(const struct outrig_session *session, int64_t *out)
  * writes it there. False otherwise, and for a NULL `session` (with the last error set); `out`
  * is untouched when false.
  *
- * # Safety
+ * Preconditions:
  * `session` is NULL or a live `outrig_session`; `out` is NULL or writable.
  */
 bool outrig_session_exit_code(const struct outrig_session *session, int32_t *out);
@@ -852,10 +855,10 @@ bool outrig_session_exit_code(const struct outrig_session *session, int32_t *out
 /**
  * Whether the session has a duration (it ended); if so and `out_ns` is not NULL, writes how
  * long it ran in nanoseconds (an end before the start counts as 0; saturates at
- * `UINT64_MAX`). Pass `*out_ns / 1000000000` to `outrig_format_duration` for `outrig ls`
- * text. False while it runs and for a NULL `session` (with the last error set).
+ * `UINT64_MAX`). Pass `*out_ns` to `outrig_format_duration` for `outrig ls` text. False
+ * while it runs and for a NULL `session` (with the last error set).
  *
- * # Safety
+ * Preconditions:
  * `session` is NULL or a live `outrig_session`; `out_ns` is NULL or writable.
  */
 bool outrig_session_duration(const struct outrig_session *session, uint64_t *out_ns);
@@ -864,7 +867,7 @@ bool outrig_session_duration(const struct outrig_session *session, uint64_t *out
  * The number of sidecar containers; 0 for none and for a NULL `session` (with the last error
  * set).
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_session_id`.
  */
 size_t outrig_session_sidecar_count(const struct outrig_session *session);
@@ -873,17 +876,18 @@ size_t outrig_session_sidecar_count(const struct outrig_session *session);
  * The name of sidecar container `i` (0-based, in start order), borrowed from `session`. NULL,
  * with the last error set, when `session` is NULL or `i` is out of range.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_session_id`.
  */
 const char *outrig_session_sidecar(const struct outrig_session *session, size_t i);
 
 /**
  * The record as JSON: exactly the bytes the library writes as its `session.json` (pretty,
- * two-space indent, no trailing newline; fields this version does not know are kept). Owned:
- * free with `outrig_string_free`. NULL, with the last error set, when `session` is NULL.
+ * two-space indent, no trailing newline; fields this version does not know are kept). Returns
+ * a string the caller frees with `outrig_string_free`, or NULL, with the last error set, when
+ * `session` is NULL.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_session_id`.
  */
 char *outrig_session_to_json(const struct outrig_session *session);
@@ -895,8 +899,9 @@ char *outrig_session_to_json(const struct outrig_session *session);
  * was not finalized gives up its lease here, unfinalized: once nothing else runs it, it is
  * `OUTRIG_STATE_ABANDONED`.
  *
- * # Safety
- * `session` is NULL or an owned `outrig_session`, not used afterwards.
+ * Preconditions:
+ * `session` is NULL or a session the caller owns (not one from a listing), not used
+ * afterwards.
  */
 void outrig_session_free(struct outrig_session *session);
 
@@ -911,7 +916,7 @@ void outrig_session_free(struct outrig_session *session);
  * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (its record does not
  * parse), `OUTRIG_ERR_IO`. `*out` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `out` is NULL or
  * writable.
  */
@@ -931,7 +936,7 @@ enum outrig_status outrig_store_state(const struct outrig_store *store,
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `listing`, `out` NULL with a
  * non-zero `len`, `len` other than the listing's length). `out` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `listing` is NULL or a live listing; `out` is NULL or an
  * array of `len` writable elements.
  */
@@ -967,7 +972,7 @@ const char *outrig_state_name(outrig_state state);
  * `OUTRIG_ERR_IO` (a file cannot be removed; the record then stays, so the removal can be
  * retried). `*kept` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `kept` is NULL
  * or writable.
  */
@@ -987,7 +992,7 @@ enum outrig_status outrig_store_remove(const struct outrig_store *store,
  * not parse: remove such a session by id), `OUTRIG_ERR_BUSY` (as for `outrig_store_remove`),
  * `OUTRIG_ERR_IO`. `*kept` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `dir` is NULL or a NUL-terminated string; `kept` is NULL
  * or writable.
  */
@@ -1015,7 +1020,7 @@ enum outrig_status outrig_store_remove_by_path(const struct outrig_store *store,
  * `older_than_seconds`), else the first error of the listing or of a removal (sessions removed
  * before it stay removed). The out-listings are untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `removed`, `kept_running`, `kept_unknown` are each NULL or
  * writable.
  */
@@ -1032,7 +1037,7 @@ enum outrig_status outrig_store_clean(const struct outrig_store *store,
  * epoch): removes the finished sessions that ended before `before_unix_ns` and the abandoned
  * ones that started before it.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_store_clean`.
  */
 OUTRIG_NODISCARD
@@ -1055,7 +1060,7 @@ enum outrig_status outrig_store_clean_before(const struct outrig_store *store,
  * parse: `outrig_store_remove` removes such a session), `OUTRIG_ERR_IO`. The out-listings are
  * untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `removed`,
  * `kept_running`, `kept_unknown` are each NULL or writable.
  */
@@ -1071,7 +1076,7 @@ enum outrig_status outrig_store_clean_session(const struct outrig_store *store,
  * The path of log file `name` under session `id`'s `logs/`, creating `logs/` and the
  * subdirectories `name` implies (the file itself is not created: open it to write). `name` is
  * one or more `/`-separated components of `[A-Za-z0-9._+-]`, none starting with `.`, so the
- * path never leaves `logs/`. `*path_out` is owned: free it with `outrig_string_free`.
+ * path never leaves `logs/`. The caller frees `*path_out` with `outrig_string_free`.
  *
  * The path is advisory: whoever opens it looks it up again, and another process that can
  * write the session directory can change what it names meanwhile. Prefer
@@ -1082,7 +1087,7 @@ enum outrig_status outrig_store_clean_session(const struct outrig_store *store,
  * directory on the way is not a real directory, or the name is taken by something that is
  * not a regular file), `OUTRIG_ERR_IO`. `*path_out` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings;
  * `path_out` is NULL or writable.
  */
@@ -1099,7 +1104,7 @@ enum outrig_status outrig_store_log_path(const struct outrig_store *store,
  * of `outrig_store_log_path`. Nothing is created and no symlink is followed: `logs/` and every
  * directory on the way must be real directories and the file a regular file, so the path never
  * leaves `logs/` (exactly the files `outrig_store_logs` lists are found). `name` is as for
- * `outrig_store_log_path`. `*path_out` is owned: free it with `outrig_string_free`. Advisory
+ * `outrig_store_log_path`. The caller frees `*path_out` with `outrig_string_free`. Advisory
  * like `outrig_store_log_path`'s: prefer `outrig_store_read_log`, which hands out the file.
  *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
@@ -1107,7 +1112,7 @@ enum outrig_status outrig_store_log_path(const struct outrig_store *store,
  * (`logs`, a directory on the way, or the file itself is something else: a symlink, a
  * directory, a device), `OUTRIG_ERR_IO`. `*path_out` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings;
  * `path_out` is NULL or writable.
  */
@@ -1136,7 +1141,7 @@ enum outrig_status outrig_store_find_log(const struct outrig_store *store,
  * `OUTRIG_ERR_DIR_NOT_USABLE` (something on the way, or the file, is not a real directory or
  * a regular file: a symlink, a FIFO), `OUTRIG_ERR_IO`. `*fd_out` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings; `fd_out`
  * is NULL or writable.
  */
@@ -1159,7 +1164,7 @@ enum outrig_status outrig_store_append_log(const struct outrig_store *store,
  * is not a real directory or a regular file), `OUTRIG_ERR_IO`. `*fd_out` is untouched on
  * error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings; `fd_out`
  * is NULL or writable.
  */
@@ -1177,7 +1182,7 @@ enum outrig_status outrig_store_read_log(const struct outrig_store *store,
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id),
  * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_IO`. `*out` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `out` is NULL or
  * writable.
  */
@@ -1189,7 +1194,7 @@ enum outrig_status outrig_store_logs(const struct outrig_store *store,
 /**
  * The number of log files; 0 for NULL (with the last error set).
  *
- * # Safety
+ * Preconditions:
  * `logs` is NULL or a live `outrig_logs`; the same holds for every `outrig_logs_*` function.
  */
 size_t outrig_logs_len(const struct outrig_logs *logs);
@@ -1199,7 +1204,7 @@ size_t outrig_logs_len(const struct outrig_logs *logs);
  * by `/` (`"agent.log"`, `"tools/web.log"`); borrowed from `logs`. NULL, with the last error
  * set, when `logs` is NULL or `i` is out of range.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_logs_len`.
  */
 const char *outrig_logs_name(const struct outrig_logs *logs, size_t i);
@@ -1208,7 +1213,7 @@ const char *outrig_logs_name(const struct outrig_logs *logs, size_t i);
  * The size in bytes of log file `i`. 0, with the last error set, when `logs` is NULL or `i`
  * is out of range (check `i < outrig_logs_len(logs)`: an empty file is 0 too).
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_logs_len`.
  */
 uint64_t outrig_logs_size(const struct outrig_logs *logs, size_t i);
@@ -1216,7 +1221,7 @@ uint64_t outrig_logs_size(const struct outrig_logs *logs, size_t i);
 /**
  * Frees a log listing. NULL is ignored.
  *
- * # Safety
+ * Preconditions:
  * `logs` is NULL or an `outrig_logs` from this library, not used afterwards.
  */
 void outrig_logs_free(struct outrig_logs *logs);
@@ -1224,16 +1229,17 @@ void outrig_logs_free(struct outrig_logs *logs);
 /* ---- Formatting as outrig ls does ---- */
 
 /**
- * Formats a duration of `seconds` as `outrig ls` does: `"0m44s"`, `"6m02s"` under an hour,
- * `"1h05m"` from an hour on. Owned: free with `outrig_string_free`. Never NULL.
- * Thread-safe.
+ * Formats a duration of `ns` nanoseconds (the unit of every time in this interface, and what
+ * `outrig_session_duration` gives) as `outrig ls` does, in whole seconds rounded down:
+ * `"0m44s"`, `"6m02s"` under an hour, `"1h05m"` from an hour on. Returns a string the caller
+ * frees with `outrig_string_free`; never NULL. Thread-safe.
  */
-char *outrig_format_duration(uint64_t seconds);
+char *outrig_format_duration(uint64_t ns);
 
 /**
  * Formats a start time (`int64_t` nanoseconds since the Unix epoch) as `outrig ls` does, in
- * UTC to the second: `"2026-05-01 14:19:07"`. Owned: free with `outrig_string_free`.
- * Thread-safe.
+ * UTC to the second: `"2026-05-01 14:19:07"`. Returns a string the caller frees with
+ * `outrig_string_free`; never NULL. Thread-safe.
  */
 char *outrig_format_started_at(int64_t unix_ns);
 

@@ -143,14 +143,21 @@ fn generate() -> String {
         .generate()
         .expect("cbindgen generates the header");
 
-    let listed: Vec<&str> = TOPICS.iter().flat_map(|(_, names)| names.iter().copied()).collect();
+    let listed: Vec<&str> = TOPICS
+        .iter()
+        .flat_map(|(_, names)| names.iter().copied())
+        .collect();
     let exported: BTreeSet<String> = bindings
         .functions
         .iter()
         .map(|f| f.path.name().to_owned())
         .collect();
     let listed_set: BTreeSet<String> = listed.iter().map(|s| (*s).to_owned()).collect();
-    assert_eq!(listed.len(), listed_set.len(), "a function is listed twice in TOPICS");
+    assert_eq!(
+        listed.len(),
+        listed_set.len(),
+        "a function is listed twice in TOPICS"
+    );
     let unplaced: Vec<_> = exported.difference(&listed_set).collect();
     let unknown: Vec<_> = listed_set.difference(&exported).collect();
     assert!(
@@ -159,13 +166,14 @@ fn generate() -> String {
          {unplaced:?}; these listed ones are not exported: {unknown:?}"
     );
     let position = |name: &str| listed.iter().position(|n| *n == name).unwrap();
-    bindings
-        .functions
-        .sort_by_key(|f| position(f.path.name()));
+    bindings.functions.sort_by_key(|f| position(f.path.name()));
 
     let mut out = Vec::new();
     bindings.write(&mut out);
     let mut text = String::from_utf8(out).expect("cbindgen writes UTF-8");
+    // The doc comments' `# Safety` heading (rustdoc's and clippy's name for an unsafe
+    // function's contract) is, for a C reader, the list of preconditions.
+    text = text.replace("\n * # Safety\n", "\n * Preconditions:\n");
     for (title, names) in TOPICS.iter().rev() {
         let at = doc_start_of(&text, names[0]);
         text.insert_str(at, &format!("/* ---- {title} ---- */\n\n"));
@@ -201,7 +209,9 @@ fn doc_start_of(text: &str, name: &str) -> usize {
 /// The declarations in `header`, one string each, joined across lines (cbindgen wraps long
 /// ones), without comments.
 fn declarations(header: &str) -> Vec<String> {
-    let extern_c = header.find("extern \"C\" {").expect("an extern \"C\" block");
+    let extern_c = header
+        .find("extern \"C\" {")
+        .expect("an extern \"C\" block");
     let mut decls = Vec::new();
     let mut current = String::new();
     let mut in_comment = false;
@@ -270,6 +280,63 @@ fn functions_appear_by_topic_under_section_comments() {
     }
 }
 
+/// Words of Rust that a C reader of the header should not meet: its types, its links, its
+/// headings, its failure mode.
+const RUST_TERMS: &[&str] = &[
+    "# Safety", "Option", "Some(", "None", "Result", "&str", "&mut", "Vec", "String", "Box",
+    "CStr", "usize", "u64", "i64", "u32", "i32", "crate::", "](", "panic", "unwrap", "Rust",
+];
+
+/// Whether `line` holds `term` as a whole word where it begins or ends with a letter ("String"
+/// is not in "Strings", "panic" is in "panics").
+fn contains_term(line: &str, term: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    line.match_indices(term).any(|(i, _)| {
+        let before = line[..i].chars().next_back();
+        let after = line[i + term.len()..].chars().next();
+        let starts_word = term.starts_with(word);
+        let ends_word = term.ends_with(word) && term != "panic";
+        !(starts_word && before.is_some_and(word) || ends_word && after.is_some_and(word))
+    })
+}
+
+#[test]
+fn contains_term_finds_words_not_parts() {
+    assert!(contains_term("returns an Option here", "Option"));
+    assert!(contains_term("it panics", "panic"));
+    assert!(contains_term("see [x](crate::y)", "]("));
+    assert!(!contains_term("Strings in are", "String"));
+    assert!(!contains_term("a u64_value", "u64"));
+}
+
+#[test]
+fn the_docs_speak_c() {
+    let header = generate();
+    let found: Vec<String> = header
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            t.starts_with('*') || t.starts_with("/*")
+        })
+        .flat_map(|(n, l)| {
+            RUST_TERMS
+                .iter()
+                .filter(move |t| contains_term(l, t))
+                .map(move |t| format!("line {}: {t:?} in {l:?}", n + 1))
+        })
+        .collect();
+    assert!(
+        found.is_empty(),
+        "Rust terms in the header's comments:\n{}",
+        found.join("\n")
+    );
+    assert!(
+        header.contains(" * Preconditions:\n"),
+        "no preconditions paragraph"
+    );
+}
+
 #[test]
 fn every_status_is_marked_nodiscard_and_nothing_else() {
     let header = generate();
@@ -290,7 +357,10 @@ fn every_status_is_marked_nodiscard_and_nothing_else() {
             assert!(!marked, "marked but returns no status: {decl}");
         }
     }
-    assert!(statuses > 30, "found only {statuses} functions returning a status");
+    assert!(
+        statuses > 30,
+        "found only {statuses} functions returning a status"
+    );
     assert!(
         header.contains(&format!("#define {NODISCARD}")),
         "the header does not define {NODISCARD}"

@@ -559,7 +559,7 @@ impl CleanOuts<'_> {
 /// The path of log file `name` under session `id`'s `logs/`, creating `logs/` and the
 /// subdirectories `name` implies (the file itself is not created: open it to write). `name` is
 /// one or more `/`-separated components of `[A-Za-z0-9._+-]`, none starting with `.`, so the
-/// path never leaves `logs/`. `*path_out` is owned: free it with `outrig_string_free`.
+/// path never leaves `logs/`. The caller frees `*path_out` with `outrig_string_free`.
 ///
 /// The path is advisory: whoever opens it looks it up again, and another process that can
 /// write the session directory can change what it names meanwhile. Prefer
@@ -596,7 +596,7 @@ pub unsafe extern "C" fn outrig_store_log_path(
 /// of `outrig_store_log_path`. Nothing is created and no symlink is followed: `logs/` and every
 /// directory on the way must be real directories and the file a regular file, so the path never
 /// leaves `logs/` (exactly the files `outrig_store_logs` lists are found). `name` is as for
-/// `outrig_store_log_path`. `*path_out` is owned: free it with `outrig_string_free`. Advisory
+/// `outrig_store_log_path`. The caller frees `*path_out` with `outrig_string_free`. Advisory
 /// like `outrig_store_log_path`'s: prefer `outrig_store_read_log`, which hands out the file.
 ///
 /// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
@@ -728,7 +728,7 @@ pub unsafe extern "C" fn outrig_store_logs(
 }
 
 /// The path of `<root>/<id>`: the session directory of an auto session, the symlink of an
-/// explicit one. It need not exist; nothing is touched. `*path_out` is owned: free it with
+/// explicit one. It need not exist; nothing is touched. The caller frees `*path_out` with
 /// `outrig_string_free`.
 ///
 /// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id). `*path_out` is
