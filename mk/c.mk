@@ -7,8 +7,8 @@
 # through CMake.
 TEST_STEPS += test-c
 DEMO_STEPS += demo-c
-.PHONY: header c-lib c-lib-release c-libdir c-launcher c-tests test-c test-c-header test-c-nodiscard \
-	test-c-install test-c-cmake demo-c install-c uninstall-c uninstall c-tools c-cmake-tool
+.PHONY: header c-lib c-lib-release c-libdir c-launcher c-tests test-c test-c-header \
+	test-c-nodiscard test-c-install test-c-cmake demo-c install-c uninstall-c uninstall c-tools c-cmake-tool
 
 CC ?= cc
 CXX ?= c++

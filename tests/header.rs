@@ -301,6 +301,22 @@ fn contains_term(line: &str, term: &str) -> bool {
 }
 
 #[test]
+fn typedef_name_reads_each_kind() {
+    assert_eq!(
+        typedef_name("typedef struct outrig_x outrig_x;"),
+        "outrig_x"
+    );
+    assert_eq!(
+        typedef_name("typedef enum outrig_status {"),
+        "outrig_status"
+    );
+    assert_eq!(
+        typedef_name("typedef bool (*outrig_p)(void *u,"),
+        "outrig_p"
+    );
+}
+
+#[test]
 fn contains_term_finds_words_not_parts() {
     assert!(contains_term("returns an Option here", "Option"));
     assert!(contains_term("it panics", "panic"));
@@ -334,6 +350,41 @@ fn the_docs_speak_c() {
     assert!(
         header.contains(" * Preconditions:\n"),
         "no preconditions paragraph"
+    );
+}
+
+/// The name a `typedef` line declares: `x` in `typedef struct x x;`, `typedef enum x {` and
+/// `typedef bool (*x)(...`.
+fn typedef_name(line: &str) -> &str {
+    if let Some((_, rest)) = line.split_once("(*") {
+        return rest.split(')').next().unwrap_or_default();
+    }
+    line.trim_end_matches([';', '{', ' '])
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_name_the_header_defines_is_outrigs() {
+    let header = generate();
+    let mut names = Vec::new();
+    for line in header.lines() {
+        if let Some(rest) = line.strip_prefix("#define ") {
+            names.push(rest.split_whitespace().next().unwrap_or_default());
+        } else if line.starts_with("typedef ") {
+            names.push(typedef_name(line));
+        }
+    }
+    assert!(names.len() > 10, "found only {names:?}");
+    let foreign: Vec<_> = names
+        .iter()
+        .filter(|n| !n.starts_with("outrig_") && !n.starts_with("OUTRIG_"))
+        .collect();
+    assert!(
+        foreign.is_empty(),
+        "the header declares names that are not outrig's (exclude them in cbindgen.toml): \
+         {foreign:?}"
     );
 }
 
