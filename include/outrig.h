@@ -60,6 +60,8 @@
 #endif
 
 
+/* ---- Version of this header ---- */
+
 /**
  * The major version of the library this header belongs to (the SONAME is `liboutrig.so.MAJOR`).
  */
@@ -74,6 +76,8 @@
  * The patch version of the library this header belongs to.
  */
 #define OUTRIG_VERSION_PATCH 0
+
+/* ---- Types: statuses, states, handles, the container probe ---- */
 
 /**
  * The result of every fallible function. `OUTRIG_OK` is zero; each error names a kind of

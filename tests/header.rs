@@ -127,6 +127,16 @@ const TOPICS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// The sections before the functions: a title, and the line that starts each (after its doc
+/// comment). cbindgen writes the version macros, then the types.
+const PREAMBLE: &[(&str, &str)] = &[
+    ("Version of this header", "#define OUTRIG_VERSION_MAJOR "),
+    (
+        "Types: statuses, states, handles, the container probe",
+        "typedef enum outrig_status {",
+    ),
+];
+
 /// The macro that marks every function returning an `outrig_status` (`cbindgen.toml` defines
 /// it at the top of the header).
 const NODISCARD: &str = "OUTRIG_NODISCARD";
@@ -178,6 +188,10 @@ fn generate() -> String {
         let at = doc_start_of(&text, names[0]);
         text.insert_str(at, &format!("/* ---- {title} ---- */\n\n"));
     }
+    for (title, line) in PREAMBLE.iter().rev() {
+        let at = doc_start_before(&text, line_start_of(&text, line));
+        text.insert_str(at, &format!("/* ---- {title} ---- */\n\n"));
+    }
     text
 }
 
@@ -198,6 +212,19 @@ fn doc_start_of(text: &str, name: &str) -> usize {
             !l.starts_with('*') && !l.starts_with("/*") && !l.starts_with("//")
         })
         .unwrap_or_else(|| panic!("no declaration of {name} in the generated header"));
+    doc_start_before(text, decl)
+}
+
+/// The byte offset of the line of `text` that starts with `line`.
+fn line_start_of(text: &str, line: &str) -> usize {
+    text.match_indices(line)
+        .map(|(i, _)| i)
+        .find(|&i| i == 0 || text[..i].ends_with('\n'))
+        .unwrap_or_else(|| panic!("no line {line:?} in the generated header"))
+}
+
+/// Where the doc comment right above offset `decl` (a line start) begins; `decl` without one.
+fn doc_start_before(text: &str, decl: usize) -> usize {
     let before = &text[..decl];
     if before.ends_with("*/\n") {
         before.rfind("/**").expect("a doc comment opens")
@@ -265,6 +292,14 @@ fn generation_is_deterministic() {
 fn functions_appear_by_topic_under_section_comments() {
     let header = generate();
     let mut last = 0;
+    for (title, _) in PREAMBLE {
+        let section = format!("/* ---- {title} ---- */");
+        let at = header
+            .find(&section)
+            .unwrap_or_else(|| panic!("no section comment {section:?}"));
+        assert!(at > last, "section {title:?} is out of order");
+        last = at;
+    }
     for (title, names) in TOPICS {
         let section = format!("/* ---- {title} ---- */");
         let at = header
