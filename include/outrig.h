@@ -31,7 +31,6 @@
  *   being filled.
  */
 
-
 #ifndef OUTRIG_H
 #define OUTRIG_H
 
@@ -58,7 +57,6 @@
 #define OUTRIG_NODISCARD
 #endif
 #endif
-
 
 /* ---- Version of this header ---- */
 
@@ -216,10 +214,6 @@ typedef bool (*outrig_container_probe)(void *userdata,
                                        const char *const *names,
                                        size_t count,
                                        bool *running);
-
-
-
-
 
 #ifdef __cplusplus
 extern "C" {

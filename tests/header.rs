@@ -184,6 +184,12 @@ fn generate() -> String {
     // The doc comments' `# Safety` heading (rustdoc's and clippy's name for an unsafe
     // function's contract) is, for a C reader, the list of preconditions.
     text = text.replace("\n * # Safety\n", "\n * Preconditions:\n");
+    // cbindgen leaves an empty line for each item it skips (the core's constants and the like,
+    // see cbindgen.toml); one empty line between blocks is enough, and keeps the header the
+    // same when the core gains or loses such an item.
+    while text.contains("\n\n\n") {
+        text = text.replace("\n\n\n", "\n\n");
+    }
     for (title, names) in TOPICS.iter().rev() {
         let at = doc_start_of(&text, names[0]);
         text.insert_str(at, &format!("/* ---- {title} ---- */\n\n"));
