@@ -9,25 +9,27 @@
  * - Errors. A fallible function returns an outrig_status and writes its result through an
  *   out-pointer, which it leaves untouched on error. outrig_last_error_message() says what
  *   failed and what to do; outrig_last_os_error() gives the errno, if any. Both are
- *   thread-local.
+ *   thread-local. Every function returning an outrig_status is marked OUTRIG_NODISCARD:
+ *   ignoring the status is a compiler warning.
  * - Arguments. Every pointer is checked: NULL where a value is required is
  *   OUTRIG_ERR_INVALID_ARGUMENT (or NULL/0/false from a getter), never a crash. Strings in are
  *   NUL-terminated UTF-8, paths included; other bytes are OUTRIG_ERR_INVALID_ARGUMENT. Session
- *   ids and log names are validated before they touch the filesystem. No panic crosses into
- *   the caller: an internal error is OUTRIG_ERR_PANIC.
+ *   ids and log names are validated before they touch the filesystem. An internal error (a
+ *   bug in the library) never crashes the caller: it is OUTRIG_ERR_PANIC. A "Preconditions:"
+ *   paragraph says what the caller must ensure beyond that (a live handle, a writable
+ *   out-pointer); breaking one is undefined behavior.
  * - Ownership. Handles (outrig_store, outrig_spec, outrig_session, outrig_listing,
  *   outrig_strings, outrig_logs) are made by the library and freed with their own
  *   outrig_*_free function; every free function accepts NULL. A `const char *` result is
  *   borrowed from the handle it came from and valid until that handle is freed. A `char *`
  *   result is owned by the caller: free it with outrig_string_free.
- * - Times are int64_t nanoseconds since the Unix epoch (UTC).
+ * - Times are nanoseconds: instants int64_t since the Unix epoch (UTC), durations uint64_t.
  * - Threads. A store is only a path and is never changed after opening: any number of threads
  *   may call store functions on one handle at once, and processes (outrig itself too) may
  *   share a root. Sessions, listings, string lists and log lists are read-only after they are
  *   made, so they may be read from several threads. A spec must not be shared while it is
  *   being filled.
  */
-
 
 #ifndef OUTRIG_H
 #define OUTRIG_H
@@ -37,18 +39,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/**
- * The largest config file read: outrig's is a few lines, and a path naming something endless
- * (`/dev/zero`) must not be read to the end.
+/*
+ * OUTRIG_NODISCARD marks every function that returns an outrig_status: ignoring the status
+ * is a compiler warning (an error with -Werror). C++17 and C23 spell it [[nodiscard]], where a
+ * cast to void says "ignored on purpose"; GCC and Clang in older C and C++ modes use
+ * warn_unused_result, which GCC does not let a cast to void silence: keep the status in a
+ * variable instead. Define OUTRIG_NODISCARD before including this header to choose another.
  */
-#define MAX_CONFIG_BYTES (1 << 20)
+#ifndef OUTRIG_NODISCARD
+#if defined(__cplusplus) && __cplusplus >= 201703L
+#define OUTRIG_NODISCARD [[nodiscard]]
+#elif !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L
+#define OUTRIG_NODISCARD [[nodiscard]]
+#elif defined(__GNUC__) || defined(__clang__)
+#define OUTRIG_NODISCARD __attribute__((warn_unused_result))
+#else
+#define OUTRIG_NODISCARD
+#endif
+#endif
 
-/**
- * How deep [`SessionStore::logs`] looks under `logs/`: a tree deeper than this is not a
- * launcher's logs, and walking it would hold a descriptor per level.
- */
-#define MAX_LOG_DEPTH 32
+/* ---- Version of this header ---- */
 
 /**
  * The major version of the library this header belongs to (the SONAME is `liboutrig.so.MAJOR`).
@@ -64,6 +74,8 @@
  * The patch version of the library this header belongs to.
  */
 #define OUTRIG_VERSION_PATCH 0
+
+/* ---- Types: statuses, states, handles, the container probe ---- */
 
 /**
  * The result of every fallible function. `OUTRIG_OK` is zero; each error names a kind of
@@ -147,26 +159,6 @@ typedef enum outrig_state {
 } outrig_state;
 
 /**
- * What went wrong, in the terms a caller decides on.
- *
- * Each kind maps to one C status (`OUTRIG_ERR_*`) and one Python exception class.
- */
-typedef struct ErrorKind ErrorKind;
-
-/**
- * What is known of a session's life.
- *
- * - `Running`: not finalized, and its lease is held (by any process: a launcher using this
- *   library, or `outrig run-new`), or one of its containers runs per the store's
- *   [`ContainerProbe`](crate::ContainerProbe).
- * - `Finished`: finalized (`ended_at` is set).
- * - `Abandoned`: not finalized, no lease, and no container of it runs: its launcher died.
- * - `Unknown`: not finalized, no lease, and the container probe could not tell (or there is
- *   none).
- */
-typedef struct State State;
-
-/**
  * The result of a listing: sessions newest first, and the entries that were skipped because
  * their record could not be read. Free with `outrig_listing_free`. Read-only.
  */
@@ -223,37 +215,19 @@ typedef bool (*outrig_container_probe)(void *userdata,
                                        size_t count,
                                        bool *running);
 
-
-
-
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
-/**
- * The exit code to record (with `outrig_store_finalize`) for a child that ended with `status`,
- * a status as `waitpid()` or `wait()` report it: the child's exit code (`WEXITSTATUS`) when it
- * exited, or 128+N when signal N ended it, as outrig records it (129 for SIGHUP, 130 for
- * SIGINT, 137 for SIGKILL, 143 for SIGTERM). Record this, not the raw status and not
- * `WEXITSTATUS` alone (which is 0 for a killed child), so `outrig ls` and every other face
- * show the same code. Pure: no error, does not touch the last error.
- */
-int outrig_exit_code_from_wait_status(int status);
+/* ---- Errors and version ---- */
 
 /**
- * Formats a duration of `seconds` as `outrig ls` does: `"0m44s"`, `"6m02s"` under an hour,
- * `"1h05m"` from an hour on. Owned: free with `outrig_string_free`. Never NULL.
- * Thread-safe.
+ * The name of a status as it is spelled in this header (`"OUTRIG_ERR_NOT_FOUND"`), or
+ * `"OUTRIG_UNKNOWN_STATUS"` for a number that is not one.
+ *
+ * The string is static: never free it. Thread-safe; does not touch the last error.
  */
-char *outrig_format_duration(uint64_t seconds);
-
-/**
- * Formats a start time (`int64_t` nanoseconds since the Unix epoch) as `outrig ls` does, in
- * UTC to the second: `"2026-05-01 14:19:07"`. Owned: free with `outrig_string_free`.
- * Thread-safe.
- */
-char *outrig_format_started_at(int64_t unix_ns);
+const char *outrig_status_name(outrig_status status);
 
 /**
  * The message of the last failure on the calling thread: what failed, naming the path, id or
@@ -261,8 +235,8 @@ char *outrig_format_started_at(int64_t unix_ns);
  * and nothing failed since.
  *
  * Every function returning `outrig_status` sets it on failure and clears it on success. Other
- * functions set it only when they fail (a NULL argument, an index out of range, a caught
- * panic), and otherwise leave it alone.
+ * functions set it only when they fail (a NULL argument, an index out of range, an internal
+ * error), and otherwise leave it alone.
  *
  * The string belongs to the library and stays valid until the next call into the library on
  * the same thread (other than this one, `outrig_last_os_error` and `outrig_status_name`);
@@ -278,286 +252,163 @@ const char *outrig_last_error_message(void);
 int outrig_last_os_error(void);
 
 /**
- * Frees a listing and every session in it. NULL is ignored.
+ * The version of the library actually loaded, as `"MAJOR.MINOR.PATCH"`.
  *
- * # Safety
- * `listing` is NULL or an `outrig_listing` from this library; neither it nor a session or
- * string borrowed from it is used afterwards.
+ * Compare with the `OUTRIG_VERSION_*` macros to detect a header/library mismatch. The string is
+ * static: never free it. Thread-safe.
  */
-void outrig_listing_free(struct outrig_listing *listing);
+const char *outrig_version(void);
+
+/* ---- Owned strings and string lists ---- */
 
 /**
- * Session `i` (0-based; newest first), borrowed from `listing`: valid until
- * `outrig_listing_free`, and never to be passed to `outrig_session_free`. NULL, with the last
- * error set, when `listing` is NULL or `i` is out of range.
+ * Frees a string the library returned as owned (`char *`): a path, a JSON record, a
+ * formatted time. NULL is ignored. Never pass a borrowed `const char *` or memory from
+ * `malloc`. Thread-safe.
  *
- * # Safety
- * As for `outrig_listing_len`.
+ * Preconditions:
+ * `s` is NULL or a string this library returned as owned and not yet freed.
  */
-const struct outrig_session *outrig_listing_get(const struct outrig_listing *listing, size_t i);
+void outrig_string_free(char *s);
 
 /**
- * The number of sessions in `listing`; 0 for NULL (with the last error set).
+ * The number of strings in `strings`; 0 for NULL (with the last error set).
  *
- * # Safety
- * `listing` is NULL or a live `outrig_listing`; the same holds for every `outrig_listing_*`
- * function.
+ * Preconditions:
+ * `strings` is NULL or a live `outrig_strings`.
  */
-size_t outrig_listing_len(const struct outrig_listing *listing);
+size_t outrig_strings_len(const struct outrig_strings *strings);
 
 /**
- * The name under the root of skipped entry `i` (normally a session id), borrowed from
- * `listing`. NULL, with the last error set, when `listing` is NULL or `i` is out of range.
+ * The string at `i` (0-based), borrowed from `strings`: valid until `outrig_strings_free`.
+ * NULL (and the last error set) when `strings` is NULL or `i` is out of range.
  *
- * # Safety
- * As for `outrig_listing_len`.
+ * Preconditions:
+ * `strings` is NULL or a live `outrig_strings`.
  */
-const char *outrig_listing_skipped_entry(const struct outrig_listing *listing, size_t i);
+const char *outrig_strings_get(const struct outrig_strings *strings, size_t i);
 
 /**
- * The number of skipped entries: entries of the root with a `session.json` that could not be
- * read or parsed. 0 for NULL (with the last error set).
+ * Frees a string list and every string in it. NULL is ignored.
  *
- * # Safety
- * As for `outrig_listing_len`.
+ * Preconditions:
+ * `strings` is NULL or an `outrig_strings` from this library, not used afterwards.
  */
-size_t outrig_listing_skipped_len(const struct outrig_listing *listing);
+void outrig_strings_free(struct outrig_strings *strings);
+
+/* ---- The store: open, resolve, container probe, free ---- */
 
 /**
- * Why entry `i` was skipped, naming the file; borrowed from `listing`. NULL, with the last
- * error set, when `listing` is NULL or `i` is out of range.
+ * Opens the session store at `root`, or at the root outrig itself uses when `root` is NULL
+ * (the global config's `session-root`, else `$XDG_DATA_HOME/outrig/sessions` or
+ * `~/.local/share/outrig/sessions`). A relative `root` is taken against the current directory
+ * now. The root need not exist: the first create makes it. On success `*out` is a new store;
+ * free it with `outrig_store_free`.
  *
- * # Safety
- * As for `outrig_listing_len`.
+ * A store is only a path: opening touches no file except the config (when `root` is NULL).
+ * The handle is read-only afterwards, so any number of threads may use one store at once;
+ * every store function is thread-safe, and processes may share a root too.
+ *
+ * Its container probe, asked when a state is needed (`outrig_store_state`,
+ * `outrig_store_states`, the clean functions), is the engine probe: it spawns `podman ps`
+ * (else `docker ps`) as a child process. `outrig_store_with_container_probe` makes a store
+ * with another probe, or none.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (`out` NULL, `root` empty or not UTF-8),
+ * `OUTRIG_ERR_CONFIG` (the global config is unreadable or malformed, or no home directory is
+ * known), `OUTRIG_ERR_IO` (the current directory cannot be read). `*out` is untouched on
+ * error.
+ *
+ * Preconditions:
+ * `root` is NULL or a NUL-terminated string; `out` is NULL or writable.
  */
-const char *outrig_listing_skipped_reason(const struct outrig_listing *listing, size_t i);
+OUTRIG_NODISCARD enum outrig_status outrig_store_open(const char *root, struct outrig_store **out);
 
 /**
- * Frees a log listing. NULL is ignored.
+ * Opens the store at the root outrig's cascade picks: `explicit_root` when not NULL; else the
+ * `session-root` key of the global config file `global_config` (NULL:
+ * `$XDG_CONFIG_HOME/outrig/config.toml` or `~/.outrig/config.toml`), where a leading `~` is
+ * the home directory and a relative value is relative to the file's directory; else the
+ * default of `outrig_store_open(NULL, ...)`. A missing config file is not an error.
  *
- * # Safety
- * `logs` is NULL or an `outrig_logs` from this library, not used afterwards.
+ * Errors: as for `outrig_store_open`, and `OUTRIG_ERR_INVALID_ARGUMENT` for a
+ * `global_config` that is not UTF-8.
+ *
+ * Preconditions:
+ * `explicit_root` and `global_config` are NULL or NUL-terminated strings; `out` is NULL or
+ * writable.
  */
-void outrig_logs_free(struct outrig_logs *logs);
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_open_resolved(const char *explicit_root,
+                                              const char *global_config,
+                                              struct outrig_store **out);
 
 /**
- * The number of log files; 0 for NULL (with the last error set).
+ * Makes `*out` a new store on the same root as `store` (with its other settings) that tells
+ * whether sessions' containers run with `probe`, called with `userdata`; free it with
+ * `outrig_store_free`. `store` itself is not changed, so other threads may keep using it.
  *
- * # Safety
- * `logs` is NULL or a live `outrig_logs`; the same holds for every `outrig_logs_*` function.
+ * Which probe to pass: a store from `outrig_store_open*` uses the engine probe, the one
+ * outrig uses: it spawns `podman ps` (else `docker ps`), found on `PATH`, as a child process
+ * of the caller (waited for by its pid only, at most 5 seconds; any failure is "cannot
+ * tell"; when neither program is installed no container can run here, so none runs). A
+ * launcher that knows better (it runs its containers through an API, or must not spawn)
+ * passes its own `probe`; NULL `probe` means none: containers are never asked about, and an
+ * unfinalized session nobody leases is then `OUTRIG_STATE_UNKNOWN`, which a clean keeps.
+ *
+ * `probe` may be called from any thread that uses the new store (or a store made from it),
+ * at once from several, so it and `userdata` must be safe to use that way. `userdata` is
+ * passed as it is and never freed: keep what it points to alive until every store made with
+ * it is freed. It is ignored when `probe` is NULL.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (`store` or `out` NULL). `*out` is untouched on error.
+ *
+ * Preconditions:
+ * `store` is NULL or a live store; `out` is NULL or writable; `probe` is NULL or a function
+ * that keeps the contract of `outrig_container_probe` with `userdata` for as long as any store
+ * made with it lives.
  */
-size_t outrig_logs_len(const struct outrig_logs *logs);
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_with_container_probe(const struct outrig_store *store,
+                                                     outrig_container_probe probe,
+                                                     void *userdata,
+                                                     struct outrig_store **out);
 
 /**
- * The name of log file `i` (0-based, sorted by name) relative to `logs/`, components joined
- * by `/` (`"agent.log"`, `"tools/web.log"`); borrowed from `logs`. NULL, with the last error
- * set, when `logs` is NULL or `i` is out of range.
+ * The store's absolute root directory, borrowed from `store`: valid until
+ * `outrig_store_free`. NULL, with the last error set, when `store` is NULL.
  *
- * # Safety
- * As for `outrig_logs_len`.
+ * Preconditions:
+ * `store` is NULL or a live `outrig_store`.
  */
-const char *outrig_logs_name(const struct outrig_logs *logs, size_t i);
+const char *outrig_store_root(const struct outrig_store *store);
 
 /**
- * The size in bytes of log file `i`. 0, with the last error set, when `logs` is NULL or `i`
- * is out of range (check `i < outrig_logs_len(logs)`: an empty file is 0 too).
+ * The path of `<root>/<id>`: the session directory of an auto session, the symlink of an
+ * explicit one. It need not exist; nothing is touched. The caller frees `*path_out` with
+ * `outrig_string_free`.
  *
- * # Safety
- * As for `outrig_logs_len`.
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id). `*path_out` is
+ * untouched on error.
+ *
+ * Preconditions:
+ * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `path_out` is
+ * NULL or writable.
  */
-uint64_t outrig_logs_size(const struct outrig_logs *logs, size_t i);
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_entry_path(const struct outrig_store *store,
+                                           const char *id,
+                                           char **path_out);
 
 /**
- * The name of the agent, borrowed from `session`; NULL when the record has none.
+ * Frees a store. NULL is ignored. Sessions, listings and strings from it stay valid.
  *
- * # Safety
- * As for `outrig_session_id`.
+ * Preconditions:
+ * `store` is NULL or a store from `outrig_store_open*`, no longer used by any thread.
  */
-const char *outrig_session_agent_name(const struct outrig_session *session);
+void outrig_store_free(struct outrig_store *store);
 
-/**
- * The name of the agent's container, borrowed from `session`.
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-const char *outrig_session_container_name(const struct outrig_session *session);
-
-/**
- * Whether the session has a duration (it ended); if so and `out_ns` is not NULL, writes how
- * long it ran in nanoseconds (an end before the start counts as 0; saturates at
- * `UINT64_MAX`). Pass `*out_ns / 1000000000` to `outrig_format_duration` for `outrig ls`
- * text. False while it runs and for a NULL `session` (with the last error set).
- *
- * # Safety
- * `session` is NULL or a live `outrig_session`; `out_ns` is NULL or writable.
- */
-bool outrig_session_duration(const struct outrig_session *session, uint64_t *out_ns);
-
-/**
- * Whether the session has ended (was finalized); if so and `out` is not NULL, writes the end
- * time there in nanoseconds since the Unix epoch (saturating as for
- * `outrig_session_started_at`). False while the session runs, and for a NULL `session` (with
- * the last error set); `out` is untouched when false.
- *
- * # Safety
- * `session` is NULL or a live `outrig_session`; `out` is NULL or writable.
- */
-bool outrig_session_ended_at(const struct outrig_session *session, int64_t *out);
-
-/**
- * Whether the session has an exit code (it was finalized); if so and `out` is not NULL,
- * writes it there. False otherwise, and for a NULL `session` (with the last error set); `out`
- * is untouched when false.
- *
- * # Safety
- * `session` is NULL or a live `outrig_session`; `out` is NULL or writable.
- */
-bool outrig_session_exit_code(const struct outrig_session *session, int32_t *out);
-
-/**
- * Frees a session from `outrig_store_create`, `outrig_store_get` or
- * `outrig_store_get_by_path`. NULL is ignored. Never pass a session from
- * `outrig_listing_get`: it belongs to its listing. A session from `outrig_store_create` that
- * was not finalized gives up its lease here, unfinalized: once nothing else runs it, it is
- * `OUTRIG_STATE_ABANDONED`.
- *
- * # Safety
- * `session` is NULL or an owned `outrig_session`, not used afterwards.
- */
-void outrig_session_free(struct outrig_session *session);
-
-/**
- * The session id (`"20260501T134412-3f2a"`), borrowed from `session`: valid until the
- * session (or the listing it came from) is freed. NULL, with the last error set, only when
- * `session` is NULL or the value holds a NUL byte, which a record can carry but a C string
- * cannot (`outrig_session_to_json` has it). The same holds for every string getter.
- *
- * # Safety
- * `session` is NULL or a live `outrig_session`; the same holds for every getter.
- */
-const char *outrig_session_id(const struct outrig_session *session);
-
-/**
- * The name of the image configuration, borrowed from `session`; NULL when the record has
- * none (the last error is then left alone).
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-const char *outrig_session_image_config_name(const struct outrig_session *session);
-
-/**
- * The tag of the image the container ran, borrowed from `session`.
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-const char *outrig_session_image_tag(const struct outrig_session *session);
-
-/**
- * The file descriptor that holds the lease of a session this process created with
- * `outrig_store_create`, or -1 when the handle holds none (a session from `outrig_store_get`
- * or a listing, one already finalized, or NULL). The descriptor belongs to the handle: do not
- * close it. It is close-on-exec; a launcher that `exec`s into the agent and wants the lease
- * to last until that program exits clears `FD_CLOEXEC` on it (`fcntl(fd, F_SETFD, 0)`) before
- * the `exec` (the lock lives as long as any process keeps the directory open).
- *
- * # Safety
- * `session` is NULL or a live session.
- */
-int outrig_session_lease_fd(const struct outrig_session *session);
-
-/**
- * Where `<root>/<id>` points, for an explicit session read by id or listed; NULL for an auto
- * session and for a session read with `outrig_store_get_by_path`. Borrowed from `session`.
- * In memory only: never part of the record.
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-const char *outrig_session_link_target(const struct outrig_session *session);
-
-/**
- * The session's `logs/` directory (`<session_dir>/logs`, which may not exist yet), borrowed
- * from `session`. To write a log, use `outrig_store_log_path`, which also creates it.
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-const char *outrig_session_logs_dir(const struct outrig_session *session);
-
-/**
- * The directory that holds the record's `session.json` (for an explicit session, the link
- * target), borrowed from `session`.
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-const char *outrig_session_session_dir(const struct outrig_session *session);
-
-/**
- * The name of sidecar container `i` (0-based, in start order), borrowed from `session`. NULL,
- * with the last error set, when `session` is NULL or `i` is out of range.
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-const char *outrig_session_sidecar(const struct outrig_session *session, size_t i);
-
-/**
- * The number of sidecar containers; 0 for none and for a NULL `session` (with the last error
- * set).
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-size_t outrig_session_sidecar_count(const struct outrig_session *session);
-
-/**
- * When the session started, in nanoseconds since the Unix epoch (UTC). A time `int64_t`
- * nanoseconds cannot hold (before 1677 or after 2262) saturates to `INT64_MIN`/`INT64_MAX`.
- * 0 when `session` is NULL (the last error is then set).
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-int64_t outrig_session_started_at(const struct outrig_session *session);
-
-/**
- * The record as JSON: exactly the bytes the library writes as its `session.json` (pretty,
- * two-space indent, no trailing newline; fields this version does not know are kept). Owned:
- * free with `outrig_string_free`. NULL, with the last error set, when `session` is NULL.
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-char *outrig_session_to_json(const struct outrig_session *session);
-
-/**
- * The working directory the agent started in, borrowed from `session`.
- *
- * # Safety
- * As for `outrig_session_id`.
- */
-const char *outrig_session_working_dir(const struct outrig_session *session);
-
-/**
- * Appends a sidecar container name (they are recorded in the order added). Errors as for
- * `outrig_spec_set_container_name`.
- *
- * # Safety
- * As for `outrig_spec_set_container_name`.
- */
-enum outrig_status outrig_spec_add_sidecar_container(struct outrig_spec *spec, const char *value);
-
-/**
- * Frees a spec. NULL is ignored.
- *
- * # Safety
- * `spec` is NULL or a spec from `outrig_spec_new`, not used afterwards.
- */
-void outrig_spec_free(struct outrig_spec *spec);
+/* ---- Creating and finalizing a session: spec, create, lease, exit code, finalize ---- */
 
 /**
  * A new, empty spec. Set at least the container name, the image tag and the working
@@ -566,183 +417,103 @@ void outrig_spec_free(struct outrig_spec *spec);
 struct outrig_spec *outrig_spec_new(void);
 
 /**
- * Sets the name of the agent (optional). Errors as for `outrig_spec_set_container_name`.
- *
- * # Safety
- * As for `outrig_spec_set_container_name`.
- */
-enum outrig_status outrig_spec_set_agent_name(struct outrig_spec *spec, const char *value);
-
-/**
  * Sets the name of the agent's container (required by `outrig_store_create`).
  *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` when `spec` or `value` is NULL or `value` is not
  * UTF-8; the spec is then unchanged.
  *
- * # Safety
+ * Preconditions:
  * `spec` is NULL or a live spec not used by another thread during the call; `value` is NULL
  * or a NUL-terminated string. The same holds for every `outrig_spec_set_*` function.
  */
-enum outrig_status outrig_spec_set_container_name(struct outrig_spec *spec, const char *value);
-
-/**
- * Sets the name of the image configuration (optional). Errors as for
- * `outrig_spec_set_container_name`.
- *
- * # Safety
- * As for `outrig_spec_set_container_name`.
- */
-enum outrig_status outrig_spec_set_image_config_name(struct outrig_spec *spec, const char *value);
+OUTRIG_NODISCARD
+enum outrig_status outrig_spec_set_container_name(struct outrig_spec *spec,
+                                                  const char *value);
 
 /**
  * Sets the tag of the image the container runs (required). Errors as for
  * `outrig_spec_set_container_name`.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_spec_set_container_name`.
  */
-enum outrig_status outrig_spec_set_image_tag(struct outrig_spec *spec, const char *value);
+OUTRIG_NODISCARD
+enum outrig_status outrig_spec_set_image_tag(struct outrig_spec *spec,
+                                             const char *value);
+
+/**
+ * Sets the name of the image configuration (optional). Errors as for
+ * `outrig_spec_set_container_name`.
+ *
+ * Preconditions:
+ * As for `outrig_spec_set_container_name`.
+ */
+OUTRIG_NODISCARD
+enum outrig_status outrig_spec_set_image_config_name(struct outrig_spec *spec,
+                                                     const char *value);
+
+/**
+ * Sets the name of the agent (optional). Errors as for `outrig_spec_set_container_name`.
+ *
+ * Preconditions:
+ * As for `outrig_spec_set_container_name`.
+ */
+OUTRIG_NODISCARD
+enum outrig_status outrig_spec_set_agent_name(struct outrig_spec *spec,
+                                              const char *value);
+
+/**
+ * Sets the agent's working directory (required), recorded as given. Errors as for
+ * `outrig_spec_set_container_name`.
+ *
+ * Preconditions:
+ * As for `outrig_spec_set_container_name`.
+ */
+OUTRIG_NODISCARD
+enum outrig_status outrig_spec_set_working_dir(struct outrig_spec *spec,
+                                               const char *value);
 
 /**
  * Makes the session explicit: its record goes into the directory `value` (created when
  * missing; it must be empty), and `<root>/<id>` becomes a symlink to it. Without this the
  * session is an auto session under the root. Errors as for `outrig_spec_set_container_name`.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_spec_set_container_name`.
  */
-enum outrig_status outrig_spec_set_session_dir(struct outrig_spec *spec, const char *value);
+OUTRIG_NODISCARD
+enum outrig_status outrig_spec_set_session_dir(struct outrig_spec *spec,
+                                               const char *value);
+
+/**
+ * Appends a sidecar container name (they are recorded in the order added). Errors as for
+ * `outrig_spec_set_container_name`.
+ *
+ * Preconditions:
+ * As for `outrig_spec_set_container_name`.
+ */
+OUTRIG_NODISCARD
+enum outrig_status outrig_spec_add_sidecar_container(struct outrig_spec *spec,
+                                                     const char *value);
 
 /**
  * Records `unix_ns` (nanoseconds since the Unix epoch) as the start time instead of the time
  * of the create. Errors: `OUTRIG_ERR_INVALID_ARGUMENT` when `spec` is NULL.
  *
- * # Safety
+ * Preconditions:
  * `spec` is NULL or a live spec not used by another thread during the call.
  */
-enum outrig_status outrig_spec_set_started_at(struct outrig_spec *spec, int64_t unix_ns);
+OUTRIG_NODISCARD
+enum outrig_status outrig_spec_set_started_at(struct outrig_spec *spec,
+                                              int64_t unix_ns);
 
 /**
- * Sets the agent's working directory (required), recorded as given. Errors as for
- * `outrig_spec_set_container_name`.
+ * Frees a spec. NULL is ignored.
  *
- * # Safety
- * As for `outrig_spec_set_container_name`.
+ * Preconditions:
+ * `spec` is NULL or a spec from `outrig_spec_new`, not used afterwards.
  */
-enum outrig_status outrig_spec_set_working_dir(struct outrig_spec *spec, const char *value);
-
-/**
- * The name of a state as it is spelled in this header (`"OUTRIG_STATE_ABANDONED"`), or
- * `"OUTRIG_UNKNOWN_STATE"` for a number that is not one. (For text to show a person, the
- * lowercase word after `OUTRIG_STATE_` is what `outrig-sessions ls` prints.)
- *
- * The string is static: never free it. Thread-safe; does not touch the last error.
- */
-const char *outrig_state_name(outrig_state state);
-
-/**
- * The name of a status as it is spelled in this header (`"OUTRIG_ERR_NOT_FOUND"`), or
- * `"OUTRIG_UNKNOWN_STATUS"` for a number that is not one.
- *
- * The string is static: never free it. Thread-safe; does not touch the last error.
- */
-const char *outrig_status_name(outrig_status status);
-
-/**
- * Opens session `id`'s log file `name` for appending, creating it (mode 0666 less the umask)
- * and `logs/` and any subdirectories `name` implies, and writes its file descriptor to
- * `*fd_out`. The descriptor is the caller's: `close()` it. It is opened `O_APPEND` and
- * `O_CLOEXEC` (call `fcntl(fd, F_SETFD, 0)` to hand it to a child across `exec`). Prefer it
- * to `outrig_store_log_path`: writes through it reach that file whatever another process
- * renames or swaps meanwhile, while a path is looked up again by whoever opens it.
- *
- * `name` is one or more `/`-separated components, each 1 to 255 bytes of `[A-Za-z0-9._+-]`
- * not starting with `.`. Nothing is followed: `logs`, every directory on the way and the
- * file itself must be real directories and a regular file. A session removed meanwhile is
- * `OUTRIG_ERR_NOT_FOUND`, and whatever the call made is taken away again.
- *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
- * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (an explicit
- * session's link leads to a directory without this session's record),
- * `OUTRIG_ERR_DIR_NOT_USABLE` (something on the way, or the file, is not a real directory or
- * a regular file: a symlink, a FIFO), `OUTRIG_ERR_IO`. `*fd_out` is untouched on error.
- *
- * # Safety
- * `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings; `fd_out`
- * is NULL or writable.
- */
-enum outrig_status outrig_store_append_log(const struct outrig_store *store,
-                                           const char *id,
-                                           const char *name,
-                                           int *fd_out);
-
-/**
- * Removes what `outrig clean --older-than` removes: the `OUTRIG_STATE_FINISHED` sessions that
- * ended more than `older_than_seconds` ago and the `OUTRIG_STATE_ABANDONED` ones that started
- * more than that ago (with `dry_run`, removes nothing and only reports). `OUTRIG_STATE_RUNNING`
- * and `OUTRIG_STATE_UNKNOWN` sessions always stay, and so do unreadable records. The states
- * come from one call of the store's container probe (see
- * `outrig_store_with_container_probe`). Each removal is `outrig_store_remove`, so files a user
- * added to a session directory stay; a session removed meanwhile by someone else is left out,
- * one leased meanwhile is kept as running.
- *
- * Each of the out-listings may be NULL; when not NULL it is set to a new listing (free it with
- * `outrig_listing_free`), newest first: `*removed` the sessions removed (or that would be),
- * `*kept_running` the old enough ones kept because they run, `*kept_unknown` the old enough,
- * unfinalized ones kept because the probe could not tell whether they run.
- *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store`, a negative or impossibly large
- * `older_than_seconds`), else the first error of the listing or of a removal (sessions removed
- * before it stay removed). The out-listings are untouched on error.
- *
- * # Safety
- * `store` is NULL or a live store; `removed`, `kept_running`, `kept_unknown` are each NULL or
- * writable.
- */
-enum outrig_status outrig_store_clean(const struct outrig_store *store,
-                                      int64_t older_than_seconds,
-                                      bool dry_run,
-                                      struct outrig_listing **removed,
-                                      struct outrig_listing **kept_running,
-                                      struct outrig_listing **kept_unknown);
-
-/**
- * Like `outrig_store_clean`, with the cutoff given as a time (nanoseconds since the Unix
- * epoch): removes the finished sessions that ended before `before_unix_ns` and the abandoned
- * ones that started before it.
- *
- * # Safety
- * As for `outrig_store_clean`.
- */
-enum outrig_status outrig_store_clean_before(const struct outrig_store *store,
-                                             int64_t before_unix_ns,
-                                             bool dry_run,
-                                             struct outrig_listing **removed,
-                                             struct outrig_listing **kept_running,
-                                             struct outrig_listing **kept_unknown);
-
-/**
- * Cleans session `id` alone, whatever its age (`outrig-sessions clean --session ID`): removes
- * it when it is `OUTRIG_STATE_FINISHED` or `OUTRIG_STATE_ABANDONED` (with `dry_run`, only
- * reports), keeps it when it is running or its state is unknown. The out-listings are as for
- * `outrig_store_clean`: exactly one of them holds the session, unless someone else removed it
- * meanwhile (then all are empty).
- *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `id`, `id` not a valid session id),
- * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (its record does not
- * parse: `outrig_store_remove` removes such a session), `OUTRIG_ERR_IO`. The out-listings are
- * untouched on error.
- *
- * # Safety
- * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `removed`,
- * `kept_running`, `kept_unknown` are each NULL or writable.
- */
-enum outrig_status outrig_store_clean_session(const struct outrig_store *store,
-                                              const char *id,
-                                              bool dry_run,
-                                              struct outrig_listing **removed,
-                                              struct outrig_listing **kept_running,
-                                              struct outrig_listing **kept_unknown);
+void outrig_spec_free(struct outrig_spec *spec);
 
 /**
  * Creates a session from `spec` and writes its record; `*out` is the record as written (free
@@ -774,28 +545,55 @@ enum outrig_status outrig_store_clean_session(const struct outrig_store *store,
  * directory's path is taken, e.g. by a dangling symlink), `OUTRIG_ERR_IO` (the root or the
  * directory cannot be made or written). `*out` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store`, `spec` are NULL or live handles; `out` is NULL or writable.
  */
+OUTRIG_NODISCARD
 enum outrig_status outrig_store_create(const struct outrig_store *store,
                                        const struct outrig_spec *spec,
                                        struct outrig_session **out);
 
 /**
- * The path of `<root>/<id>`: the session directory of an auto session, the symlink of an
- * explicit one. It need not exist; nothing is touched. `*path_out` is owned: free it with
- * `outrig_string_free`.
+ * The file descriptor that holds the lease of a session this process created with
+ * `outrig_store_create`, or -1 when the handle holds none (a session from `outrig_store_get`
+ * or a listing, one already finalized, or NULL). The descriptor belongs to the handle: do not
+ * close it. It is close-on-exec; a launcher that `exec`s into the agent and wants the lease
+ * to last until that program exits clears `FD_CLOEXEC` on it (`fcntl(fd, F_SETFD, 0)`) before
+ * the `exec` (the lock lives as long as any process keeps the directory open).
  *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id). `*path_out` is
- * untouched on error.
- *
- * # Safety
- * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `path_out` is
- * NULL or writable.
+ * Preconditions:
+ * `session` is NULL or a live session.
  */
-enum outrig_status outrig_store_entry_path(const struct outrig_store *store,
-                                           const char *id,
-                                           char **path_out);
+int outrig_session_lease_fd(const struct outrig_session *session);
+
+/**
+ * Replaces the sidecar container names of session `id` with the `count` strings of `names`
+ * (in start order; `names` may be NULL when `count` is 0, which removes the field). Locked
+ * and durable like `outrig_store_finalize`, through this process's lease like it (the lease
+ * stays), and `OUTRIG_ERR_BUSY` like it when another process holds the session's lock.
+ *
+ * Errors: as for `outrig_store_finalize`; `OUTRIG_ERR_INVALID_ARGUMENT` also for a NULL
+ * `names[i]`, a name that is not UTF-8 or is empty.
+ *
+ * Preconditions:
+ * As for `outrig_store_finalize`; `names` is NULL or an array of `count` pointers, each NULL
+ * or a NUL-terminated string.
+ */
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_set_sidecar_containers(const struct outrig_store *store,
+                                                       const char *id,
+                                                       const char *const *names,
+                                                       size_t count);
+
+/**
+ * The exit code to record (with `outrig_store_finalize`) for a child that ended with `status`,
+ * a status as `waitpid()` or `wait()` report it: the child's exit code (`WEXITSTATUS`) when it
+ * exited, or 128+N when signal N ended it, as outrig records it (129 for SIGHUP, 130 for
+ * SIGINT, 137 for SIGKILL, 143 for SIGTERM). Record this, not the raw status and not
+ * `WEXITSTATUS` alone (which is 0 for a killed child), so `outrig ls` and every other face
+ * show the same code. Pure: no error, does not touch the last error.
+ */
+int outrig_exit_code_from_wait_status(int status);
 
 /**
  * Finalizes session `id` now: sets `ended_at` to the current time and `exit_code`, keeps
@@ -814,9 +612,10 @@ enum outrig_status outrig_store_entry_path(const struct outrig_store *store,
  * parse; it is left as it is), `OUTRIG_ERR_BUSY` (another process holds its lock),
  * `OUTRIG_ERR_IO`.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string.
  */
+OUTRIG_NODISCARD
 enum outrig_status outrig_store_finalize(const struct outrig_store *store,
                                          const char *id,
                                          int32_t exit_code);
@@ -825,43 +624,14 @@ enum outrig_status outrig_store_finalize(const struct outrig_store *store,
  * Finalizes session `id` with the end time `ended_at_unix_ns` (nanoseconds since the Unix
  * epoch). Otherwise as `outrig_store_finalize`.
  *
- * # Safety
+ * Preconditions:
  * As for `outrig_store_finalize`.
  */
+OUTRIG_NODISCARD
 enum outrig_status outrig_store_finalize_at(const struct outrig_store *store,
                                             const char *id,
                                             int64_t ended_at_unix_ns,
                                             int32_t exit_code);
-
-/**
- * The path of session `id`'s existing log file `name`, for reading: the read-only counterpart
- * of `outrig_store_log_path`. Nothing is created and no symlink is followed: `logs/` and every
- * directory on the way must be real directories and the file a regular file, so the path never
- * leaves `logs/` (exactly the files `outrig_store_logs` lists are found). `name` is as for
- * `outrig_store_log_path`. `*path_out` is owned: free it with `outrig_string_free`. Advisory
- * like `outrig_store_log_path`'s: prefer `outrig_store_read_log`, which hands out the file.
- *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
- * `OUTRIG_ERR_NOT_FOUND` (no such session, or no such log file), `OUTRIG_ERR_DIR_NOT_USABLE`
- * (`logs`, a directory on the way, or the file itself is something else: a symlink, a
- * directory, a device), `OUTRIG_ERR_IO`. `*path_out` is untouched on error.
- *
- * # Safety
- * `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings;
- * `path_out` is NULL or writable.
- */
-enum outrig_status outrig_store_find_log(const struct outrig_store *store,
-                                         const char *id,
-                                         const char *name,
-                                         char **path_out);
-
-/**
- * Frees a store. NULL is ignored. Sessions, listings and strings from it stay valid.
- *
- * # Safety
- * `store` is NULL or a store from `outrig_store_open*`, no longer used by any thread.
- */
-void outrig_store_free(struct outrig_store *store);
 
 /**
  * Reads session `id`; `*out` is a new session (free it with `outrig_session_free`). For an
@@ -871,10 +641,13 @@ void outrig_store_free(struct outrig_store *store);
  * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (its record does not
  * parse), `OUTRIG_ERR_IO`. `*out` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `out` is NULL or
  * writable.
  */
+OUTRIG_NODISCARD
+/* ---- Reading and listing: get, list, session fields, states ---- */
+
 enum outrig_status outrig_store_get(const struct outrig_store *store,
                                     const char *id,
                                     struct outrig_session **out);
@@ -887,10 +660,11 @@ enum outrig_status outrig_store_get(const struct outrig_store *store,
  * `OUTRIG_ERR_NOT_FOUND` (no `session.json` there), `OUTRIG_ERR_CORRUPT_RECORD` (it does not
  * parse), `OUTRIG_ERR_IO`. `*out` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `dir` is NULL or a NUL-terminated string; `out` is NULL
  * or writable.
  */
+OUTRIG_NODISCARD
 enum outrig_status outrig_store_get_by_path(const struct outrig_store *store,
                                             const char *dir,
                                             struct outrig_session **out);
@@ -903,116 +677,281 @@ enum outrig_status outrig_store_get_by_path(const struct outrig_store *store,
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument), `OUTRIG_ERR_IO` (the root itself
  * cannot be read, e.g. it is a file). `*out` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `out` is NULL or writable.
  */
-enum outrig_status outrig_store_list(const struct outrig_store *store, struct outrig_listing **out);
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_list(const struct outrig_store *store,
+                                     struct outrig_listing **out);
 
 /**
- * The path of log file `name` under session `id`'s `logs/`, creating `logs/` and the
- * subdirectories `name` implies (the file itself is not created: open it to write). `name` is
- * one or more `/`-separated components of `[A-Za-z0-9._+-]`, none starting with `.`, so the
- * path never leaves `logs/`. `*path_out` is owned: free it with `outrig_string_free`.
+ * The number of sessions in `listing`; 0 for NULL (with the last error set).
  *
- * The path is advisory: whoever opens it looks it up again, and another process that can
- * write the session directory can change what it names meanwhile. Prefer
- * `outrig_store_append_log`, which hands out the open file.
- *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
- * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_DIR_NOT_USABLE` (`logs` or a
- * directory on the way is not a real directory, or the name is taken by something that is
- * not a regular file), `OUTRIG_ERR_IO`. `*path_out` is untouched on error.
- *
- * # Safety
- * `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings;
- * `path_out` is NULL or writable.
+ * Preconditions:
+ * `listing` is NULL or a live `outrig_listing`; the same holds for every `outrig_listing_*`
+ * function.
  */
-enum outrig_status outrig_store_log_path(const struct outrig_store *store,
-                                         const char *id,
-                                         const char *name,
-                                         char **path_out);
+size_t outrig_listing_len(const struct outrig_listing *listing);
 
 /**
- * Lists the files under session `id`'s `logs/`, subdirectories included, sorted by name
- * (symlinks are neither followed nor listed; no `logs/` yet is an empty list). `*out` is a
- * new list: free it with `outrig_logs_free`.
+ * Session `i` (0-based; newest first), borrowed from `listing`: valid until
+ * `outrig_listing_free`, and never to be passed to `outrig_session_free`. NULL, with the last
+ * error set, when `listing` is NULL or `i` is out of range.
  *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id),
- * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_IO`. `*out` is untouched on error.
+ * Preconditions:
+ * As for `outrig_listing_len`.
+ */
+const struct outrig_session *outrig_listing_get(const struct outrig_listing *listing, size_t i);
+
+/**
+ * The number of skipped entries: entries of the root with a `session.json` that could not be
+ * read or parsed. 0 for NULL (with the last error set).
  *
- * # Safety
+ * Preconditions:
+ * As for `outrig_listing_len`.
+ */
+size_t outrig_listing_skipped_len(const struct outrig_listing *listing);
+
+/**
+ * The name under the root of skipped entry `i` (normally a session id), borrowed from
+ * `listing`. NULL, with the last error set, when `listing` is NULL or `i` is out of range.
+ *
+ * Preconditions:
+ * As for `outrig_listing_len`.
+ */
+const char *outrig_listing_skipped_entry(const struct outrig_listing *listing, size_t i);
+
+/**
+ * Why entry `i` was skipped, naming the file; borrowed from `listing`. NULL, with the last
+ * error set, when `listing` is NULL or `i` is out of range.
+ *
+ * Preconditions:
+ * As for `outrig_listing_len`.
+ */
+const char *outrig_listing_skipped_reason(const struct outrig_listing *listing, size_t i);
+
+/**
+ * Frees a listing and every session in it. NULL is ignored.
+ *
+ * Preconditions:
+ * `listing` is NULL or an `outrig_listing` from this library; neither it nor a session or
+ * string borrowed from it is used afterwards.
+ */
+void outrig_listing_free(struct outrig_listing *listing);
+
+/**
+ * The session id (`"20260501T134412-3f2a"`), borrowed from `session`: valid until the
+ * session (or the listing it came from) is freed. NULL, with the last error set, only when
+ * `session` is NULL or the value holds a NUL byte, which a record can carry but a C string
+ * cannot (`outrig_session_to_json` has it). The same holds for every string getter.
+ *
+ * Preconditions:
+ * `session` is NULL or a live `outrig_session`; the same holds for every getter.
+ */
+const char *outrig_session_id(const struct outrig_session *session);
+
+/**
+ * The name of the agent's container, borrowed from `session`.
+ *
+ * Preconditions:
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_container_name(const struct outrig_session *session);
+
+/**
+ * The tag of the image the container ran, borrowed from `session`.
+ *
+ * Preconditions:
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_image_tag(const struct outrig_session *session);
+
+/**
+ * The name of the image configuration, borrowed from `session`; NULL when the record has
+ * none (the last error is then left alone).
+ *
+ * Preconditions:
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_image_config_name(const struct outrig_session *session);
+
+/**
+ * The name of the agent, borrowed from `session`; NULL when the record has none.
+ *
+ * Preconditions:
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_agent_name(const struct outrig_session *session);
+
+/**
+ * The working directory the agent started in, borrowed from `session`.
+ *
+ * Preconditions:
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_working_dir(const struct outrig_session *session);
+
+/**
+ * The directory that holds the record's `session.json` (for an explicit session, the link
+ * target), borrowed from `session`.
+ *
+ * Preconditions:
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_session_dir(const struct outrig_session *session);
+
+/**
+ * The session's `logs/` directory (`<session_dir>/logs`, which may not exist yet), borrowed
+ * from `session`. To write a log, use `outrig_store_log_path`, which also creates it.
+ *
+ * Preconditions:
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_logs_dir(const struct outrig_session *session);
+
+/**
+ * Where `<root>/<id>` points, for an explicit session read by id or listed; NULL for an auto
+ * session and for a session read with `outrig_store_get_by_path`. Borrowed from `session`.
+ * In memory only: never part of the record.
+ *
+ * Preconditions:
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_link_target(const struct outrig_session *session);
+
+/**
+ * When the session started, in nanoseconds since the Unix epoch (UTC). A time `int64_t`
+ * nanoseconds cannot hold (before 1677 or after 2262) saturates to `INT64_MIN`/`INT64_MAX`.
+ * 0 when `session` is NULL (the last error is then set).
+ *
+ * Preconditions:
+ * As for `outrig_session_id`.
+ */
+int64_t outrig_session_started_at(const struct outrig_session *session);
+
+/**
+ * Whether the session has ended (was finalized); if so and `out` is not NULL, writes the end
+ * time there in nanoseconds since the Unix epoch (saturating as for
+ * `outrig_session_started_at`). False while the session runs, and for a NULL `session` (with
+ * the last error set); `out` is untouched when false.
+ *
+ * Preconditions:
+ * `session` is NULL or a live `outrig_session`; `out` is NULL or writable.
+ */
+bool outrig_session_ended_at(const struct outrig_session *session, int64_t *out);
+
+/**
+ * Whether the session has an exit code (it was finalized); if so and `out` is not NULL,
+ * writes it there. False otherwise, and for a NULL `session` (with the last error set); `out`
+ * is untouched when false.
+ *
+ * Preconditions:
+ * `session` is NULL or a live `outrig_session`; `out` is NULL or writable.
+ */
+bool outrig_session_exit_code(const struct outrig_session *session, int32_t *out);
+
+/**
+ * Whether the session has a duration (it ended); if so and `out_ns` is not NULL, writes how
+ * long it ran in nanoseconds (an end before the start counts as 0; saturates at
+ * `UINT64_MAX`). Pass `*out_ns` to `outrig_format_duration` for `outrig ls` text. False
+ * while it runs and for a NULL `session` (with the last error set).
+ *
+ * Preconditions:
+ * `session` is NULL or a live `outrig_session`; `out_ns` is NULL or writable.
+ */
+bool outrig_session_duration(const struct outrig_session *session, uint64_t *out_ns);
+
+/**
+ * The number of sidecar containers; 0 for none and for a NULL `session` (with the last error
+ * set).
+ *
+ * Preconditions:
+ * As for `outrig_session_id`.
+ */
+size_t outrig_session_sidecar_count(const struct outrig_session *session);
+
+/**
+ * The name of sidecar container `i` (0-based, in start order), borrowed from `session`. NULL,
+ * with the last error set, when `session` is NULL or `i` is out of range.
+ *
+ * Preconditions:
+ * As for `outrig_session_id`.
+ */
+const char *outrig_session_sidecar(const struct outrig_session *session, size_t i);
+
+/**
+ * The record as JSON: exactly the bytes the library writes as its `session.json` (pretty,
+ * two-space indent, no trailing newline; fields this version does not know are kept). Returns
+ * a string the caller frees with `outrig_string_free`, or NULL, with the last error set, when
+ * `session` is NULL.
+ *
+ * Preconditions:
+ * As for `outrig_session_id`.
+ */
+char *outrig_session_to_json(const struct outrig_session *session);
+
+/**
+ * Frees a session from `outrig_store_create`, `outrig_store_get` or
+ * `outrig_store_get_by_path`. NULL is ignored. Never pass a session from
+ * `outrig_listing_get`: it belongs to its listing. A session from `outrig_store_create` that
+ * was not finalized gives up its lease here, unfinalized: once nothing else runs it, it is
+ * `OUTRIG_STATE_ABANDONED`.
+ *
+ * Preconditions:
+ * `session` is NULL or a session the caller owns (not one from a listing), not used
+ * afterwards.
+ */
+void outrig_session_free(struct outrig_session *session);
+
+/**
+ * The state of session `id`, written to `*out`: one lease probe (a non-blocking lock attempt
+ * on its directory, released at once; it writes nothing), and for an unfinalized session
+ * nobody leases, one call of the store's container probe (by default a `podman ps` or
+ * `docker ps` child process; see `outrig_store_with_container_probe`). A session this process
+ * created and has not finalized is `OUTRIG_STATE_RUNNING` here too.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, `id` not a valid session id),
+ * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (its record does not
+ * parse), `OUTRIG_ERR_IO`. `*out` is untouched on error.
+ *
+ * Preconditions:
  * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `out` is NULL or
  * writable.
  */
-enum outrig_status outrig_store_logs(const struct outrig_store *store,
-                                     const char *id,
-                                     struct outrig_logs **out);
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_state(const struct outrig_store *store,
+                                      const char *id,
+                                      enum outrig_state *out);
 
 /**
- * Opens the session store at `root`, or at the root outrig itself uses when `root` is NULL
- * (the global config's `session-root`, else `$XDG_DATA_HOME/outrig/sessions` or
- * `~/.local/share/outrig/sessions`). A relative `root` is taken against the current directory
- * now. The root need not exist: the first create makes it. On success `*out` is a new store;
- * free it with `outrig_store_free`.
+ * The state of every session of `listing`, in its order: `out[i]` is the state of
+ * `outrig_listing_get(listing, i)`. `len` is the number of elements of `out` and must be
+ * `outrig_listing_len(listing)` (`out` may be NULL when that is 0). Every unfinalized,
+ * unleased session is asked about in ONE call of the store's container probe, as
+ * `outrig-sessions ls` does; a session removed since the listing was made is
+ * `OUTRIG_STATE_UNKNOWN`. The states are as of this call, not of the listing.
  *
- * A store is only a path: opening touches no file except the config (when `root` is NULL).
- * The handle is read-only afterwards, so any number of threads may use one store at once;
- * every store function is thread-safe, and processes may share a root too.
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `listing`, `out` NULL with a
+ * non-zero `len`, `len` other than the listing's length). `out` is untouched on error.
  *
- * Its container probe, asked when a state is needed (`outrig_store_state`,
- * `outrig_store_states`, the clean functions), is the engine probe: it spawns `podman ps`
- * (else `docker ps`) as a child process. `outrig_store_with_container_probe` makes a store
- * with another probe, or none.
- *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (`out` NULL, `root` empty or not UTF-8),
- * `OUTRIG_ERR_CONFIG` (the global config is unreadable or malformed, or no home directory is
- * known), `OUTRIG_ERR_IO` (the current directory cannot be read). `*out` is untouched on
- * error.
- *
- * # Safety
- * `root` is NULL or a NUL-terminated string; `out` is NULL or writable.
+ * Preconditions:
+ * `store` is NULL or a live store; `listing` is NULL or a live listing; `out` is NULL or an
+ * array of `len` writable elements.
  */
-enum outrig_status outrig_store_open(const char *root, struct outrig_store **out);
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_states(const struct outrig_store *store,
+                                       const struct outrig_listing *listing,
+                                       enum outrig_state *out,
+                                       size_t len);
 
 /**
- * Opens the store at the root outrig's cascade picks: `explicit_root` when not NULL; else the
- * `session-root` key of the global config file `global_config` (NULL:
- * `$XDG_CONFIG_HOME/outrig/config.toml` or `~/.outrig/config.toml`), where a leading `~` is
- * the home directory and a relative value is relative to the file's directory; else the
- * default of `outrig_store_open(NULL, ...)`. A missing config file is not an error.
+ * The name of a state as it is spelled in this header (`"OUTRIG_STATE_ABANDONED"`), or
+ * `"OUTRIG_UNKNOWN_STATE"` for a number that is not one. (For text to show a person, the
+ * lowercase word after `OUTRIG_STATE_` is what `outrig-sessions ls` prints.)
  *
- * Errors: as for `outrig_store_open`, and `OUTRIG_ERR_INVALID_ARGUMENT` for a
- * `global_config` that is not UTF-8.
- *
- * # Safety
- * `explicit_root` and `global_config` are NULL or NUL-terminated strings; `out` is NULL or
- * writable.
+ * The string is static: never free it. Thread-safe; does not touch the last error.
  */
-enum outrig_status outrig_store_open_resolved(const char *explicit_root,
-                                              const char *global_config,
-                                              struct outrig_store **out);
-
-/**
- * Opens session `id`'s existing log file `name` for reading and writes its file descriptor to
- * `*fd_out` (the caller's: `close()` it; `O_CLOEXEC`). Nothing is created and nothing is
- * followed, so it is exactly a file `outrig_store_logs` lists; a reader that polls it for new
- * output (`tail -f` style) keeps reading that file whatever is renamed or planted in its
- * place. Prefer it to `outrig_store_find_log`.
- *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
- * `OUTRIG_ERR_NOT_FOUND` (no such session or log), `OUTRIG_ERR_CORRUPT_RECORD` (as for
- * `outrig_store_append_log`), `OUTRIG_ERR_DIR_NOT_USABLE` (something on the way, or the file,
- * is not a real directory or a regular file), `OUTRIG_ERR_IO`. `*fd_out` is untouched on
- * error.
- *
- * # Safety
- * `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings; `fd_out`
- * is NULL or writable.
- */
-enum outrig_status outrig_store_read_log(const struct outrig_store *store,
-                                         const char *id,
-                                         const char *name,
-                                         int *fd_out);
+const char *outrig_state_name(outrig_state state);
 
 /**
  * Removes session `id`: deletes exactly the store's names in its directory (`outrig-enter`,
@@ -1031,10 +970,13 @@ enum outrig_status outrig_store_read_log(const struct outrig_store *store,
  * `OUTRIG_ERR_IO` (a file cannot be removed; the record then stays, so the removal can be
  * retried). `*kept` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `kept` is NULL
  * or writable.
  */
+OUTRIG_NODISCARD
+/* ---- Removing and cleaning ---- */
+
 enum outrig_status outrig_store_remove(const struct outrig_store *store,
                                        const char *id,
                                        struct outrig_strings **kept);
@@ -1048,152 +990,256 @@ enum outrig_status outrig_store_remove(const struct outrig_store *store,
  * not parse: remove such a session by id), `OUTRIG_ERR_BUSY` (as for `outrig_store_remove`),
  * `OUTRIG_ERR_IO`. `*kept` is untouched on error.
  *
- * # Safety
+ * Preconditions:
  * `store` is NULL or a live store; `dir` is NULL or a NUL-terminated string; `kept` is NULL
  * or writable.
  */
+OUTRIG_NODISCARD
 enum outrig_status outrig_store_remove_by_path(const struct outrig_store *store,
                                                const char *dir,
                                                struct outrig_strings **kept);
 
 /**
- * The store's absolute root directory, borrowed from `store`: valid until
- * `outrig_store_free`. NULL, with the last error set, when `store` is NULL.
+ * Removes what `outrig clean --older-than` removes: the `OUTRIG_STATE_FINISHED` sessions that
+ * ended more than `older_than_seconds` ago and the `OUTRIG_STATE_ABANDONED` ones that started
+ * more than that ago (with `dry_run`, removes nothing and only reports). `OUTRIG_STATE_RUNNING`
+ * and `OUTRIG_STATE_UNKNOWN` sessions always stay, and so do unreadable records. The states
+ * come from one call of the store's container probe (see
+ * `outrig_store_with_container_probe`). Each removal is `outrig_store_remove`, so files a user
+ * added to a session directory stay; a session removed meanwhile by someone else is left out,
+ * one leased meanwhile is kept as running.
  *
- * # Safety
- * `store` is NULL or a live `outrig_store`.
+ * Each of the out-listings may be NULL; when not NULL it is set to a new listing (free it with
+ * `outrig_listing_free`), newest first: `*removed` the sessions removed (or that would be),
+ * `*kept_running` the old enough ones kept because they run, `*kept_unknown` the old enough,
+ * unfinalized ones kept because the probe could not tell whether they run.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store`, a negative or impossibly large
+ * `older_than_seconds`), else the first error of the listing or of a removal (sessions removed
+ * before it stay removed). The out-listings are untouched on error.
+ *
+ * Preconditions:
+ * `store` is NULL or a live store; `removed`, `kept_running`, `kept_unknown` are each NULL or
+ * writable.
  */
-const char *outrig_store_root(const struct outrig_store *store);
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_clean(const struct outrig_store *store,
+                                      int64_t older_than_seconds,
+                                      bool dry_run,
+                                      struct outrig_listing **removed,
+                                      struct outrig_listing **kept_running,
+                                      struct outrig_listing **kept_unknown);
 
 /**
- * Replaces the sidecar container names of session `id` with the `count` strings of `names`
- * (in start order; `names` may be NULL when `count` is 0, which removes the field). Locked
- * and durable like `outrig_store_finalize`, through this process's lease like it (the lease
- * stays), and `OUTRIG_ERR_BUSY` like it when another process holds the session's lock.
+ * Like `outrig_store_clean`, with the cutoff given as a time (nanoseconds since the Unix
+ * epoch): removes the finished sessions that ended before `before_unix_ns` and the abandoned
+ * ones that started before it.
  *
- * Errors: as for `outrig_store_finalize`; `OUTRIG_ERR_INVALID_ARGUMENT` also for a NULL
- * `names[i]`, a name that is not UTF-8 or is empty.
- *
- * # Safety
- * As for `outrig_store_finalize`; `names` is NULL or an array of `count` pointers, each NULL
- * or a NUL-terminated string.
+ * Preconditions:
+ * As for `outrig_store_clean`.
  */
-enum outrig_status outrig_store_set_sidecar_containers(const struct outrig_store *store,
-                                                       const char *id,
-                                                       const char *const *names,
-                                                       size_t count);
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_clean_before(const struct outrig_store *store,
+                                             int64_t before_unix_ns,
+                                             bool dry_run,
+                                             struct outrig_listing **removed,
+                                             struct outrig_listing **kept_running,
+                                             struct outrig_listing **kept_unknown);
 
 /**
- * The state of session `id`, written to `*out`: one lease probe (a non-blocking lock attempt
- * on its directory, released at once; it writes nothing), and for an unfinalized session
- * nobody leases, one call of the store's container probe (by default a `podman ps` or
- * `docker ps` child process; see `outrig_store_with_container_probe`). A session this process
- * created and has not finalized is `OUTRIG_STATE_RUNNING` here too.
+ * Cleans session `id` alone, whatever its age (`outrig-sessions clean --session ID`): removes
+ * it when it is `OUTRIG_STATE_FINISHED` or `OUTRIG_STATE_ABANDONED` (with `dry_run`, only
+ * reports), keeps it when it is running or its state is unknown. The out-listings are as for
+ * `outrig_store_clean`: exactly one of them holds the session, unless someone else removed it
+ * meanwhile (then all are empty).
  *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, `id` not a valid session id),
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `id`, `id` not a valid session id),
  * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (its record does not
- * parse), `OUTRIG_ERR_IO`. `*out` is untouched on error.
+ * parse: `outrig_store_remove` removes such a session), `OUTRIG_ERR_IO`. The out-listings are
+ * untouched on error.
  *
- * # Safety
+ * Preconditions:
+ * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `removed`,
+ * `kept_running`, `kept_unknown` are each NULL or writable.
+ */
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_clean_session(const struct outrig_store *store,
+                                              const char *id,
+                                              bool dry_run,
+                                              struct outrig_listing **removed,
+                                              struct outrig_listing **kept_running,
+                                              struct outrig_listing **kept_unknown);
+
+/**
+ * The path of log file `name` under session `id`'s `logs/`, creating `logs/` and the
+ * subdirectories `name` implies (the file itself is not created: open it to write). `name` is
+ * one or more `/`-separated components of `[A-Za-z0-9._+-]`, none starting with `.`, so the
+ * path never leaves `logs/`. The caller frees `*path_out` with `outrig_string_free`.
+ *
+ * The path is advisory: whoever opens it looks it up again, and another process that can
+ * write the session directory can change what it names meanwhile. Prefer
+ * `outrig_store_append_log`, which hands out the open file.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
+ * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_DIR_NOT_USABLE` (`logs` or a
+ * directory on the way is not a real directory, or the name is taken by something that is
+ * not a regular file), `OUTRIG_ERR_IO`. `*path_out` is untouched on error.
+ *
+ * Preconditions:
+ * `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings;
+ * `path_out` is NULL or writable.
+ */
+OUTRIG_NODISCARD
+/* ---- Logs ---- */
+
+enum outrig_status outrig_store_log_path(const struct outrig_store *store,
+                                         const char *id,
+                                         const char *name,
+                                         char **path_out);
+
+/**
+ * The path of session `id`'s existing log file `name`, for reading: the read-only counterpart
+ * of `outrig_store_log_path`. Nothing is created and no symlink is followed: `logs/` and every
+ * directory on the way must be real directories and the file a regular file, so the path never
+ * leaves `logs/` (exactly the files `outrig_store_logs` lists are found). `name` is as for
+ * `outrig_store_log_path`. The caller frees `*path_out` with `outrig_string_free`. Advisory
+ * like `outrig_store_log_path`'s: prefer `outrig_store_read_log`, which hands out the file.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
+ * `OUTRIG_ERR_NOT_FOUND` (no such session, or no such log file), `OUTRIG_ERR_DIR_NOT_USABLE`
+ * (`logs`, a directory on the way, or the file itself is something else: a symlink, a
+ * directory, a device), `OUTRIG_ERR_IO`. `*path_out` is untouched on error.
+ *
+ * Preconditions:
+ * `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings;
+ * `path_out` is NULL or writable.
+ */
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_find_log(const struct outrig_store *store,
+                                         const char *id,
+                                         const char *name,
+                                         char **path_out);
+
+/**
+ * Opens session `id`'s log file `name` for appending, creating it (mode 0666 less the umask)
+ * and `logs/` and any subdirectories `name` implies, and writes its file descriptor to
+ * `*fd_out`. The descriptor is the caller's: `close()` it. It is opened `O_APPEND` and
+ * `O_CLOEXEC` (call `fcntl(fd, F_SETFD, 0)` to hand it to a child across `exec`). Prefer it
+ * to `outrig_store_log_path`: writes through it reach that file whatever another process
+ * renames or swaps meanwhile, while a path is looked up again by whoever opens it.
+ *
+ * `name` is one or more `/`-separated components, each 1 to 255 bytes of `[A-Za-z0-9._+-]`
+ * not starting with `.`. Nothing is followed: `logs`, every directory on the way and the
+ * file itself must be real directories and a regular file. A session removed meanwhile is
+ * `OUTRIG_ERR_NOT_FOUND`, and whatever the call made is taken away again.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
+ * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (an explicit
+ * session's link leads to a directory without this session's record),
+ * `OUTRIG_ERR_DIR_NOT_USABLE` (something on the way, or the file, is not a real directory or
+ * a regular file: a symlink, a FIFO), `OUTRIG_ERR_IO`. `*fd_out` is untouched on error.
+ *
+ * Preconditions:
+ * `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings; `fd_out`
+ * is NULL or writable.
+ */
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_append_log(const struct outrig_store *store,
+                                           const char *id,
+                                           const char *name,
+                                           int *fd_out);
+
+/**
+ * Opens session `id`'s existing log file `name` for reading and writes its file descriptor to
+ * `*fd_out` (the caller's: `close()` it; `O_CLOEXEC`). Nothing is created and nothing is
+ * followed, so it is exactly a file `outrig_store_logs` lists; a reader that polls it for new
+ * output (`tail -f` style) keeps reading that file whatever is renamed or planted in its
+ * place. Prefer it to `outrig_store_find_log`.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
+ * `OUTRIG_ERR_NOT_FOUND` (no such session or log), `OUTRIG_ERR_CORRUPT_RECORD` (as for
+ * `outrig_store_append_log`), `OUTRIG_ERR_DIR_NOT_USABLE` (something on the way, or the file,
+ * is not a real directory or a regular file), `OUTRIG_ERR_IO`. `*fd_out` is untouched on
+ * error.
+ *
+ * Preconditions:
+ * `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings; `fd_out`
+ * is NULL or writable.
+ */
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_read_log(const struct outrig_store *store,
+                                         const char *id,
+                                         const char *name,
+                                         int *fd_out);
+
+/**
+ * Lists the files under session `id`'s `logs/`, subdirectories included, sorted by name
+ * (symlinks are neither followed nor listed; no `logs/` yet is an empty list). `*out` is a
+ * new list: free it with `outrig_logs_free`.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id),
+ * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_IO`. `*out` is untouched on error.
+ *
+ * Preconditions:
  * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `out` is NULL or
  * writable.
  */
-enum outrig_status outrig_store_state(const struct outrig_store *store,
-                                      const char *id,
-                                      enum outrig_state *out);
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_logs(const struct outrig_store *store,
+                                     const char *id,
+                                     struct outrig_logs **out);
 
 /**
- * The state of every session of `listing`, in its order: `out[i]` is the state of
- * `outrig_listing_get(listing, i)`. `len` is the number of elements of `out` and must be
- * `outrig_listing_len(listing)` (`out` may be NULL when that is 0). Every unfinalized,
- * unleased session is asked about in ONE call of the store's container probe, as
- * `outrig-sessions ls` does; a session removed since the listing was made is
- * `OUTRIG_STATE_UNKNOWN`. The states are as of this call, not of the listing.
+ * The number of log files; 0 for NULL (with the last error set).
  *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `listing`, `out` NULL with a
- * non-zero `len`, `len` other than the listing's length). `out` is untouched on error.
- *
- * # Safety
- * `store` is NULL or a live store; `listing` is NULL or a live listing; `out` is NULL or an
- * array of `len` writable elements.
+ * Preconditions:
+ * `logs` is NULL or a live `outrig_logs`; the same holds for every `outrig_logs_*` function.
  */
-enum outrig_status outrig_store_states(const struct outrig_store *store,
-                                       const struct outrig_listing *listing,
-                                       enum outrig_state *out,
-                                       size_t len);
+size_t outrig_logs_len(const struct outrig_logs *logs);
 
 /**
- * Makes `*out` a new store on the same root as `store` (with its other settings) that tells
- * whether sessions' containers run with `probe`, called with `userdata`; free it with
- * `outrig_store_free`. `store` itself is not changed, so other threads may keep using it.
+ * The name of log file `i` (0-based, sorted by name) relative to `logs/`, components joined
+ * by `/` (`"agent.log"`, `"tools/web.log"`); borrowed from `logs`. NULL, with the last error
+ * set, when `logs` is NULL or `i` is out of range.
  *
- * Which probe to pass: a store from `outrig_store_open*` uses the engine probe, the one
- * outrig uses: it spawns `podman ps` (else `docker ps`), found on `PATH`, as a child process
- * of the caller (waited for by its pid only, at most 5 seconds; any failure is "cannot
- * tell"; when neither program is installed no container can run here, so none runs). A
- * launcher that knows better (it runs its containers through an API, or must not spawn)
- * passes its own `probe`; NULL `probe` means none: containers are never asked about, and an
- * unfinalized session nobody leases is then `OUTRIG_STATE_UNKNOWN`, which a clean keeps.
- *
- * `probe` may be called from any thread that uses the new store (or a store made from it),
- * at once from several, so it and `userdata` must be safe to use that way. `userdata` is
- * passed as it is and never freed: keep what it points to alive until every store made with
- * it is freed. It is ignored when `probe` is NULL.
- *
- * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (`store` or `out` NULL). `*out` is untouched on error.
- *
- * # Safety
- * `store` is NULL or a live store; `out` is NULL or writable; `probe` is NULL or a function
- * that keeps the contract of `outrig_container_probe` with `userdata` for as long as any store
- * made with it lives.
+ * Preconditions:
+ * As for `outrig_logs_len`.
  */
-enum outrig_status outrig_store_with_container_probe(const struct outrig_store *store,
-                                                     outrig_container_probe probe,
-                                                     void *userdata,
-                                                     struct outrig_store **out);
+const char *outrig_logs_name(const struct outrig_logs *logs, size_t i);
 
 /**
- * Frees a string the library returned as owned (`char *`): a path, a JSON record, a
- * formatted time. NULL is ignored. Never pass a borrowed `const char *` or memory from
- * `malloc`. Thread-safe.
+ * The size in bytes of log file `i`. 0, with the last error set, when `logs` is NULL or `i`
+ * is out of range (check `i < outrig_logs_len(logs)`: an empty file is 0 too).
  *
- * # Safety
- * `s` is NULL or a string this library returned as owned and not yet freed.
+ * Preconditions:
+ * As for `outrig_logs_len`.
  */
-void outrig_string_free(char *s);
+uint64_t outrig_logs_size(const struct outrig_logs *logs, size_t i);
 
 /**
- * Frees a string list and every string in it. NULL is ignored.
+ * Frees a log listing. NULL is ignored.
  *
- * # Safety
- * `strings` is NULL or an `outrig_strings` from this library, not used afterwards.
+ * Preconditions:
+ * `logs` is NULL or an `outrig_logs` from this library, not used afterwards.
  */
-void outrig_strings_free(struct outrig_strings *strings);
+void outrig_logs_free(struct outrig_logs *logs);
+
+/* ---- Formatting as outrig ls does ---- */
 
 /**
- * The string at `i` (0-based), borrowed from `strings`: valid until `outrig_strings_free`.
- * NULL (and the last error set) when `strings` is NULL or `i` is out of range.
- *
- * # Safety
- * `strings` is NULL or a live `outrig_strings`.
+ * Formats a duration of `ns` nanoseconds (the unit of every time in this interface, and what
+ * `outrig_session_duration` gives) as `outrig ls` does, in whole seconds rounded down:
+ * `"0m44s"`, `"6m02s"` under an hour, `"1h05m"` from an hour on. Returns a string the caller
+ * frees with `outrig_string_free`; never NULL. Thread-safe.
  */
-const char *outrig_strings_get(const struct outrig_strings *strings, size_t i);
+char *outrig_format_duration(uint64_t ns);
 
 /**
- * The number of strings in `strings`; 0 for NULL (with the last error set).
- *
- * # Safety
- * `strings` is NULL or a live `outrig_strings`.
+ * Formats a start time (`int64_t` nanoseconds since the Unix epoch) as `outrig ls` does, in
+ * UTC to the second: `"2026-05-01 14:19:07"`. Returns a string the caller frees with
+ * `outrig_string_free`; never NULL. Thread-safe.
  */
-size_t outrig_strings_len(const struct outrig_strings *strings);
-
-/**
- * The version of the library actually loaded, as `"MAJOR.MINOR.PATCH"`.
- *
- * Compare with the `OUTRIG_VERSION_*` macros to detect a header/library mismatch. The string is
- * static: never free it. Thread-safe.
- */
-const char *outrig_version(void);
+char *outrig_format_started_at(int64_t unix_ns);
 
 #ifdef __cplusplus
 }  // extern "C"

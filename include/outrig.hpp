@@ -601,10 +601,11 @@ inline std::string format_started_at(time_point t) {
     return detail::take_string(outrig_format_started_at(detail::to_ns(t)), OUTRIG_ERR_PANIC);
 }
 
-/// A duration as `outrig ls` shows it, in whole seconds (outrig_format_duration).
+/// A duration as `outrig ls` shows it, in whole seconds rounded down (outrig_format_duration);
+/// a negative one shows as zero.
 inline std::string format_duration(std::chrono::nanoseconds d) {
-    auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
-    return detail::take_string(outrig_format_duration(s < 0 ? 0 : static_cast<std::uint64_t>(s)),
+    auto ns = d.count();
+    return detail::take_string(outrig_format_duration(ns < 0 ? 0 : static_cast<std::uint64_t>(ns)),
                                OUTRIG_ERR_PANIC);
 }
 

@@ -8,7 +8,7 @@
 TEST_STEPS += test-c
 DEMO_STEPS += demo-c
 .PHONY: header c-lib c-lib-release c-libdir c-launcher c-tests test-c test-c-header \
-	test-c-install test-c-cmake demo-c install-c uninstall-c uninstall c-tools c-cmake-tool
+	test-c-nodiscard test-c-install test-c-cmake demo-c install-c uninstall-c uninstall c-tools c-cmake-tool
 
 CC ?= cc
 CXX ?= c++
@@ -98,7 +98,27 @@ test-c-header:
 	$(CXX) -std=c++17 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c++ include/outrig.h
 	$(CXX) -std=c++17 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c++ include/outrig.hpp
 
-test-c: c-tools test-c-header c-tests test-c-install test-c-cmake
+# Ignoring an outrig_status does not compile with -Werror, in C11 and in C++17; the same program
+# using it does, and C++17's cast to void says "on purpose" (tests/c/nodiscard/ignored_status.c).
+# Compiled to objects, not only checked for syntax: GCC's C front end warns about unused results
+# in a later pass than -fsyntax-only runs.
+NODISCARD_SRC := tests/c/nodiscard/ignored_status.c
+test-c-nodiscard:
+	@mkdir -p $(C_BUILD)
+	$(CC) $(C_FLAGS) -c $(NODISCARD_SRC) -o $(C_BUILD)/nodiscard.o
+	$(CXX) $(CXX_FLAGS) -x c++ -c $(NODISCARD_SRC) -o $(C_BUILD)/nodiscard.o
+	$(CXX) $(CXX_FLAGS) -DVOID_CAST -x c++ -c $(NODISCARD_SRC) -o $(C_BUILD)/nodiscard.o
+	@for compile in "$(CC) $(C_FLAGS) -x c" "$(CXX) $(CXX_FLAGS) -x c++"; do \
+		if $$compile -DIGNORE_STATUS -c $(NODISCARD_SRC) -o $(C_BUILD)/nodiscard.o \
+			2>$(C_BUILD)/nodiscard.err; then \
+			echo "$$compile: a program ignoring a status compiled" >&2; exit 1; fi; \
+		grep -q 'unused-result' $(C_BUILD)/nodiscard.err || { \
+			echo "$$compile failed, but not on the ignored status:" >&2; \
+			cat $(C_BUILD)/nodiscard.err >&2; exit 1; }; \
+		echo "$$compile -DIGNORE_STATUS: refused, as it must be"; \
+	done
+
+test-c: c-tools test-c-header test-c-nodiscard c-tests test-c-install test-c-cmake
 	$(C_BUILD)/test_shared
 	$(C_BUILD)/test_static
 	$(C_BUILD)/test_cpp_shared

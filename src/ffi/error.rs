@@ -90,8 +90,8 @@ fn status_name(status: c_uint) -> &'static CStr {
 /// and nothing failed since.
 ///
 /// Every function returning `outrig_status` sets it on failure and clears it on success. Other
-/// functions set it only when they fail (a NULL argument, an index out of range, a caught
-/// panic), and otherwise leave it alone.
+/// functions set it only when they fail (a NULL argument, an index out of range, an internal
+/// error), and otherwise leave it alone.
 ///
 /// The string belongs to the library and stays valid until the next call into the library on
 /// the same thread (other than this one, `outrig_last_os_error` and `outrig_status_name`);

@@ -96,6 +96,7 @@ impl Callback {
 /// `store` is NULL or a live store; `out` is NULL or writable; `probe` is NULL or a function
 /// that keeps the contract of `outrig_container_probe` with `userdata` for as long as any store
 /// made with it lives.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_with_container_probe(
     store: *const outrig_store,

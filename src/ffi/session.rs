@@ -386,8 +386,8 @@ pub unsafe extern "C" fn outrig_session_exit_code(
 
 /// Whether the session has a duration (it ended); if so and `out_ns` is not NULL, writes how
 /// long it ran in nanoseconds (an end before the start counts as 0; saturates at
-/// `UINT64_MAX`). Pass `*out_ns / 1000000000` to `outrig_format_duration` for `outrig ls`
-/// text. False while it runs and for a NULL `session` (with the last error set).
+/// `UINT64_MAX`). Pass `*out_ns` to `outrig_format_duration` for `outrig ls` text. False
+/// while it runs and for a NULL `session` (with the last error set).
 ///
 /// # Safety
 /// `session` is NULL or a live `outrig_session`; `out_ns` is NULL or writable.
@@ -439,8 +439,9 @@ pub unsafe extern "C" fn outrig_session_sidecar(
 }
 
 /// The record as JSON: exactly the bytes the library writes as its `session.json` (pretty,
-/// two-space indent, no trailing newline; fields this version does not know are kept). Owned:
-/// free with `outrig_string_free`. NULL, with the last error set, when `session` is NULL.
+/// two-space indent, no trailing newline; fields this version does not know are kept). Returns
+/// a string the caller frees with `outrig_string_free`, or NULL, with the last error set, when
+/// `session` is NULL.
 ///
 /// # Safety
 /// As for `outrig_session_id`.
@@ -484,7 +485,8 @@ pub unsafe extern "C" fn outrig_session_lease_fd(session: *const outrig_session)
 /// `OUTRIG_STATE_ABANDONED`.
 ///
 /// # Safety
-/// `session` is NULL or an owned `outrig_session`, not used afterwards.
+/// `session` is NULL or a session the caller owns (not one from a listing), not used
+/// afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_session_free(session: *mut outrig_session) {
     ffi_boundary! {

@@ -56,6 +56,7 @@ unsafe fn set_text(
 /// # Safety
 /// `spec` is NULL or a live spec not used by another thread during the call; `value` is NULL
 /// or a NUL-terminated string. The same holds for every `outrig_spec_set_*` function.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_spec_set_container_name(
     spec: *mut outrig_spec,
@@ -70,6 +71,7 @@ pub unsafe extern "C" fn outrig_spec_set_container_name(
 ///
 /// # Safety
 /// As for `outrig_spec_set_container_name`.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_spec_set_image_tag(
     spec: *mut outrig_spec,
@@ -84,6 +86,7 @@ pub unsafe extern "C" fn outrig_spec_set_image_tag(
 ///
 /// # Safety
 /// As for `outrig_spec_set_container_name`.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_spec_set_image_config_name(
     spec: *mut outrig_spec,
@@ -97,6 +100,7 @@ pub unsafe extern "C" fn outrig_spec_set_image_config_name(
 ///
 /// # Safety
 /// As for `outrig_spec_set_container_name`.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_spec_set_agent_name(
     spec: *mut outrig_spec,
@@ -111,6 +115,7 @@ pub unsafe extern "C" fn outrig_spec_set_agent_name(
 ///
 /// # Safety
 /// As for `outrig_spec_set_container_name`.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_spec_set_working_dir(
     spec: *mut outrig_spec,
@@ -126,6 +131,7 @@ pub unsafe extern "C" fn outrig_spec_set_working_dir(
 ///
 /// # Safety
 /// As for `outrig_spec_set_container_name`.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_spec_set_session_dir(
     spec: *mut outrig_spec,
@@ -140,6 +146,7 @@ pub unsafe extern "C" fn outrig_spec_set_session_dir(
 ///
 /// # Safety
 /// As for `outrig_spec_set_container_name`.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_spec_add_sidecar_container(
     spec: *mut outrig_spec,
@@ -158,6 +165,7 @@ pub unsafe extern "C" fn outrig_spec_add_sidecar_container(
 ///
 /// # Safety
 /// `spec` is NULL or a live spec not used by another thread during the call.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_spec_set_started_at(
     spec: *mut outrig_spec,

@@ -78,6 +78,7 @@ fn state_name(n: c_uint) -> &'static CStr {
 /// # Safety
 /// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `out` is NULL or
 /// writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_state(
     store: *const outrig_store,
@@ -106,6 +107,7 @@ pub unsafe extern "C" fn outrig_store_state(
 /// # Safety
 /// `store` is NULL or a live store; `listing` is NULL or a live listing; `out` is NULL or an
 /// array of `len` writable elements.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_states(
     store: *const outrig_store,

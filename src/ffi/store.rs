@@ -62,6 +62,7 @@ const OK: outrig_status = outrig_status::OUTRIG_OK;
 ///
 /// # Safety
 /// `root` is NULL or a NUL-terminated string; `out` is NULL or writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_open(
     root: *const c_char,
@@ -91,6 +92,7 @@ pub unsafe extern "C" fn outrig_store_open(
 /// # Safety
 /// `explicit_root` and `global_config` are NULL or NUL-terminated strings; `out` is NULL or
 /// writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_open_resolved(
     explicit_root: *const c_char,
@@ -162,6 +164,7 @@ pub unsafe extern "C" fn outrig_store_free(store: *mut outrig_store) {
 ///
 /// # Safety
 /// `store`, `spec` are NULL or live handles; `out` is NULL or writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_create(
     store: *const outrig_store,
@@ -196,6 +199,7 @@ pub unsafe extern "C" fn outrig_store_create(
 ///
 /// # Safety
 /// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_finalize(
     store: *const outrig_store,
@@ -215,6 +219,7 @@ pub unsafe extern "C" fn outrig_store_finalize(
 ///
 /// # Safety
 /// As for `outrig_store_finalize`.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_finalize_at(
     store: *const outrig_store,
@@ -241,6 +246,7 @@ pub unsafe extern "C" fn outrig_store_finalize_at(
 /// # Safety
 /// As for `outrig_store_finalize`; `names` is NULL or an array of `count` pointers, each NULL
 /// or a NUL-terminated string.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_set_sidecar_containers(
     store: *const outrig_store,
@@ -271,6 +277,7 @@ pub unsafe extern "C" fn outrig_store_set_sidecar_containers(
 /// # Safety
 /// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `out` is NULL or
 /// writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_get(
     store: *const outrig_store,
@@ -297,6 +304,7 @@ pub unsafe extern "C" fn outrig_store_get(
 /// # Safety
 /// `store` is NULL or a live store; `dir` is NULL or a NUL-terminated string; `out` is NULL
 /// or writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_get_by_path(
     store: *const outrig_store,
@@ -322,6 +330,7 @@ pub unsafe extern "C" fn outrig_store_get_by_path(
 ///
 /// # Safety
 /// `store` is NULL or a live store; `out` is NULL or writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_list(
     store: *const outrig_store,
@@ -355,6 +364,7 @@ pub unsafe extern "C" fn outrig_store_list(
 /// # Safety
 /// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `kept` is NULL
 /// or writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_remove(
     store: *const outrig_store,
@@ -384,6 +394,7 @@ pub unsafe extern "C" fn outrig_store_remove(
 /// # Safety
 /// `store` is NULL or a live store; `dir` is NULL or a NUL-terminated string; `kept` is NULL
 /// or writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_remove_by_path(
     store: *const outrig_store,
@@ -423,6 +434,7 @@ pub unsafe extern "C" fn outrig_store_remove_by_path(
 /// # Safety
 /// `store` is NULL or a live store; `removed`, `kept_running`, `kept_unknown` are each NULL or
 /// writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_clean(
     store: *const outrig_store,
@@ -458,6 +470,7 @@ pub unsafe extern "C" fn outrig_store_clean(
 ///
 /// # Safety
 /// As for `outrig_store_clean`.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_clean_before(
     store: *const outrig_store,
@@ -496,6 +509,7 @@ pub unsafe extern "C" fn outrig_store_clean_before(
 /// # Safety
 /// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `removed`,
 /// `kept_running`, `kept_unknown` are each NULL or writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_clean_session(
     store: *const outrig_store,
@@ -545,7 +559,7 @@ impl CleanOuts<'_> {
 /// The path of log file `name` under session `id`'s `logs/`, creating `logs/` and the
 /// subdirectories `name` implies (the file itself is not created: open it to write). `name` is
 /// one or more `/`-separated components of `[A-Za-z0-9._+-]`, none starting with `.`, so the
-/// path never leaves `logs/`. `*path_out` is owned: free it with `outrig_string_free`.
+/// path never leaves `logs/`. The caller frees `*path_out` with `outrig_string_free`.
 ///
 /// The path is advisory: whoever opens it looks it up again, and another process that can
 /// write the session directory can change what it names meanwhile. Prefer
@@ -559,6 +573,7 @@ impl CleanOuts<'_> {
 /// # Safety
 /// `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings;
 /// `path_out` is NULL or writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_log_path(
     store: *const outrig_store,
@@ -581,7 +596,7 @@ pub unsafe extern "C" fn outrig_store_log_path(
 /// of `outrig_store_log_path`. Nothing is created and no symlink is followed: `logs/` and every
 /// directory on the way must be real directories and the file a regular file, so the path never
 /// leaves `logs/` (exactly the files `outrig_store_logs` lists are found). `name` is as for
-/// `outrig_store_log_path`. `*path_out` is owned: free it with `outrig_string_free`. Advisory
+/// `outrig_store_log_path`. The caller frees `*path_out` with `outrig_string_free`. Advisory
 /// like `outrig_store_log_path`'s: prefer `outrig_store_read_log`, which hands out the file.
 ///
 /// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id or log name),
@@ -592,6 +607,7 @@ pub unsafe extern "C" fn outrig_store_log_path(
 /// # Safety
 /// `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings;
 /// `path_out` is NULL or writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_find_log(
     store: *const outrig_store,
@@ -631,6 +647,7 @@ pub unsafe extern "C" fn outrig_store_find_log(
 /// # Safety
 /// `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings; `fd_out`
 /// is NULL or writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_append_log(
     store: *const outrig_store,
@@ -664,6 +681,7 @@ pub unsafe extern "C" fn outrig_store_append_log(
 /// # Safety
 /// `store` is NULL or a live store; `id`, `name` are NULL or NUL-terminated strings; `fd_out`
 /// is NULL or writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_read_log(
     store: *const outrig_store,
@@ -692,6 +710,7 @@ pub unsafe extern "C" fn outrig_store_read_log(
 /// # Safety
 /// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `out` is NULL or
 /// writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_logs(
     store: *const outrig_store,
@@ -709,7 +728,7 @@ pub unsafe extern "C" fn outrig_store_logs(
 }
 
 /// The path of `<root>/<id>`: the session directory of an auto session, the symlink of an
-/// explicit one. It need not exist; nothing is touched. `*path_out` is owned: free it with
+/// explicit one. It need not exist; nothing is touched. The caller frees `*path_out` with
 /// `outrig_string_free`.
 ///
 /// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, an invalid id). `*path_out` is
@@ -718,6 +737,7 @@ pub unsafe extern "C" fn outrig_store_logs(
 /// # Safety
 /// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `path_out` is
 /// NULL or writable.
+#[must_use = "the status says whether it worked"]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_store_entry_path(
     store: *const outrig_store,

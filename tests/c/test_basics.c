@@ -5,8 +5,8 @@
 
 #include <stdlib.h>
 
-static void check_duration(uint64_t seconds, const char *want) {
-    char *text = outrig_format_duration(seconds);
+static void check_duration(uint64_t ns, const char *want) {
+    char *text = outrig_format_duration(ns);
     CHECK_STR(text, want);
     outrig_string_free(text);
 }
@@ -70,13 +70,18 @@ void test_basics(void) {
     outrig_store_free(store);
 
     /* Formatting as `outrig ls` shows it. */
+    /* Nanoseconds in, like every other time, as outrig_session_duration gives them; whole
+     * seconds out, rounded down. */
+    const uint64_t s = UINT64_C(1000000000);
     check_duration(0, "0m00s");
-    check_duration(44, "0m44s");
-    check_duration(362, "6m02s");
-    check_duration(3599, "59m59s");
-    check_duration(3600, "1h00m");
-    check_duration(3900, "1h05m");
-    check_duration(90061, "25h01m");
+    check_duration(s - 1, "0m00s");
+    check_duration(44 * s + 999999999, "0m44s");
+    check_duration(362 * s, "6m02s");
+    check_duration(3599 * s, "59m59s");
+    check_duration(3600 * s, "1h00m");
+    check_duration(3900 * s, "1h05m");
+    check_duration(90061 * s, "25h01m");
+    check_duration(UINT64_MAX, "5124095h34m");
     check_started_at(INT64_C(1777643052) * 1000000000 + 999999999, "2026-05-01 13:44:12");
     check_started_at(0, "1970-01-01 00:00:00");
     check_started_at(-1, "1969-12-31 23:59:59");

@@ -98,7 +98,7 @@ int main() {
     CHECK(std::string(outrig_session_agent_name(listed)) == "coder");
     std::string json = take(outrig_session_to_json(listed));
     CHECK(json.find("\"exit_code\": 0") != std::string::npos);
-    CHECK(take(outrig_format_duration(3900)) == "1h05m");
+    CHECK(take(outrig_format_duration(3900000000000ULL)) == "1h05m");
 
     // Errors come back as statuses with a message, in C++ as in C.
     outrig_session *missing = nullptr;
