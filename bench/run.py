@@ -296,6 +296,13 @@ WHY = {
         "caller's. A C caller that reads fewer fields pays less. Shared 2-core machines move "
         "this ratio by about ±0.05 between runs."
     ),
+    "Rust finalize / floor rewrite": (
+        "- **finalize**: fsync-bound like its floor (the record's fsync and the directory's); "
+        "on top it opens the root and the session directory as descriptors, takes the lock "
+        "with a non-blocking attempt and checks the directory's identity and link count, a few "
+        "microseconds in all, so a miss means disk latency varied between the interleaved "
+        "rounds (runs of the same build measured 0.88 to 1.21)."
+    ),
     "plain Python list / Python list": (
         "- **Python vs plain Python**: both are bound by the same kernel work (open, read, close "
         "per record: the floor), which is about a third of plain Python's time; the module "
