@@ -32,7 +32,11 @@ fn var(name: &str) -> String {
 #[test]
 #[ignore = "run as a worker process by the other tests"]
 fn worker() {
-    let store = SessionStore::new(var("OUTRIG_WORKER_ROOT")).unwrap();
+    // These scenarios are about lost and torn updates, not the wait's bound: on a loaded
+    // machine eight processes queueing on one session's lock may wait longer than a second.
+    let store = SessionStore::new(var("OUTRIG_WORKER_ROOT"))
+        .unwrap()
+        .with_lock_wait(std::time::Duration::from_secs(60));
     let tag = var("OUTRIG_WORKER_TAG");
     match var("OUTRIG_WORKER_MODE").as_str() {
         "create" => {

@@ -54,11 +54,10 @@ def test_create_returns_a_live_session_holding_its_lease(
     assert s.leased and s.lease_fd() >= 0 and s.running
     assert s.container_name == new["container_name"] and s == quiet_store.get(s.id)
     assert quiet_store.state(s.id) is outrig.State.RUNNING
-    # This process's own calls by id go through the lease, at once.
-    start = time.monotonic()
+    # This process's own calls by id go through the lease (another lock of its own would be
+    # refused with BusyError).
     quiet_store.set_sidecar_containers(s.id, ["tools"])
     done = quiet_store.finalize(s.id, 3)
-    assert time.monotonic() - start < 0.9
     assert done.exit_code == 3 and done.sidecar_container_names == ("tools",)
     assert not s.leased and s.lease_fd() == -1
     assert quiet_store.state(s.id) is outrig.State.FINISHED
