@@ -31,8 +31,10 @@
 #![deny(unsafe_code)]
 
 mod error;
-// The C ABI (`include/outrig.h`); public only so the symbols are exported and Rust tests can
-// call them. Not part of the Rust API.
+// The C ABI (`include/outrig.h`): `#[no_mangle]` functions, which liboutrig.so and liboutrig.a
+// export whatever this module's visibility. Public only because the header also carries
+// constants and types that no Rust code reads (the version macros): private, they would be
+// dead code. Not part of the Rust API.
 #[doc(hidden)]
 pub mod ffi;
 mod format;

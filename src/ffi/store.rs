@@ -6,7 +6,7 @@
 use std::ffi::{CString, c_char, c_int};
 use std::os::fd::IntoRawFd as _;
 use std::path::Path;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use super::error::outrig_status;
 use super::handle::OutPtr;
@@ -209,7 +209,7 @@ pub unsafe extern "C" fn outrig_store_finalize(
     ffi_boundary! {
         let store = arg_ref!(store, "store");
         let id = SessionId::parse(arg_str!(id, "id"))?;
-        store.store.finalize(&id, SystemTime::now(), exit_code)?;
+        store.store.finalize_now(&id, exit_code)?;
         Ok(OK)
     }
 }
