@@ -18,9 +18,10 @@ C_BUILD := $(BUILD)/c
 
 OUTRIG_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 OUTRIG_MAJOR := $(firstword $(subst ., ,$(OUTRIG_VERSION)))
-# What a program linking liboutrig.a also needs (`--print native-static-libs` of the crate);
-# outrig.pc's Libs.private says the same.
-OUTRIG_STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+# What a program linking liboutrig.a also needs (`--print native-static-libs` of the crate),
+# kept once in mk/static-libs: outrig.pc, outrig-static.pc, the CMake targets and
+# tests/c_interop.rs take it from there.
+OUTRIG_STATIC_LIBS := $(shell cat mk/static-libs)
 
 C_FLAGS := -std=c11 -Wall -Wextra -Werror -g -Iinclude
 CXX_FLAGS := -std=c++17 -Wall -Wextra -Werror -g -Iinclude

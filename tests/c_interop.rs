@@ -15,16 +15,11 @@ use outrig::{NewSession, SessionId, SessionStore};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// What a program linking `liboutrig.a` also needs (as in `outrig.pc`'s `Libs.private`).
-const STATIC_LIBS: &[&str] = &[
-    "-lgcc_s",
-    "-lutil",
-    "-lrt",
-    "-lpthread",
-    "-lm",
-    "-ldl",
-    "-lc",
-];
+/// What a program linking `liboutrig.a` also needs: `mk/static-libs`, the one list mk/c.mk,
+/// `outrig.pc`, `outrig-static.pc` and the CMake targets take it from too.
+fn static_libs() -> impl Iterator<Item = &'static str> {
+    include_str!("../mk/static-libs").split_whitespace()
+}
 
 /// The static and shared libraries, built once per test run.
 struct Libraries {
@@ -78,7 +73,7 @@ fn compile(source: &str, out: &Path) {
         .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-Iinclude"])
         .arg(source)
         .arg(&libraries().static_lib)
-        .args(STATIC_LIBS)
+        .args(static_libs())
         .arg("-o")
         .arg(out)
         .current_dir(ROOT)
@@ -392,7 +387,7 @@ fn the_readme_cpp_program_builds_and_runs() {
         .arg("-Iinclude")
         .arg(&source)
         .arg(&libraries().static_lib)
-        .args(STATIC_LIBS)
+        .args(static_libs())
         .arg("-o")
         .arg(&demo)
         .current_dir(ROOT)

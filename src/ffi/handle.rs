@@ -80,7 +80,7 @@ impl Castable for outrig_strings {
     type Rust = super::strings::StringsHandle;
 }
 impl Castable for outrig_logs {
-    type Rust = super::listing::LogsHandle;
+    type Rust = super::logs::LogsHandle;
 }
 
 /// Moves `value` to the heap and returns the owning handle; [`free`] takes it back.

@@ -24,6 +24,7 @@ mod handle;
 pub mod error;
 pub mod format;
 pub mod listing;
+pub mod logs;
 pub mod probe;
 pub mod session;
 pub mod spec;

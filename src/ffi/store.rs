@@ -13,7 +13,8 @@ use super::handle::OutPtr;
 use super::handle::{
     self, outrig_listing, outrig_logs, outrig_session, outrig_spec, outrig_store, outrig_strings,
 };
-use super::listing::{ListingHandle, LogsHandle};
+use super::listing::ListingHandle;
+use super::logs::LogsHandle;
 use super::session::SessionHandle;
 use super::strings::{into_owned, path_to_cstring, strings_handle};
 use super::time::from_unix_ns;
