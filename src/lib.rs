@@ -29,6 +29,7 @@
 
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 mod error;
 // The C ABI (`include/outrig.h`): `#[no_mangle]` functions, which liboutrig.so and liboutrig.a

@@ -221,47 +221,50 @@ impl<'de> Deserialize<'de> for Session {
 
 struct RecordVisitor;
 
-/// A timestamp field: any RFC 3339 string jiff accepts, kept as a `SystemTime`.
-struct Time(SystemTime);
+/// A field the record holds as a JSON string and this crate as a `T`: one deserializer for
+/// every such field, each kind saying what it expects and how it parses.
+struct Parsed<T>(T);
 
-impl<'de> Deserialize<'de> for Time {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Time;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an RFC 3339 timestamp such as \"2026-05-01T13:44:12Z\"")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Time, E> {
-                s.parse::<jiff::Timestamp>()
-                    .and_then(SystemTime::try_from)
-                    .map(Time)
-                    .map_err(|e| E::custom(format!("timestamp {s:?}: {e}")))
-            }
-        }
-        d.deserialize_str(V)
+/// A value read from a record's string field.
+trait StrField: Sized {
+    /// What the field must hold, for the error message.
+    const EXPECTING: &'static str;
+    /// Parses the field's text.
+    fn from_field(s: &str) -> std::result::Result<Self, String>;
+}
+
+/// A timestamp field: any RFC 3339 string jiff accepts.
+impl StrField for SystemTime {
+    const EXPECTING: &'static str = "an RFC 3339 timestamp such as \"2026-05-01T13:44:12Z\"";
+    fn from_field(s: &str) -> std::result::Result<Self, String> {
+        s.parse::<jiff::Timestamp>()
+            .and_then(SystemTime::try_from)
+            .map_err(|e| format!("timestamp {s:?}: {e}"))
     }
 }
 
 /// A session id field: validated like any caller-given id, since the store turns it into a
 /// path (removal by path finds the root's link by this id).
-struct IdField(SessionId);
+impl StrField for SessionId {
+    const EXPECTING: &'static str = "a session id string";
+    fn from_field(s: &str) -> std::result::Result<Self, String> {
+        SessionId::parse(s).map_err(|e| e.message().to_owned())
+    }
+}
 
-impl<'de> Deserialize<'de> for IdField {
+impl<'de, T: StrField> Deserialize<'de> for Parsed<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = IdField;
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<T: StrField> Visitor<'_> for V<T> {
+            type Value = Parsed<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a session id string")
+                f.write_str(T::EXPECTING)
             }
-            fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<IdField, E> {
-                SessionId::parse(s)
-                    .map(IdField)
-                    .map_err(|e| E::custom(e.message()))
+            fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Parsed<T>, E> {
+                T::from_field(s).map(Parsed).map_err(E::custom)
             }
         }
-        d.deserialize_str(V)
+        d.deserialize_str(V(std::marker::PhantomData))
     }
 }
 
@@ -351,9 +354,9 @@ impl<'de> Visitor<'de> for RecordVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Session, A::Error> {
         use field::*;
-        let mut id: Option<IdField> = None;
-        let mut started_at: Option<Time> = None;
-        let mut ended_at: Option<Option<Time>> = None;
+        let mut id: Option<Parsed<SessionId>> = None;
+        let mut started_at: Option<Parsed<SystemTime>> = None;
+        let mut ended_at: Option<Option<Parsed<SystemTime>>> = None;
         let mut container_name: Option<String> = None;
         let mut sidecars: Option<Option<Vec<String>>> = None;
         let mut image_tag: Option<String> = None;

@@ -255,6 +255,17 @@ impl<T> OutPtr<'_, T> {
     }
 }
 
+/// The opening of every call on one session: the store handle (`"store"`) and the session id
+/// (`"id"`), checked in that order; evaluates to `(&StoreHandle, SessionId)`.
+macro_rules! store_and_id {
+    ($store:ident, $id:ident) => {
+        (
+            arg_ref!($store, "store"),
+            $crate::SessionId::parse(arg_str!($id, "id"))?,
+        )
+    };
+}
+
 /// `arg_ref!(ptr, "name")`: borrows a handle argument, or returns an invalid-argument error
 /// naming it. For use in an `ffi_boundary!` body.
 macro_rules! arg_ref {

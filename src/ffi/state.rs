@@ -5,7 +5,7 @@ use std::ffi::{CStr, c_char, c_int, c_uint};
 
 use super::error::outrig_status;
 use super::handle::{outrig_listing, outrig_store};
-use crate::{SessionId, State};
+use crate::State;
 
 /// What is known of a session's life (outrig's view, which `outrig ls` and `outrig clean` act
 /// on). The numbers are stable.
@@ -86,8 +86,7 @@ pub unsafe extern "C" fn outrig_store_state(
     out: *mut outrig_state,
 ) -> outrig_status {
     ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let (store, id) = store_and_id!(store, id);
         let out = out_ptr!(out, "out");
         out.write(store.store().state(&id)?.into());
         Ok(outrig_status::OUTRIG_OK)

@@ -19,7 +19,7 @@ use super::session::SessionHandle;
 use super::strings::{into_owned, path_to_cstring, strings_handle};
 use super::time::from_unix_ns;
 use crate::error::{Error, Result};
-use crate::{CleanMode, Cleaning, SessionId, SessionStore};
+use crate::{CleanMode, Cleaning, SessionStore};
 
 /// The value behind an `outrig_store`: the store and its root as a C string.
 pub(crate) struct StoreHandle {
@@ -208,8 +208,7 @@ pub unsafe extern "C" fn outrig_store_finalize(
     exit_code: i32,
 ) -> outrig_status {
     ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let (store, id) = store_and_id!(store, id);
         store.store.finalize_now(&id, exit_code)?;
         Ok(OK)
     }
@@ -229,8 +228,7 @@ pub unsafe extern "C" fn outrig_store_finalize_at(
     exit_code: i32,
 ) -> outrig_status {
     ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let (store, id) = store_and_id!(store, id);
         store.store.finalize(&id, from_unix_ns(ended_at_unix_ns), exit_code)?;
         Ok(OK)
     }
@@ -256,8 +254,7 @@ pub unsafe extern "C" fn outrig_store_set_sidecar_containers(
     count: usize,
 ) -> outrig_status {
     ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let (store, id) = store_and_id!(store, id);
         let names = arg_slice!(names, count, "names")
             .iter()
             .enumerate()
@@ -286,8 +283,7 @@ pub unsafe extern "C" fn outrig_store_get(
     out: *mut *mut outrig_session,
 ) -> outrig_status {
     ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let (store, id) = store_and_id!(store, id);
         let out = out_ptr!(out, "out");
         let session = store.store.get(&id)?;
         out.write(handle::into_raw(SessionHandle::new(session)));
@@ -373,8 +369,7 @@ pub unsafe extern "C" fn outrig_store_remove(
     kept: *mut *mut outrig_strings,
 ) -> outrig_status {
     ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let (store, id) = store_and_id!(store, id);
         let kept = opt_out_ptr!(kept);
         let removal = store.store.remove(&id)?;
         if let Some(kept) = kept {
@@ -521,8 +516,7 @@ pub unsafe extern "C" fn outrig_store_clean_session(
     kept_unknown: *mut *mut outrig_listing,
 ) -> outrig_status {
     ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let (store, id) = store_and_id!(store, id);
         let outs = CleanOuts {
             removed: opt_out_ptr!(removed),
             kept_running: opt_out_ptr!(kept_running),
@@ -583,8 +577,7 @@ pub unsafe extern "C" fn outrig_store_log_path(
     path_out: *mut *mut c_char,
 ) -> outrig_status {
     ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let (store, id) = store_and_id!(store, id);
         let name = arg_str!(name, "name");
         let out = out_ptr!(path_out, "path_out");
         let path = store.store.log_path(&id, name)?;
@@ -617,8 +610,7 @@ pub unsafe extern "C" fn outrig_store_find_log(
     path_out: *mut *mut c_char,
 ) -> outrig_status {
     ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let (store, id) = store_and_id!(store, id);
         let name = arg_str!(name, "name");
         let out = out_ptr!(path_out, "path_out");
         let path = store.store.find_log(&id, name)?;
@@ -657,8 +649,7 @@ pub unsafe extern "C" fn outrig_store_append_log(
     fd_out: *mut c_int,
 ) -> outrig_status {
     ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let (store, id) = store_and_id!(store, id);
         let name = arg_str!(name, "name");
         let out = out_ptr!(fd_out, "fd_out");
         let file = store.store.append_log(&id, name)?;
@@ -691,8 +682,7 @@ pub unsafe extern "C" fn outrig_store_read_log(
     fd_out: *mut c_int,
 ) -> outrig_status {
     ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let (store, id) = store_and_id!(store, id);
         let name = arg_str!(name, "name");
         let out = out_ptr!(fd_out, "fd_out");
         let file = store.store.read_log(&id, name)?;
@@ -719,8 +709,7 @@ pub unsafe extern "C" fn outrig_store_logs(
     out: *mut *mut outrig_logs,
 ) -> outrig_status {
     ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let (store, id) = store_and_id!(store, id);
         let out = out_ptr!(out, "out");
         let files = store.store.logs(&id)?;
         out.write(handle::into_raw(LogsHandle::new(&files)));
@@ -746,8 +735,7 @@ pub unsafe extern "C" fn outrig_store_entry_path(
     path_out: *mut *mut c_char,
 ) -> outrig_status {
     ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let id = SessionId::parse(arg_str!(id, "id"))?;
+        let (store, id) = store_and_id!(store, id);
         let out = out_ptr!(path_out, "path_out");
         let path = store.store.entry_path(&id);
         out.write(into_owned(path_to_cstring(&path, "the entry path")?));
