@@ -27,13 +27,15 @@ demo: $(DEMO_STEPS)
 
 test: $(TEST_STEPS) lint
 
+# With the C ABI (`capi`): its unit tests, and the C libraries tests/c_interop.rs links.
 test-rust:
-	$(CARGO) test --all-targets
+	$(CARGO) test --all-targets --features capi
 	$(CARGO) test --doc
 
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --all-targets --features capi -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib -q
 
 fmt:

@@ -66,10 +66,10 @@ c-cmake-tool:
 	@$(call c-need,$(CMAKE),cmake)
 
 c-lib:
-	$(CARGO) build -q -p outrig --lib
+	$(CARGO) build -q -p outrig --lib --features capi
 
 c-lib-release:
-	$(CARGO) build -q -p outrig --lib --release
+	$(CARGO) build -q -p outrig --lib --release --features capi
 
 # The debug libraries, with the SONAME link the shared one is found by.
 c-libdir: c-lib

@@ -28,14 +28,16 @@
 //! ```
 
 #![deny(missing_docs)]
-#![deny(unsafe_code)]
+#![cfg_attr(not(feature = "capi"), forbid(unsafe_code))]
+#![cfg_attr(feature = "capi", deny(unsafe_code))]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod error;
-// The C ABI (`include/outrig.h`): `#[no_mangle]` functions, which liboutrig.so and liboutrig.a
-// export whatever this module's visibility. Public only because the header also carries
-// constants and types that no Rust code reads (the version macros): private, they would be
-// dead code. Not part of the Rust API.
+// The C ABI (`include/outrig.h`), with the `capi` feature only (the C library's build): the
+// `#[no_mangle]` functions liboutrig.so and liboutrig.a export whatever this module's
+// visibility. Public only because the header also carries constants and types that no Rust
+// code reads (the version macros): private, they would be dead code. Not part of the Rust API.
+#[cfg(feature = "capi")]
 #[doc(hidden)]
 pub mod ffi;
 mod format;

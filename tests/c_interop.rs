@@ -32,7 +32,15 @@ fn libraries() -> &'static Libraries {
     LIBS.get_or_init(|| {
         // `cargo test` builds only the rlib; build the C libraries of the same profile.
         let out = Command::new(env!("CARGO"))
-            .args(["build", "-p", "outrig", "--lib", "--message-format=json"])
+            .args([
+                "build",
+                "-p",
+                "outrig",
+                "--lib",
+                "--features",
+                "capi",
+                "--message-format=json",
+            ])
             .current_dir(ROOT)
             .output()
             .expect("run cargo build");
