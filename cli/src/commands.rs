@@ -282,13 +282,15 @@ impl Ctx<'_> {
         }
         let now = SystemTime::now();
         let readable: Vec<Session> = targets.iter().filter_map(|t| t.session.clone()).collect();
-        let mut states = self.store.states(&readable).into_iter();
+        let mut readable_states = self.store.states(&readable).into_iter();
+        let states: Vec<Option<State>> = targets
+            .iter()
+            .map(|t| t.session.as_ref().and_then(|_| readable_states.next()))
+            .collect();
         let rows: Vec<_> = targets
             .iter()
-            .map(|t| {
-                let state = t.session.as_ref().and_then(|_| states.next());
-                t.preview_row(state, now)
-            })
+            .zip(&states)
+            .map(|(t, state)| t.preview_row(*state, now))
             .collect();
         self.out
             .write_all(render::table(&render::SESSION_HEADER, &rows).as_bytes())?;
@@ -296,8 +298,8 @@ impl Ctx<'_> {
         // still writes there).
         let running: Vec<String> = targets
             .iter()
-            .zip(&rows)
-            .filter(|(_, row)| row.last().is_some_and(|l| l.ends_with("(running)")))
+            .zip(&states)
+            .filter(|(_, state)| **state == Some(State::Running))
             .map(|(t, _)| t.id.to_string())
             .collect();
         if !running.is_empty() {

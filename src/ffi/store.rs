@@ -454,7 +454,7 @@ pub unsafe extern "C" fn outrig_store_clean(
         })?;
         let done = store
             .store
-            .clean_older_than(Duration::from_secs(age), clean_mode(dry_run))?;
+            .clean_older_than(Duration::from_secs(age), CleanMode::from_dry_run(dry_run))?;
         outs.write(done);
         Ok(OK)
     }
@@ -485,7 +485,7 @@ pub unsafe extern "C" fn outrig_store_clean_before(
         };
         let done = store
             .store
-            .clean(from_unix_ns(before_unix_ns), clean_mode(dry_run))?;
+            .clean(from_unix_ns(before_unix_ns), CleanMode::from_dry_run(dry_run))?;
         outs.write(done);
         Ok(OK)
     }
@@ -522,7 +522,7 @@ pub unsafe extern "C" fn outrig_store_clean_session(
             kept_running: opt_out_ptr!(kept_running),
             kept_unknown: opt_out_ptr!(kept_unknown),
         };
-        let done = store.store.clean_session(&id, clean_mode(dry_run))?;
+        let done = store.store.clean_session(&id, CleanMode::from_dry_run(dry_run))?;
         outs.write(done);
         Ok(OK)
     }
@@ -652,8 +652,7 @@ pub unsafe extern "C" fn outrig_store_append_log(
         let (store, id) = store_and_id!(store, id);
         let name = arg_str!(name, "name");
         let out = out_ptr!(fd_out, "fd_out");
-        let file = store.store.append_log(&id, name)?;
-        out.write(file.into_raw_fd());
+        out.write(store.store.append_log(&id, name)?.into_raw_fd());
         Ok(OK)
     }
 }
@@ -685,8 +684,7 @@ pub unsafe extern "C" fn outrig_store_read_log(
         let (store, id) = store_and_id!(store, id);
         let name = arg_str!(name, "name");
         let out = out_ptr!(fd_out, "fd_out");
-        let file = store.store.read_log(&id, name)?;
-        out.write(file.into_raw_fd());
+        out.write(store.store.read_log(&id, name)?.into_raw_fd());
         Ok(OK)
     }
 }
@@ -740,13 +738,5 @@ pub unsafe extern "C" fn outrig_store_entry_path(
         let path = store.store.entry_path(&id);
         out.write(into_owned(path_to_cstring(&path, "the entry path")?));
         Ok(OK)
-    }
-}
-
-fn clean_mode(dry_run: bool) -> CleanMode {
-    if dry_run {
-        CleanMode::DryRun
-    } else {
-        CleanMode::Remove
     }
 }

@@ -21,6 +21,18 @@ pub enum CleanMode {
     DryRun,
 }
 
+impl CleanMode {
+    /// [`CleanMode::DryRun`] when `dry_run`, else [`CleanMode::Remove`]: for callers that
+    /// take the choice as a flag (the C and Python faces).
+    pub fn from_dry_run(dry_run: bool) -> Self {
+        if dry_run {
+            CleanMode::DryRun
+        } else {
+            CleanMode::Remove
+        }
+    }
+}
+
 /// What [`SessionStore::clean`] did.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]

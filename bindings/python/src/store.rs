@@ -253,7 +253,10 @@ impl PySessionStore {
         dry_run: bool,
     ) -> PyResult<Vec<PySession>> {
         let age = from_timedelta(older_than, "older_than")?;
-        let done = detach(py, || self.inner.clean_older_than(age, clean_mode(dry_run)))?;
+        let done = detach(py, || {
+            self.inner
+                .clean_older_than(age, CleanMode::from_dry_run(dry_run))
+        })?;
         Ok(done.removed.into_iter().map(PySession::from).collect())
     }
 
@@ -262,7 +265,10 @@ impl PySessionStore {
     #[pyo3(signature = (id, *, dry_run=false))]
     fn clean_session(&self, py: Python<'_>, id: Text, dry_run: bool) -> PyResult<Vec<PySession>> {
         let id = session_id(py, &id.0)?;
-        let done = detach(py, || self.inner.clean_session(&id, clean_mode(dry_run)))?;
+        let done = detach(py, || {
+            self.inner
+                .clean_session(&id, CleanMode::from_dry_run(dry_run))
+        })?;
         Ok(done.removed.into_iter().map(PySession::from).collect())
     }
 
@@ -434,14 +440,6 @@ impl SessionContext {
             (None, Some(live)) => Some(live.clone_ref(py).into_any()),
             (None, None) => None,
         }
-    }
-}
-
-fn clean_mode(dry_run: bool) -> CleanMode {
-    if dry_run {
-        CleanMode::DryRun
-    } else {
-        CleanMode::Remove
     }
 }
 
