@@ -50,7 +50,7 @@ fn self_check() {
         .unwrap()
         .sessions
         .iter()
-        .filter(|s| !s.is_running())
+        .filter(|s| s.is_finalized())
         .count();
     assert_eq!(finalized, 3);
     run("remove", root, 2);

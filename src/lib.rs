@@ -28,8 +28,10 @@
 //! ```
 
 #![deny(missing_docs)]
-#![cfg_attr(not(feature = "capi"), forbid(unsafe_code))]
-#![cfg_attr(feature = "capi", deny(unsafe_code))]
+// Unsafe code is denied everywhere but in the C ABI (`ffi`, with `capi`) and in the one
+// `pre_exec` of the container probe (probe/engine.rs), which keeps the engine from inheriting
+// the caller's descriptors: std offers no safe way to do that.
+#![deny(unsafe_code)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod error;
@@ -54,7 +56,7 @@ pub use format::{format_duration, format_started_at};
 pub use fsio::MAX_RECORD_BYTES;
 pub use fsio::lock::LOCK_WAIT;
 pub use id::{MAX_NAME_LEN, SessionId};
-pub use probe::{ContainerProbe, PROBE_TIMEOUT};
+pub use probe::{ContainerProbe, PROBE_TIMEOUT, ProbeFailure};
 pub use record::Session;
 pub use root::{
     MAX_CONFIG_BYTES, RootInputs, SESSION_ROOT_KEY, default_config_path, resolve_root,
@@ -62,8 +64,8 @@ pub use root::{
 };
 pub use state::{State, exit_code, exit_code_from_returncode, exit_code_from_wait_status};
 pub use store::{
-    CleanMode, Cleaning, ENTER_SCRIPT, LOGS_DIR, Listing, LiveSession, LogFile, MAX_LOG_DEPTH,
-    NewSession, Removal, SessionStore, Skipped,
+    CleanFailure, CleanMode, Cleaning, ENTER_SCRIPT, LOGS_DIR, Listing, LiveSession, Liveness,
+    LogFile, MAX_LOG_DEPTH, NewSession, Removal, SessionStore, Skipped,
 };
 
 /// The README's Rust example, compiled by `cargo test --doc` so it cannot drift from the API.

@@ -145,9 +145,22 @@ impl Session {
             .map_err(|e| Error::invalid(format!("session {} cannot be written: {e}", self.id)))
     }
 
-    /// `true` until the session is finalized (it has no `ended_at`).
+    /// Whether the session was finalized: its record has `ended_at`. This says nothing of
+    /// whether an unfinalized session still runs: ask [`SessionStore::state`] for that.
+    ///
+    /// [`SessionStore::state`]: crate::SessionStore::state
+    pub fn is_finalized(&self) -> bool {
+        self.ended_at.is_some()
+    }
+
+    /// `true` until the session is finalized: `!is_finalized()`. Not whether it runs.
+    #[deprecated(
+        since = "0.2.0",
+        note = "it means \"not finalized\", not State::Running: use !is_finalized(), or \
+                SessionStore::state for whether the session runs"
+    )]
     pub fn is_running(&self) -> bool {
-        self.ended_at.is_none()
+        !self.is_finalized()
     }
 
     /// How long the session ran: `ended_at - started_at`, or `None` while it runs. An end
@@ -454,7 +467,10 @@ mod tests {
     #[test]
     fn round_trips_exact_bytes() {
         let s = Session::from_json(RUNNING.as_bytes()).unwrap();
-        assert!(s.is_running());
+        assert!(!s.is_finalized());
+        #[allow(deprecated)]
+        let old_name = s.is_running();
+        assert!(old_name);
         assert_eq!(s.duration(), None);
         assert_eq!(String::from_utf8(s.to_json().unwrap()).unwrap(), RUNNING);
     }

@@ -223,7 +223,7 @@ fn sessions_written_through_c_read_in_rust_with_the_same_bytes() {
         explicit_made.link_target.as_deref(),
         Some(canonical.as_path())
     );
-    assert!(explicit_made.is_running());
+    assert!(!explicit_made.is_finalized());
     assert_eq!(
         explicit_made.to_json().unwrap(),
         fs::read(canonical.join("session.json")).unwrap()

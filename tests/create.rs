@@ -22,7 +22,7 @@ fn auto_create_writes_the_record_under_the_root() {
     assert_eq!(s.session_dir, dir);
     assert!(dir.is_dir() && !dir.is_symlink());
     assert_eq!(s.link_target, None);
-    assert!(s.is_running());
+    assert!(!s.is_finalized());
     assert_eq!(names(&dir), ["session.json"]);
     let bytes = fs::read(dir.join("session.json")).unwrap();
     assert_eq!(bytes, s.to_json().unwrap());

@@ -306,32 +306,47 @@ fn the_default_probe_asks_podman_on_path() {
     let bin = tmp.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
     let podman = bin.join("podman");
-    let fake = |body: &str| {
-        std::fs::write(&podman, format!("#!/bin/sh\n{body}\n")).unwrap();
-        std::fs::set_permissions(&podman, std::fs::Permissions::from_mode(0o755)).unwrap();
-    };
+    let fake = |body: &str| common::fake_engine(&podman, body);
     // A sidecar of the session runs.
-    fake("[ \"$1\" = ps ] || exit 2; echo other; echo tools-1");
+    fake(&common::podman_listing(&["other", "tools-1"]));
     assert_eq!(state_with_path(store.root(), &s.id, &bin), "running");
     // Only other containers run.
-    fake("echo other");
+    fake(&common::podman_listing(&["other"]));
     assert_eq!(state_with_path(store.root(), &s.id, &bin), "abandoned");
-    // podman fails: it cannot tell.
+    // podman fails, or answers with something that is not a listing: it cannot tell.
     fake("echo 'cannot connect' >&2; exit 125");
     assert_eq!(state_with_path(store.root(), &s.id, &bin), "unknown");
-    // Neither podman nor docker installed: no container can run here.
-    let empty = tmp.path().join("empty");
-    std::fs::create_dir(&empty).unwrap();
-    assert_eq!(state_with_path(store.root(), &s.id, &empty), "abandoned");
+    fake("echo other; echo tools-1");
+    assert_eq!(state_with_path(store.root(), &s.id, &bin), "unknown");
+    // A podman on PATH that cannot be run is a broken engine, not a missing one.
+    std::fs::set_permissions(&podman, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(state_with_path(store.root(), &s.id, &bin), "unknown");
+    // No podman installed (a docker beside it is not asked): no container of outrig's runs.
+    let docker_only = tmp.path().join("docker-only");
+    std::fs::create_dir(&docker_only).unwrap();
+    common::fake_engine(
+        &docker_only.join("docker"),
+        &common::podman_listing(&["tools-1"]),
+    );
+    assert_eq!(
+        state_with_path(store.root(), &s.id, &docker_only),
+        "abandoned"
+    );
 }
 
 #[test]
-fn remove_refuses_a_session_whose_containers_run() {
+fn remove_refuses_a_session_whose_containers_run_or_might() {
     let (_tmp, store) = common::store();
     let up = store
         .clone()
         .with_container_probe(ContainerProbe::custom(|names| {
-            Some(names.iter().filter(|n| *n == "tools-up").cloned().collect())
+            Some(
+                names
+                    .iter()
+                    .filter(|n| n.ends_with("-up"))
+                    .cloned()
+                    .collect(),
+            )
         }));
     // Run by `outrig run` (no lease), its sidecar still up.
     let s = up
@@ -342,17 +357,40 @@ fn remove_refuses_a_session_whose_containers_run() {
     assert_eq!(err.kind(), ErrorKind::Busy, "{err}");
     assert!(err.message().contains("tools-up"), "{err}");
     assert!(up.entry_path(&s.id).exists());
-    // A probe that cannot tell does not stop it, nor does a finished session's container.
+    // A probe that cannot tell, or none, refuses it too, saying why.
+    for blind in [ContainerProbe::none(), ContainerProbe::custom(|_| None)] {
+        let err = store
+            .clone()
+            .with_container_probe(blind)
+            .remove(&s.id)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Busy, "{err}");
+        assert!(
+            err.message().contains("cannot be told") || err.message().contains("cannot tell"),
+            "{err}"
+        );
+        assert!(err.message().contains("--force"), "{err}");
+        assert!(up.entry_path(&s.id).exists());
+    }
+    // A finished session whose primary container runs on (an attached session) is kept, as
+    // outrig keeps it; one whose sidecar alone runs goes.
+    let attached = up.create(&spec("borrowed-up")).unwrap().into_session();
+    up.finalize(&attached.id, SystemTime::now(), 0).unwrap();
+    let err = up.remove(&attached.id).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Busy, "{err}");
+    assert!(err.message().contains("borrowed-up"), "{err}");
     let finished = up
         .create(&spec("done").sidecar("tools-up"))
         .unwrap()
         .into_session();
     up.finalize(&finished.id, SystemTime::now(), 0).unwrap();
     up.remove(&finished.id).unwrap();
+    // The override, for a broken engine: no container check, but a held lease still refuses.
     store
         .clone()
         .with_container_probe(ContainerProbe::none())
-        .remove(&s.id)
+        .remove_forced(&s.id)
         .unwrap();
     assert!(!store.entry_path(&s.id).exists());
+    up.remove_forced(&attached.id).unwrap();
 }

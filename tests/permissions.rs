@@ -67,7 +67,7 @@ fn scenarios(base: &Path) -> Vec<&'static str> {
     chmod(&dir, 0o755);
     assert_eq!(fs::read(dir.join("session.json")).unwrap(), before);
     assert_eq!(names(&dir), ["session.json"], "no temporary file left");
-    assert!(store.get(&c.id).unwrap().is_running());
+    assert!(!store.get(&c.id).unwrap().is_finalized());
     done.push("read-only directory when finalizing: I/O error, record unchanged");
 
     // A read-only session directory: removal fails before it deletes the record.

@@ -20,7 +20,7 @@ fn finalize_sets_end_and_exit_and_keeps_the_rest() {
     assert_eq!(done.ended_at, Some(end));
     assert_eq!(done.exit_code, Some(-9));
     assert_eq!(done.duration(), Some(Duration::from_secs(44)));
-    assert!(!done.is_running());
+    assert!(done.is_finalized());
     assert_eq!(done.agent_name.as_deref(), Some("a"));
     assert_eq!(done.sidecar_container_names, ["side"]);
     let dir = store.entry_path(&s.id);
@@ -101,7 +101,7 @@ fn out_of_range_end_times_are_refused() {
     let far = SystemTime::UNIX_EPOCH + Duration::from_secs(400_000_000_000);
     let err = store.finalize(&s.id, far, 0).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
-    assert!(store.get(&s.id).unwrap().is_running());
+    assert!(!store.get(&s.id).unwrap().is_finalized());
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn a_record_under_another_entry_name_is_not_reached_by_id() {
     }
     assert!(store.get(&copy).is_err());
     assert!(
-        store.get(&s.id).unwrap().is_running(),
+        !store.get(&s.id).unwrap().is_finalized(),
         "the original is untouched"
     );
     let listing = store.list().unwrap();

@@ -1,13 +1,12 @@
 //! Sessions' states, and `clean`: removing what ended (or was abandoned) long enough ago.
+//! The verdict itself is in `verdict.rs`.
 
-use std::os::fd::{AsFd as _, OwnedFd};
 use std::time::{Duration, SystemTime};
 
-use rustix::fs::{Mode, OFlags};
-
+use super::remove::Check;
+use super::verdict::removal_blocker;
 use super::{SessionStore, Skipped};
 use crate::error::{Error, ErrorKind, Result};
-use crate::fsio::lock;
 use crate::id::SessionId;
 use crate::record::Session;
 use crate::state::State;
@@ -39,13 +38,32 @@ impl CleanMode {
 pub struct Cleaning {
     /// The sessions removed (with [`CleanMode::DryRun`]: the ones that would be), newest first.
     pub removed: Vec<Session>,
-    /// Old enough, but kept because they are running (leased, or a container runs).
+    /// Old enough, but kept because they run: leased, or a container of theirs runs (for a
+    /// finalized session, its primary container: an attached session's borrowed container
+    /// runs on after it ends, and outrig keeps such a session too).
     pub kept_running: Vec<Session>,
-    /// Old enough and never finalized, but kept because the container probe could not tell
-    /// whether they run.
+    /// Old enough, but kept because the container probe could not tell whether their
+    /// containers run ([`unknown_reason`](Self::unknown_reason) says why).
     pub kept_unknown: Vec<Session>,
+    /// Old enough and not running, but their removal failed (a directory another user owns,
+    /// a disk error): every other session was still cleaned.
+    pub failed: Vec<CleanFailure>,
+    /// Why the container probe could not tell, when it failed.
+    pub unknown_reason: Option<String>,
     /// The listing's unreadable records, which are never removed.
     pub skipped: Vec<Skipped>,
+}
+
+/// A session [`SessionStore::clean`] meant to remove and could not.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CleanFailure {
+    /// The session, as it was listed.
+    pub session: Session,
+    /// What kind of error its removal met.
+    pub kind: ErrorKind,
+    /// The error's message (it names the path and says what to do).
+    pub message: String,
 }
 
 impl SessionStore {
@@ -61,60 +79,28 @@ impl SessionStore {
 
     /// The state of each of `sessions` (in their order), with one container probe for all of
     /// them: what `outrig-sessions ls` shows. A session that can no longer be opened (removed
-    /// meanwhile) is `Unknown`.
+    /// meanwhile) is `Unknown`. [`liveness`](Self::liveness) also says why unknown ones are.
     pub fn states(&self, sessions: &[Session]) -> Vec<State> {
-        let mut states = vec![State::Unknown; sessions.len()];
-        let open: Vec<usize> = (0..sessions.len())
-            .filter(|&i| sessions[i].ended_at.is_none())
-            .collect();
-        for (i, s) in sessions.iter().enumerate() {
-            if s.ended_at.is_some() {
-                states[i] = State::Finished;
-            }
-        }
-        let Ok(root) = self.open_root() else {
-            return states;
-        };
-        let mut unleased = Vec::new();
-        for (i, held) in open.iter().zip(probe_leases(&root, sessions, &open)) {
-            match held {
-                Some(true) => states[*i] = State::Running,
-                Some(false) => unleased.push(*i),
-                None => {}
-            }
-        }
-        if unleased.is_empty() {
-            return states;
-        }
-        let names: Vec<String> = unleased
-            .iter()
-            .flat_map(|&i| container_names(&sessions[i]))
-            .collect();
-        let running = self.probe.running(&names);
-        for i in unleased {
-            states[i] = match &running {
-                None => State::Unknown,
-                Some(up) if container_names(&sessions[i]).any(|n| up.contains(&n)) => {
-                    State::Running
-                }
-                Some(_) => State::Abandoned,
-            };
-        }
-        states
+        self.liveness(sessions).states
     }
 
     /// Removes what `outrig clean` removes: `Finished` sessions that ended before `before`,
-    /// and `Abandoned` ones that started before it. `Running` and `Unknown` sessions stay (the
-    /// result names them), and so do unreadable records. Each removal is
-    /// [`remove`](Self::remove), so files a user added to a session directory are kept; a
-    /// session removed meanwhile by another process is left out of the result, one leased
-    /// meanwhile is kept as running.
+    /// and `Abandoned` ones that started before it, unless a container of theirs runs (a
+    /// finalized session's primary container, as outrig checks). `Running` and `Unknown`
+    /// sessions stay, and so does a finalized one when the probe could not tell (the result
+    /// names them all), and so do unreadable records. Each removal locks the session and
+    /// decides again from its record then, as [`remove`](Self::remove) does, so files a user
+    /// added stay; a session removed meanwhile by another process is left out of the result,
+    /// one leased meanwhile is kept as running.
+    ///
+    /// A session whose removal fails (a directory another user owns) does not stop the clean:
+    /// every other one is still removed, and the failures are in [`Cleaning::failed`].
     ///
     /// # Errors
-    /// The first error of the listing or of a removal; sessions removed before it stay removed.
+    /// Only when the root cannot be listed; a removal's error is reported in the result.
     pub fn clean(&self, before: SystemTime, mode: CleanMode) -> Result<Cleaning> {
         let listing = self.list()?;
-        let mut done = self.clean_sessions(listing.sessions, before, mode)?;
+        let mut done = self.clean_sessions(listing.sessions, before, mode);
         done.skipped = listing.skipped;
         Ok(done)
     }
@@ -135,14 +121,14 @@ impl SessionStore {
         self.clean(cutoff, mode)
     }
 
-    /// Cleans session `id` alone, whatever its age (`outrig-sessions clean --session`): removed
-    /// when `Finished` or `Abandoned`, kept (and named in the result) otherwise.
+    /// Cleans session `id` alone, whatever its age: removed when `clean` would remove it were
+    /// it old enough, kept (and named in the result) otherwise.
     ///
     /// # Errors
-    /// As for [`get`](Self::get) and [`remove`](Self::remove).
+    /// As for [`get`](Self::get); a failed removal is in [`Cleaning::failed`].
     pub fn clean_session(&self, id: &SessionId, mode: CleanMode) -> Result<Cleaning> {
         let session = self.get(id)?;
-        self.clean_sessions(vec![session], far_future(), mode)
+        Ok(self.clean_sessions(vec![session], far_future(), mode))
     }
 
     fn clean_sessions(
@@ -150,89 +136,62 @@ impl SessionStore {
         sessions: Vec<Session>,
         before: SystemTime,
         mode: CleanMode,
-    ) -> Result<Cleaning> {
+    ) -> Cleaning {
         let old: Vec<Session> = sessions
             .into_iter()
             .filter(|s| s.ended_at.unwrap_or(s.started_at) < before)
             .collect();
-        let states = self.states(&old);
-        let mut done = Cleaning::default();
-        for (session, state) in old.into_iter().zip(states) {
+        let judged = self.judge(&old, true);
+        let mut done = Cleaning {
+            unknown_reason: match &judged.answer {
+                Some(Err(why)) => Some(why.reason().to_owned()),
+                _ => None,
+            },
+            ..Cleaning::default()
+        };
+        for (session, state) in old.into_iter().zip(judged.states) {
             match state {
                 State::Running => done.kept_running.push(session),
                 State::Unknown => done.kept_unknown.push(session),
                 State::Finished | State::Abandoned => {
+                    if removal_blocker(&session, &judged.answer).is_some() {
+                        match &judged.answer {
+                            Some(Err(_)) => done.kept_unknown.push(session),
+                            _ => done.kept_running.push(session),
+                        }
+                        continue;
+                    }
                     if mode == CleanMode::Remove {
-                        match self.remove_asking(&session.id, false) {
+                        let check = Check::Judged {
+                            session: &session,
+                            answer: &judged.answer,
+                        };
+                        match self.remove_checked(&session.id, check) {
                             Ok(_) => {}
                             Err(e) if e.kind() == ErrorKind::NotFound => continue,
                             Err(e) if e.kind() == ErrorKind::Busy => {
                                 done.kept_running.push(session);
                                 continue;
                             }
-                            Err(e) => return Err(e),
+                            Err(e) => {
+                                done.failed.push(CleanFailure {
+                                    kind: e.kind(),
+                                    message: e.message().to_owned(),
+                                    session,
+                                });
+                                continue;
+                            }
                         }
                     }
                     done.removed.push(session);
                 }
             }
         }
-        Ok(done)
+        done
     }
-}
-
-/// The names of a session's containers: the agent's and its sidecars'.
-fn container_names(s: &Session) -> impl Iterator<Item = String> + '_ {
-    std::iter::once(s.container_name.clone()).chain(s.sidecar_container_names.iter().cloned())
 }
 
 /// A cutoff after every start and end time.
 fn far_future() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(400 * 366 * 86_400 * 1000)
-}
-
-/// Below this many probes they run on the calling thread: spawning costs more than it saves.
-const PARALLEL_PROBES: usize = 256;
-
-/// [`lease_held`] for `sessions[i]` of each `i` in `which`, in that order, spread over the
-/// cores when there are many; `None` where the directory could not be opened.
-fn probe_leases(root: &OwnedFd, sessions: &[Session], which: &[usize]) -> Vec<Option<bool>> {
-    let probe = |chunk: &[usize]| -> Vec<Option<bool>> {
-        chunk
-            .iter()
-            .map(|&i| lease_held(root, &sessions[i].id).ok())
-            .collect()
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads == 1 || which.len() < PARALLEL_PROBES {
-        return probe(which);
-    }
-    let chunk_len = which.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = which
-            .chunks(chunk_len)
-            .map(|chunk| scope.spawn(move || probe(chunk)))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
-}
-
-/// Whether a lease is held on the session `id`: a non-blocking attempt at its directory's lock
-/// through a descriptor of our own, released at once (it writes nothing). The lock is held
-/// per open directory, so this process's own leases count too. Following the one link an
-/// explicit session's entry is costs nothing here: a probe acts on nothing.
-fn lease_held(root: &OwnedFd, id: &SessionId) -> std::io::Result<bool> {
-    let dir = rustix::fs::openat(
-        root,
-        id.as_str(),
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NONBLOCK,
-        Mode::empty(),
-    )?;
-    Ok(lock::is_held_elsewhere(dir.as_fd())?)
 }

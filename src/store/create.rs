@@ -19,6 +19,10 @@ use crate::record::Session;
 /// so even thousands of creates in one second rarely need a second draw.
 const MAX_ID_ATTEMPTS: usize = 1000;
 
+/// How many fresh directories `create` claims when each is removed (by a racing removal or
+/// clean) before it could lock it.
+const MAX_RACED_CLAIMS: usize = 64;
+
 /// What a launcher knows about a session before it starts: the input to
 /// [`SessionStore::create`].
 ///
@@ -241,17 +245,8 @@ impl SessionStore {
 
     fn create_auto(&self, root: OwnedFd, new: NewSession) -> Result<LiveSession> {
         let mut undo = Undo::default();
-        let id = self.claim_id(&root, |root, id| {
-            rfs::mkdirat(root, id.as_str(), Mode::from_raw_mode(0o777))
-        })?;
-        let entry = self.entry_path(&id);
-        let dir = open::dir_at(&root, id.as_str())
-            .map_err(|e| Error::io("opening new session directory", &entry, e))?;
+        let (id, entry, dir) = self.claim_auto_dir(&root)?;
         undo.entry = Some((root, id.clone(), true));
-        // The lease, before the record exists: nobody sees this session without it.
-        lock::acquire(dir.as_fd(), &entry, self.lock_wait, || {
-            super::session_dir::busy_message(&id, &entry)
-        })?;
         let session = new.into_record(id.clone(), entry.clone());
         undo.record_in = Some(dup(&dir, &entry)?);
         record_io::write_at(dir.as_fd(), &entry, &session)?;
@@ -266,6 +261,60 @@ impl SessionStore {
         let live = LiveSession::new(session, leased, self)?;
         undo.done = true;
         Ok(live)
+    }
+
+    /// Claims a new directory `<root>/<id>` and takes its lock (the lease, before any record
+    /// exists: nobody sees this session without it). Between the `mkdir` and the lock the
+    /// directory is empty, and a removal or clean that finds it then may lock it and remove it
+    /// as the debris of a create (it holds no record): then this create draws another id
+    /// instead of failing.
+    fn claim_auto_dir(&self, root: &OwnedFd) -> Result<(SessionId, PathBuf, OwnedFd)> {
+        let mut raced = 0;
+        loop {
+            let id = self.claim_id(root, |root, id| {
+                rfs::mkdirat(root, id.as_str(), Mode::from_raw_mode(0o777))
+            })?;
+            let entry = self.entry_path(&id);
+            let dir = match open::dir_at(root, id.as_str()) {
+                Ok(dir) => dir,
+                Err(e) if e.kind() == io::ErrorKind::NotFound && raced < MAX_RACED_CLAIMS => {
+                    raced += 1;
+                    continue;
+                }
+                Err(e) => return Err(Error::io("opening new session directory", &entry, e)),
+            };
+            let locked = lock::acquire(dir.as_fd(), &entry, self.lock_wait, || {
+                super::session_dir::busy_message(&id, &entry)
+            });
+            let removed = match locked {
+                Ok(()) => {
+                    rfs::fstat(&dir)
+                        .map_err(|e| Error::io("reading the status of", &entry, e.into()))?
+                        .st_nlink
+                        == 0
+                }
+                Err(e) if e.kind() == ErrorKind::Busy => true,
+                Err(e) => {
+                    let _ = rfs::unlinkat(root, id.as_str(), AtFlags::REMOVEDIR);
+                    return Err(e);
+                }
+            };
+            if !removed {
+                return Ok((id, entry, dir));
+            }
+            if raced >= MAX_RACED_CLAIMS {
+                return Err(Error::new(
+                    ErrorKind::Busy,
+                    format!(
+                        "every new session directory under {} was taken away before it could \
+                         be locked ({MAX_RACED_CLAIMS} times); something removes fresh entries \
+                         there: stop it and try again",
+                        self.root.display()
+                    ),
+                ));
+            }
+            raced += 1;
+        }
     }
 
     fn create_explicit(

@@ -12,6 +12,14 @@
 //! for the lease itself, so the leases of this process are kept in a registry, by directory
 //! identity: an update or removal by id that reaches a leased directory goes through the lease
 //! (one at a time, in-process) instead of locking again.
+//!
+//! **A lease belongs to the process that took it.** `fork` shares the locked open directory
+//! with the child, and `flock`'s unlock acts on that shared description: a child that
+//! released or dropped its copy of the handle would end its parent's lease. So a lease records
+//! its owner's pid, and in any other process the handle holds no lease: releasing or dropping
+//! it there touches neither the lock nor the record, and the registry the child inherited
+//! finds nothing, so the child's updates and removals by id lock like any other process's
+//! (and get `Busy` while the owner runs).
 
 use std::collections::HashMap;
 use std::ops::Deref;
@@ -41,6 +49,8 @@ fn registry() -> MutexGuard<'static, Option<HashMap<DirKey, Weak<Lease>>>> {
 pub(crate) struct Lease {
     dir: SessionDir,
     key: DirKey,
+    /// The process that took the lease: the only one in which it is held.
+    owner: u32,
     /// Whether an update or removal through the lease is under way (one at a time).
     busy: Mutex<LeaseState>,
     turn: Condvar,
@@ -59,6 +69,7 @@ impl Lease {
         let lease = Arc::new(Lease {
             dir,
             key,
+            owner: std::process::id(),
             busy: Mutex::new(LeaseState::default()),
             turn: Condvar::new(),
         });
@@ -68,19 +79,25 @@ impl Lease {
         Ok(lease)
     }
 
-    /// The lease this process holds on the directory `key`, if any.
+    /// The lease this process holds on the directory `key`, if any (a registry inherited
+    /// through `fork` finds none: those leases are the parent's).
     pub(crate) fn find(key: DirKey) -> Option<Arc<Lease>> {
         let found = registry().as_ref()?.get(&key)?.upgrade()?;
-        let released = found.state().released;
-        (!released).then_some(found)
+        found.is_held().then_some(found)
+    }
+
+    /// Whether the lease is held: not released, and this is the process that took it.
+    fn is_held(&self) -> bool {
+        self.owner == std::process::id() && !self.state().released
     }
 
     fn state(&self) -> MutexGuard<'_, LeaseState> {
         self.busy.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Waits (at most `wait`) for this process's turn at the leased session, and returns it.
-    pub(crate) fn enter(self: &Arc<Self>, wait: Duration) -> Result<LeaseTurn> {
+    /// Waits (at most `wait`) for this process's turn at the leased session, and returns it;
+    /// `None` when the lease ended meanwhile (the caller then locks as anyone else does).
+    pub(crate) fn enter(self: &Arc<Self>, wait: Duration) -> Result<Option<LeaseTurn>> {
         let deadline = Instant::now() + wait;
         let mut state = self.state();
         while state.in_use {
@@ -97,12 +114,19 @@ impl Lease {
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
+        if state.released || self.owner != std::process::id() {
+            return Ok(None);
+        }
         state.in_use = true;
-        Ok(LeaseTurn(self.clone()))
+        Ok(Some(LeaseTurn(self.clone())))
     }
 
-    /// Ends the lease: unlocks the directory and leaves the registry. Idempotent.
+    /// Ends the lease: unlocks the directory and leaves the registry. Idempotent. In any
+    /// process but the owner it does nothing: the lock there is the owner's.
     fn release(&self) {
+        if self.owner != std::process::id() {
+            return;
+        }
         let mut state = self.state();
         if state.released {
             return;
@@ -186,7 +210,7 @@ impl std::fmt::Debug for LiveSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveSession")
             .field("session", &self.session)
-            .field("leased", &!self.lease.state().released)
+            .field("leased", &self.is_leased())
             .finish()
     }
 }
@@ -234,15 +258,20 @@ impl LiveSession {
     }
 
     /// Whether the lease is still held: `false` once the session was finalized or removed
-    /// (through this handle or by id from this process).
+    /// (through this handle or by id from this process), released, and in any process but the
+    /// one that created the session (a `fork` child).
     pub fn is_leased(&self) -> bool {
-        !self.lease.state().released
+        self.lease.is_held()
     }
 
     /// The session directory's descriptor, which holds the lease. It is close-on-exec; a
     /// launcher that `exec`s into the agent and wants the lease to last until that program
     /// exits clears `FD_CLOEXEC` on it (the lock belongs to the open directory, so it lives as
-    /// long as any process keeps it open).
+    /// long as any process keeps it open). The program it execs then holds the lock, but not a
+    /// lease of this library: it finalizes by id like any other process, so it should close
+    /// that descriptor first (or finalize through the launcher). A launcher that daemonizes
+    /// (forks and lets the parent exit) has no lease in the child: create the session after
+    /// daemonizing.
     pub fn lease_fd(&self) -> BorrowedFd<'_> {
         self.lease.dir.fd.as_fd()
     }
@@ -255,12 +284,12 @@ impl LiveSession {
     /// As for [`SessionStore::finalize`]; on an error the lease is kept.
     pub fn finalize(&mut self, ended_at: SystemTime, exit_code: i32) -> Result<Session> {
         super::update::check_end_time(&self.session.id, ended_at)?;
-        if !self.is_leased() {
-            // Ended already (finalized or removed): as any other process would, by id.
+        let Some(turn) = self.lease.enter(self.store.lock_wait)? else {
+            // Ended already (finalized, removed or released), or not this process's: as any
+            // other process would, by id.
             self.session = self.store.finalize(&self.session.id, ended_at, exit_code)?;
             return Ok(self.session.clone());
-        }
-        let turn = self.lease.enter(self.store.lock_wait)?;
+        };
         self.session = self.rewrite(|s| {
             s.ended_at = Some(ended_at);
             s.exit_code = Some(exit_code);
@@ -278,19 +307,28 @@ impl LiveSession {
     }
 
     /// Ends the lease without finalizing (as dropping the handle does): once nothing else runs
-    /// the session, it is `Abandoned`.
+    /// the session, it is `Abandoned`. In a process other than the one that created the session
+    /// (a `fork` child) it does nothing.
     pub fn release(&self) {
         self.lease.release();
     }
 
     /// Replaces the session's sidecar container names through the lease; returns the record
-    /// as written.
+    /// as written. Once the lease has ended (or in a `fork` child), as any other process does:
+    /// by id, under the session's lock.
     ///
     /// # Errors
     /// As for [`SessionStore::set_sidecar_containers`].
     pub fn set_sidecar_containers<S: AsRef<str>>(&mut self, names: &[S]) -> Result<&Session> {
         let names = super::update::sidecar_names(&self.session.id, names)?;
-        let turn = self.lease.enter(self.store.lock_wait)?;
+        let Some(turn) = self.lease.enter(self.store.lock_wait)? else {
+            let link_target = self.session.link_target.clone();
+            self.session = self
+                .store
+                .set_sidecar_containers(&self.session.id, &names)?;
+            self.session.link_target = link_target;
+            return Ok(&self.session);
+        };
         self.session = self.rewrite(move |s| s.sidecar_container_names = names)?;
         drop(turn);
         Ok(&self.session)

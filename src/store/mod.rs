@@ -17,6 +17,7 @@ mod logs;
 mod remove;
 mod session_dir;
 mod update;
+mod verdict;
 
 use std::os::fd::AsFd as _;
 use std::path::{Path, PathBuf};
@@ -31,12 +32,13 @@ use crate::id::SessionId;
 use crate::probe::ContainerProbe;
 use crate::record::Session;
 
-pub use clean::{CleanMode, Cleaning};
+pub use clean::{CleanFailure, CleanMode, Cleaning};
 pub use create::NewSession;
 pub use lease::LiveSession;
 pub use list::{Listing, Skipped};
 pub use logs::{LogFile, MAX_LOG_DEPTH};
 pub use remove::Removal;
+pub use verdict::Liveness;
 
 /// Name of the logs directory inside a session directory.
 pub const LOGS_DIR: &str = "logs";
@@ -107,8 +109,10 @@ impl SessionStore {
     }
 
     /// The same store, telling whether sessions' containers run with `probe` (default
-    /// [`ContainerProbe::engine`], which spawns `podman`/`docker ps`; pass
-    /// [`ContainerProbe::none`] to never ask, or [`ContainerProbe::custom`]).
+    /// [`ContainerProbe::engine`], which spawns `podman ps` as a child of this process; pass
+    /// [`ContainerProbe::custom`] to answer yourself without spawning anything, or
+    /// [`ContainerProbe::none`] to never ask: unfinalized sessions nobody leases are then
+    /// `Unknown`, and only a forced removal takes them).
     #[must_use]
     pub fn with_container_probe(mut self, probe: ContainerProbe) -> Self {
         self.probe = probe;

@@ -9,11 +9,13 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{self as rfs, AtFlags, Dir, FileType};
 use rustix::io::Errno;
 
-use super::session_dir::{Entry, Locked, SessionDir, identity_of, kind_at};
+use super::session_dir::{Entry, Locked, SessionDir, kind_at};
+use super::verdict::{Answer, containers_of, removal_blocker};
 use super::{ENTER_SCRIPT, LOGS_DIR, SessionStore};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsio::{self, RECORD_FILE, open, record_io, tree};
 use crate::id::SessionId;
+use crate::record::Session;
 
 /// How many times a removal clears a directory that a concurrent log writer refilled before
 /// it reports what stayed. Writers check the record before and after they create anything and
@@ -34,6 +36,23 @@ pub struct Removal {
     pub kept: Vec<String>,
 }
 
+/// How a removal decides, once it holds the session's lock, whether the session may go.
+pub(crate) enum Check<'a> {
+    /// Ask the container probe now (`remove`, `discard`).
+    Ask,
+    /// Decided by a caller that judged the session already (`clean`): it goes only if its
+    /// record under the lock is still the one judged, and the probe's answer lets it.
+    Judged {
+        /// The record as judged.
+        session: &'a Session,
+        /// The container probe's answer the judgement came from.
+        answer: &'a Answer,
+    },
+    /// The caller's explicit override: no container check. A lease another process holds
+    /// still refuses the removal.
+    Force,
+}
+
 impl SessionStore {
     /// Removes a session by id.
     ///
@@ -42,68 +61,106 @@ impl SessionStore {
     /// followed; a tree of any depth is removed), leftover temporary records of an interrupted
     /// write, and `session.json` last, so a failed removal can simply be retried. The directory
     /// goes too if that emptied it; anything else in it is the user's and stays, named in
-    /// [`Removal::kept`]. The record's parse is not needed: a corrupt auto session can be
-    /// removed by id.
+    /// [`Removal::kept`]. A record that does not parse does not stop the removal: a running
+    /// session's record always parses (every writer replaces it whole), so such a directory
+    /// is not a running session's.
     ///
-    /// For an explicit session the root's symlink is removed as well, and its target is only
-    /// touched when it holds a readable record of this very id: a link that leads to some
-    /// unrelated directory, to another session's directory (a reused directory), or nowhere,
-    /// costs only the link.
+    /// Everything is decided after the session directory is locked, from what it holds then.
+    /// For an explicit session the root's symlink goes together with the record of this id, or
+    /// alone when the directory it leads to holds no record of this id (some unrelated
+    /// directory, another session's, a dangling link) and nobody holds that directory's lock.
+    /// A directory that is locked and holds no record yet is a session being created: `Busy`.
+    /// The link is removed only while it still leads to the directory that was cleared.
     ///
     /// The session directory is opened once, locked (waiting at most
     /// [`lock_wait`](Self::lock_wait)), and every unlink goes through its descriptor, so an
     /// entry swapped meanwhile cannot redirect the removal. A log writer racing the removal
     /// leaves either a removable session or nothing.
     ///
-    /// A running session is not removed, as `outrig discard` refuses it: one whose lease
-    /// another process holds, and one not finalized whose containers the store's
-    /// [`ContainerProbe`](crate::ContainerProbe) sees running (`outrig run` holds no lease). The
-    /// process that holds the lease removes through it (and the lease ends).
+    /// **A running session is not removed, and neither is one that might be** (every
+    /// destructive decision fails closed): one whose lease another process holds; one whose
+    /// containers the store's [`ContainerProbe`](crate::ContainerProbe) sees running (all of an
+    /// unfinalized session's, the primary one of a finalized session, as `outrig discard`
+    /// asks); and an unfinalized one when the probe cannot tell (the engine failed, timed out,
+    /// or there is no probe). [`remove_forced`](Self::remove_forced) skips the container check
+    /// for a machine whose engine is broken. The process that holds the lease removes through
+    /// it (and the lease ends).
     ///
     /// # Errors
     /// [`ErrorKind::NotFound`] when there is no entry `<root>/<id>`; [`ErrorKind::Busy`] when
-    /// the session is running (a launcher holds its lock past the wait, or its containers run);
-    /// [`ErrorKind::Io`] when a file cannot be removed (the record then stays, so the session
-    /// still lists).
+    /// the session is running or might be (a launcher holds its lock past the wait, its
+    /// containers run, or the probe could not tell: the message says which, with the engine's
+    /// own words); [`ErrorKind::Io`] when a file cannot be removed (the record then stays, so
+    /// the session still lists).
     pub fn remove(&self, id: &SessionId) -> Result<Removal> {
-        self.remove_asking(id, true)
+        self.remove_checked(id, Check::Ask)
     }
 
-    /// [`remove`](Self::remove), asking the container probe only when `ask_containers` (a
-    /// caller that asked already, as `clean` does, does not ask again).
-    pub(crate) fn remove_asking(&self, id: &SessionId, ask_containers: bool) -> Result<Removal> {
+    /// [`remove`](Self::remove) without asking whether the session's containers run: the
+    /// override for a machine whose container engine is broken (`discard --force`). A lease
+    /// another process holds still refuses it (`Busy`).
+    ///
+    /// # Errors
+    /// As for [`remove`](Self::remove).
+    pub fn remove_forced(&self, id: &SessionId) -> Result<Removal> {
+        self.remove_checked(id, Check::Force)
+    }
+
+    /// [`remove`](Self::remove), deciding with `check` whether the session may go.
+    pub(crate) fn remove_checked(&self, id: &SessionId, check: Check<'_>) -> Result<Removal> {
         let (root, entry) = self.open_entry(id)?;
-        match entry {
+        let dir = match entry {
             Entry::DeadLink { target } => {
-                self.remove_link(&root, id)?;
-                Ok(Removal {
+                // A link that leads to no directory: no record, and nothing to lock.
+                self.remove_link(&root, id, None)?;
+                return Ok(Removal {
                     session_dir: self.root.join(target),
                     kept: Vec::new(),
+                });
+            }
+            Entry::Dir(dir) => dir,
+        };
+        let locked = dir.lock(self.lock_wait)?;
+        if dir.link_target.is_none() {
+            // The root's own entry: whatever record it holds (even one of another id, copied
+            // in) is the one that decides.
+            match record_io::read_at(dir.fd(), &dir.path) {
+                Ok(session) => self.check_may_go(&locked, &session, &check)?,
+                Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::CorruptRecord) => {}
+                Err(e) => return Err(e),
+            }
+            let removal = self.clear_locked(&dir, Some(&root))?;
+            locked.end_lease();
+            record_io::sync(&root, &self.root)?;
+            return Ok(removal);
+        }
+        let identity = dir.identity()?;
+        match dir.read() {
+            Ok(session) => {
+                self.check_may_go(&locked, &session, &check)?;
+                let removal = self.clear_locked(&dir, None)?;
+                locked.end_lease();
+                self.remove_link(&root, id, Some(identity))?;
+                Ok(removal)
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::CorruptRecord) => {
+                // No record of this id behind the link, and nobody else holds the directory's
+                // lock (this removal does): not a session being created, so only the link is
+                // the store's. Temporary records a create cut short left there go too when
+                // there is no record at all.
+                if kind_at(dir.fd(), RECORD_FILE, &dir.path)?.is_none() {
+                    for temp in stale_temp_records(dir.fd(), &dir.path)? {
+                        unlink(dir.fd(), temp.as_bytes(), &dir.path)?;
+                    }
+                    record_io::sync(dir.fd(), &dir.path)?;
+                }
+                self.remove_link(&root, id, Some(identity))?;
+                Ok(Removal {
+                    kept: names_in(dir.fd(), &dir.path)?,
+                    session_dir: dir.path.clone(),
                 })
             }
-            Entry::Dir(dir) if dir.link_target.is_some() => {
-                let ours = match dir.read() {
-                    Ok(_) => true,
-                    Err(e)
-                        if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::CorruptRecord) =>
-                    {
-                        false
-                    }
-                    Err(e) => return Err(e),
-                };
-                let removal = if ours {
-                    self.clear(&dir, None, ask_containers)?
-                } else {
-                    self.clear_foreign(&dir)?
-                };
-                self.remove_link(&root, id)?;
-                Ok(removal)
-            }
-            Entry::Dir(dir) => {
-                let removal = self.clear(&dir, Some(&root), ask_containers)?;
-                record_io::sync(&root, &self.root)?;
-                Ok(removal)
-            }
+            Err(e) => Err(e),
         }
     }
 
@@ -117,59 +174,111 @@ impl SessionStore {
     /// [`ErrorKind::CorruptRecord`] when it does not parse (remove such a session by id);
     /// [`ErrorKind::Busy`] and [`ErrorKind::Io`] as for `remove`.
     pub fn remove_by_path(&self, dir: &Path) -> Result<Removal> {
+        self.remove_by_path_checked(dir, Check::Ask)
+    }
+
+    /// [`remove_by_path`](Self::remove_by_path) without the container check, as
+    /// [`remove_forced`](Self::remove_forced).
+    ///
+    /// # Errors
+    /// As for [`remove_by_path`](Self::remove_by_path).
+    pub fn remove_by_path_forced(&self, dir: &Path) -> Result<Removal> {
+        self.remove_by_path_checked(dir, Check::Force)
+    }
+
+    fn remove_by_path_checked(&self, dir: &Path, check: Check<'_>) -> Result<Removal> {
         let dir = fsio::absolute(dir)?;
         let fd = open::dir(&dir).map_err(|e| Error::io("opening session directory", &dir, e))?;
-        let session = record_io::read_at(fd.as_fd(), &dir)?;
+        // The id names the lock's messages; what is decided comes from the read under it.
+        let unlocked = record_io::read_at(fd.as_fd(), &dir)?;
         let path = open::path_of(&fd).unwrap_or(dir);
+        let target = SessionDir {
+            id: unlocked.id.clone(),
+            fd,
+            path,
+            link_target: None,
+        };
+        let locked = target.lock(self.lock_wait)?;
+        let session = record_io::read_at(target.fd(), &target.path)?;
+        if session.id != unlocked.id {
+            return Err(Error::new(
+                ErrorKind::Busy,
+                format!(
+                    "the record in {} changed while it was being removed; try again",
+                    target.path.display()
+                ),
+            ));
+        }
+        self.check_may_go(&locked, &session, &check)?;
         let root = match self.open_root() {
             Ok(root) => Some(root),
             Err(e) if e.kind() == ErrorKind::NotFound => None,
             Err(e) => return Err(e),
         };
-        let link_leads_here = match &root {
-            Some(root) => link_leads_to(root, &session.id, identity_of(&fd, &path)?),
-            None => false,
-        };
-        let target = SessionDir {
-            id: session.id.clone(),
-            fd,
-            path,
-            link_target: None,
-        };
+        let identity = target.identity()?;
+        let link_leads_here = root
+            .as_ref()
+            .is_some_and(|root| link_leads_to(root, &session.id, identity));
         // An auto session named by its path is the root's entry itself.
         let in_root = root.as_ref().filter(|root| {
             rfs::statat(root, session.id.as_str(), AtFlags::SYMLINK_NOFOLLOW)
-                .is_ok_and(|st| Some((st.st_dev, st.st_ino)) == target.identity().ok())
+                .is_ok_and(|st| (st.st_dev, st.st_ino) == identity)
         });
-        let removal = self.clear(&target, in_root, true)?;
+        let removal = self.clear_locked(&target, in_root)?;
+        locked.end_lease();
         match &root {
-            Some(root) if link_leads_here => self.remove_link(root, &session.id)?,
+            Some(root) if link_leads_here => self.remove_link(root, &session.id, Some(identity))?,
             Some(root) if in_root.is_some() => record_io::sync(root, &self.root)?,
             _ => {}
         }
         Ok(removal)
     }
 
-    /// What removal by id leaves in a directory its link leads to that holds no record of the
-    /// session: everything, but for stranded temporary records when it holds no record at all
-    /// (a create cut short after the link appeared leaves one, and nothing else could take it).
-    fn clear_foreign(&self, dir: &SessionDir) -> Result<Removal> {
-        if kind_at(dir.fd(), RECORD_FILE, &dir.path)?.is_none() {
-            let _locked = dir.lock(self.lock_wait)?;
-            for temp in stale_temp_records(dir.fd(), &dir.path)? {
-                unlink(dir.fd(), temp.as_bytes(), &dir.path)?;
-            }
-            record_io::sync(dir.fd(), &dir.path)?;
+    /// Refuses (`Busy`) the removal of `session`, whose directory this removal has locked,
+    /// when it runs or might (see [`removal_blocker`]). The lease's own process removes
+    /// through it without asking: it is the launcher ending its session.
+    fn check_may_go(&self, locked: &Locked, session: &Session, check: &Check<'_>) -> Result<()> {
+        if matches!(locked, Locked::Lease(_)) {
+            return Ok(());
         }
-        Ok(Removal {
-            kept: names_in(dir.fd(), &dir.path)?,
-            session_dir: dir.path.clone(),
-        })
+        let blocker = match check {
+            Check::Force => None,
+            Check::Ask => removal_blocker(session, &self.ask_about(session)),
+            Check::Judged {
+                session: judged,
+                answer,
+            } => {
+                if !same_liveness_facts(judged, session) {
+                    return Err(Error::new(
+                        ErrorKind::Busy,
+                        format!(
+                            "session {} ({}) changed while it was being cleaned; clean again",
+                            session.id,
+                            session.session_dir.display()
+                        ),
+                    ));
+                }
+                removal_blocker(session, answer)
+            }
+        };
+        blocker.map_or(Ok(()), Err)
     }
 
-    /// Removes the root's entry `id` when it is a symlink (a directory there is left alone),
-    /// and makes that durable.
-    fn remove_link(&self, root: &OwnedFd, id: &SessionId) -> Result<()> {
+    /// Removes the root's entry `id` when it is a symlink (a directory there is left alone)
+    /// that still leads to the directory of identity `leads_to` (any symlink when `None`: a
+    /// link that leads nowhere), and makes that durable.
+    fn remove_link(
+        &self,
+        root: &OwnedFd,
+        id: &SessionId,
+        leads_to: Option<(u64, u64)>,
+    ) -> Result<()> {
+        if let Some(identity) = leads_to
+            && !link_leads_to(root, id, identity)
+        {
+            // Replaced meanwhile (by a new session of this id, say): not the link decided on.
+            return Ok(());
+        }
         match rfs::unlinkat(root, id.as_str(), AtFlags::empty()) {
             Ok(()) | Err(Errno::NOENT) => {}
             // Swapped for a directory meanwhile: that is not the link we found; leave it.
@@ -185,50 +294,9 @@ impl SessionStore {
         record_io::sync(root, &self.root)
     }
 
-    /// Removes the store's names from the session directory under its lock, the record last,
-    /// then the directory itself when that emptied it: through `root` when the directory is the
-    /// root's entry `<root>/<id>`, else through its parent directory.
-    fn clear(&self, dir: &SessionDir, root: Option<&OwnedFd>, ask: bool) -> Result<Removal> {
-        let locked = dir.lock(self.lock_wait)?;
-        if ask && matches!(locked, Locked::Flock) {
-            self.refuse_running_containers(dir)?;
-        }
-        let removal = self.clear_locked(dir, root)?;
-        // A session this process leases is removed through its lease, which then ends.
-        locked.end_lease();
-        Ok(removal)
-    }
-
-    /// Refuses (`Busy`) a session not finalized whose containers the probe sees running. A
-    /// record that cannot be read, a finished session, or a probe that cannot tell do not stop
-    /// the removal.
-    fn refuse_running_containers(&self, dir: &SessionDir) -> Result<()> {
-        let Ok(session) = record_io::read_at(dir.fd(), &dir.path) else {
-            return Ok(());
-        };
-        if session.ended_at.is_some() {
-            return Ok(());
-        }
-        let names: Vec<String> = std::iter::once(session.container_name.clone())
-            .chain(session.sidecar_container_names.iter().cloned())
-            .collect();
-        let running = self.probe.running(&names).unwrap_or_default();
-        if running.is_empty() {
-            return Ok(());
-        }
-        let mut running: Vec<String> = running.into_iter().collect();
-        running.sort();
-        Err(Error::new(
-            ErrorKind::Busy,
-            format!(
-                "session {} ({}) is running: its container(s) {} still run; stop them first",
-                dir.id,
-                dir.path.display(),
-                running.join(", ")
-            ),
-        ))
-    }
-
+    /// Removes the store's names from the locked session directory, the record last, then the
+    /// directory itself when that emptied it: through `root` when the directory is the root's
+    /// entry `<root>/<id>`, else through its parent directory.
     fn clear_locked(&self, dir: &SessionDir, root: Option<&OwnedFd>) -> Result<Removal> {
         let fd = dir.fd();
         for pass in 1.. {
@@ -257,6 +325,12 @@ impl SessionStore {
             kept: Vec::new(),
         })
     }
+}
+
+/// Whether two reads of a record agree on what decides its liveness: finalized or not, and
+/// the containers that would be asked about.
+fn same_liveness_facts(a: &Session, b: &Session) -> bool {
+    a.id == b.id && a.ended_at == b.ended_at && containers_of(a).eq(containers_of(b))
 }
 
 /// Whether `name` is one the store deletes from a session directory.

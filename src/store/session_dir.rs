@@ -181,8 +181,12 @@ impl SessionDir {
     /// dropped). A directory removed meanwhile (by another removal that held the lock first)
     /// is "no session".
     pub(crate) fn lock(&self, wait: std::time::Duration) -> Result<Locked> {
-        let locked = match Lease::find(self.identity()?) {
-            Some(lease) => Locked::Lease(lease.enter(wait)?),
+        let turn = match Lease::find(self.identity()?) {
+            Some(lease) => lease.enter(wait)?,
+            None => None,
+        };
+        let locked = match turn {
+            Some(turn) => Locked::Lease(turn),
             None => {
                 lock::acquire(self.fd.as_fd(), &self.path, wait, || {
                     busy_message(&self.id, &self.path)

@@ -41,3 +41,24 @@ pub fn names(dir: &Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// Writes an executable stand-in for a container engine at `path`: a shell script of `body`.
+pub fn fake_engine(path: &Path, body: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A stand-in engine's body that answers `ps -a --format json` as podman does, with `running`
+/// running and one other container exited; any other command line fails.
+pub fn podman_listing(running: &[&str]) -> String {
+    let mut rows: Vec<String> = running
+        .iter()
+        .map(|n| format!(r#"{{"Names":["{n}"],"State":"running"}}"#))
+        .collect();
+    rows.push(r#"{"Names":["stopped-one"],"State":"exited"}"#.to_owned());
+    format!(
+        "[ \"$*\" = \"ps -a --format json\" ] || exit 2\nprintf '%s' '[{}]'",
+        rows.join(",")
+    )
+}
