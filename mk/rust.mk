@@ -7,4 +7,4 @@ demo-rust:
 # The reliability suite with its numbers turned up (more processes' work, more kills, more
 # fuzz cases); `make test` runs the bounded version.
 stress:
-	OUTRIG_STRESS=1 $(CARGO) test --release --test reliability --test fuzz --test descriptors -- --nocapture --test-threads=1
+	OUTRIG_STRESS=1 $(CARGO) test --release --test reliability --test fuzz --test descriptors --test liveness -- --nocapture --test-threads=1

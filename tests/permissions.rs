@@ -82,6 +82,36 @@ fn scenarios(base: &Path) -> Vec<&'static str> {
     store.remove(&c.id).unwrap();
     done.push("read-only directory when removing: I/O error, session intact, retry works");
 
+    // One session that cannot be removed does not stop a clean: the others go, and the
+    // failure is reported with the session.
+    let nothing_runs = store
+        .clone()
+        .with_container_probe(outrig::ContainerProbe::custom(|_| Some(Vec::new())));
+    let older = store
+        .create(&spec("older"))
+        .unwrap()
+        .finalize_now(0)
+        .unwrap();
+    let stuck = store
+        .create(&spec("stuck"))
+        .unwrap()
+        .finalize_now(0)
+        .unwrap();
+    let stuck_dir = store.entry_path(&stuck.id);
+    chmod(&stuck_dir, 0o555);
+    let cleaned = nothing_runs
+        .clean_older_than(std::time::Duration::ZERO, outrig::CleanMode::Remove)
+        .unwrap();
+    chmod(&stuck_dir, 0o755);
+    let removed: Vec<&str> = cleaned.removed.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(removed, [older.id.as_str()]);
+    assert_eq!(cleaned.failed.len(), 1, "{cleaned:?}");
+    assert_eq!(cleaned.failed[0].session.id, stuck.id);
+    assert_eq!(cleaned.failed[0].kind, ErrorKind::Io);
+    assert!(store.get(&stuck.id).is_ok(), "the stuck session is intact");
+    store.remove(&stuck.id).unwrap();
+    done.push("an unremovable session: clean removes the others and reports it");
+
     // A read-only root: create fails and leaves nothing.
     let entries = names(&root);
     chmod(&root, 0o555);
@@ -169,7 +199,7 @@ fn permission_states() {
         String::from_utf8_lossy(&out.stderr)
     );
     let passed = stdout.matches("OK ").count();
-    assert_eq!(passed, 6, "{stdout}");
+    assert_eq!(passed, 7, "{stdout}");
     print!("{stdout}");
     println!("permission scenarios as nobody: {passed} passed");
 }

@@ -1,0 +1,306 @@
+//! Liveness that cannot be fooled, across real processes: a handle whose lease ended updates
+//! under the lock, removals fail closed when the probe cannot tell (out of descriptors
+//! included), the engine inherits no descriptor, and removers and cleaners racing creators
+//! never split an explicit session or fail a create. (`fork` children: tests/fork.rs.)
+//!
+//! Other processes are this binary run again for one `#[ignore]`d worker, steered by
+//! `OUTRIG_LIVENESS_*` variables.
+
+mod common;
+
+use std::os::fd::AsRawFd as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::spec;
+use outrig::{CleanMode, ContainerProbe, ErrorKind, SessionId, SessionStore, State};
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"))
+}
+
+fn nothing_runs(store: SessionStore) -> SessionStore {
+    store.with_container_probe(ContainerProbe::custom(|_| Some(Vec::new())))
+}
+
+/// Worker: holds a plain `flock` on `OUTRIG_LIVENESS_DIR` (as `outrig run-new` does) until its
+/// standard input closes. Prints `READY`.
+#[test]
+#[ignore = "run by the other tests in a child process"]
+fn flock_holder() {
+    use std::io::{BufRead as _, Write as _};
+    let dir = std::fs::File::open(env("OUTRIG_LIVENESS_DIR")).unwrap();
+    rustix::fs::flock(&dir, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+    println!("READY");
+    std::io::stdout().flush().unwrap();
+    let mut line = String::new();
+    while std::io::stdin().lock().read_line(&mut line).unwrap_or(0) > 0 {}
+}
+
+fn worker(name: &str) -> Command {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        name,
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    cmd
+}
+
+fn wait_ready(child: &mut std::process::Child) {
+    use std::io::BufRead as _;
+    let out = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(out).lines();
+    assert!(
+        lines.by_ref().any(|l| l.unwrap().contains("READY")),
+        "the worker never got ready"
+    );
+    std::thread::spawn(move || lines.for_each(drop));
+}
+
+#[test]
+fn a_handle_whose_lease_ended_updates_under_the_lock() {
+    let (_tmp, store) = common::store();
+    let store = nothing_runs(store).with_lock_wait(Duration::from_millis(150));
+    for ended in ["release", "finalize"] {
+        let mut live = store.create(&spec(ended)).unwrap();
+        if ended == "release" {
+            live.release();
+        } else {
+            live.finalize_now(0).unwrap();
+        }
+        let dir = store.entry_path(&live.id);
+        let mut holder = worker("flock_holder")
+            .env("OUTRIG_LIVENESS_DIR", &dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_ready(&mut holder);
+        let before = std::fs::read(dir.join("session.json")).unwrap();
+        let err = live.set_sidecar_containers(&["late"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Busy, "{ended}: {err}");
+        assert_eq!(std::fs::read(dir.join("session.json")).unwrap(), before);
+        drop(holder.stdin.take());
+        holder.wait().unwrap();
+        live.set_sidecar_containers(&["late"]).unwrap();
+        assert_eq!(
+            store.get(&live.id).unwrap().sidecar_container_names,
+            ["late"]
+        );
+    }
+}
+
+/// Worker: removes session `OUTRIG_LIVENESS_ID` with the default probe, under whatever
+/// descriptor limit it was started with, and prints `REMOVED`, or the error's kind.
+#[test]
+#[ignore = "run by the other tests in a child process"]
+fn remover_at_low_limit() {
+    let store = SessionStore::new(env("OUTRIG_LIVENESS_ROOT")).unwrap();
+    let id = SessionId::parse(&env("OUTRIG_LIVENESS_ID")).unwrap();
+    match store.remove(&id) {
+        Ok(_) => println!("OUTCOME REMOVED"),
+        Err(e) => println!("OUTCOME {:?} {e}", e.kind()),
+    }
+}
+
+#[test]
+fn out_of_descriptors_the_probe_cannot_tell_and_nothing_is_removed() {
+    let (tmp, store) = common::store();
+    let s = store.create(&spec("agent-up")).unwrap().into_session();
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    common::fake_engine(&bin.join("podman"), &common::podman_listing(&["agent-up"]));
+    let mut outcomes = Vec::new();
+    for limit in 6..=14 {
+        let out = Command::new("/bin/sh")
+            .arg("-c")
+            .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+            .arg(std::env::current_exe().unwrap())
+            .args([
+                "remover_at_low_limit",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("OUTRIG_LIVENESS_ROOT", store.root())
+            .env("OUTRIG_LIVENESS_ID", s.id.as_str())
+            .env("PATH", &bin)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let outcome = stdout
+            .lines()
+            .find_map(|l| l.split_once("OUTCOME ").map(|(_, o)| o.to_owned()))
+            .unwrap_or_else(|| format!("no outcome (the worker could not start): {stdout}"));
+        assert!(!outcome.starts_with("REMOVED"), "limit {limit}: {outcome}");
+        assert!(
+            store.get(&s.id).is_ok(),
+            "limit {limit}: the session is intact"
+        );
+        outcomes.push(format!("{limit}: {outcome}"));
+    }
+    // With room to spare, the engine answers: its container runs, so the answer is Busy too.
+    assert!(
+        outcomes.last().unwrap().contains("Busy") && outcomes.last().unwrap().contains("agent-up"),
+        "{outcomes:#?}"
+    );
+    assert!(
+        outcomes.iter().any(|o| o.contains("could not be started")),
+        "some limit starves the engine's spawn: {outcomes:#?}"
+    );
+}
+
+#[test]
+fn the_engine_inherits_no_descriptor_of_the_caller() {
+    let (tmp, store) = common::store();
+    let live = store.create(&spec("leased")).unwrap();
+    // A launcher that passes its lease on clears FD_CLOEXEC on it.
+    let fd = live.lease_fd();
+    rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty()).unwrap();
+    let n = fd.as_raw_fd();
+    let unleased = store.create(&spec("asked-about")).unwrap().into_session();
+    let seen = tmp.path().join("fds-seen");
+    let engine = tmp.path().join("engine");
+    common::fake_engine(
+        &engine,
+        &format!(
+            "ls /proc/$$/fd > {seen}\n[ -e /proc/$$/fd/{n} ] && echo LEAKED >> {seen}\nprintf '[]'",
+            seen = seen.display()
+        ),
+    );
+    let store = store.with_container_probe(ContainerProbe::program(&engine));
+    assert_eq!(store.state(&unleased.id).unwrap(), State::Abandoned);
+    let listed = std::fs::read_to_string(&seen).unwrap();
+    assert!(
+        !listed.contains("LEAKED"),
+        "the lease fd {n} reached the engine: {listed}"
+    );
+    let fds: Vec<u32> = listed
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    assert!(
+        fds.iter().all(|&f| f <= 2 || f >= 10),
+        "only 0, 1, 2 (and the shell's own script descriptor) are open: {fds:?}"
+    );
+    drop(live);
+}
+
+/// Worker: removes and cleans every entry of `OUTRIG_LIVENESS_ROOT` in a loop until the file
+/// `OUTRIG_LIVENESS_STOP` exists; prints `ROUNDS n`.
+#[test]
+#[ignore = "run by the other tests in a child process"]
+fn remover_loop() {
+    let root = PathBuf::from(env("OUTRIG_LIVENESS_ROOT"));
+    let stop = PathBuf::from(env("OUTRIG_LIVENESS_STOP"));
+    let store =
+        nothing_runs(SessionStore::new(&root).unwrap()).with_lock_wait(Duration::from_millis(20));
+    let mut rounds = 0u64;
+    while !stop.exists() {
+        for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            if let Ok(id) = SessionId::parse(&entry.file_name().to_string_lossy()) {
+                let _ = store.remove(&id);
+            }
+        }
+        if rounds % 4 == 0 {
+            let _ = store.clean_older_than(Duration::ZERO, CleanMode::Remove);
+        }
+        rounds += 1;
+    }
+    println!("ROUNDS {rounds}");
+}
+
+/// The figures of one race run.
+#[derive(Debug, Default)]
+struct RaceFigures {
+    creates: u64,
+    create_errors: u64,
+    vanished_while_held: u64,
+    orphans: u64,
+}
+
+/// Creators of auto and explicit sessions (this process) against removers and cleaners (two
+/// other processes) for `span`.
+fn race_creators_against_removers(span: Duration) -> RaceFigures {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    let stop = tmp.path().join("stop");
+    let store = nothing_runs(SessionStore::new(&root).unwrap());
+    std::fs::create_dir_all(&root).unwrap();
+    let removers: Vec<_> = (0..2)
+        .map(|_| {
+            worker("remover_loop")
+                .env("OUTRIG_LIVENESS_ROOT", &root)
+                .env("OUTRIG_LIVENESS_STOP", &stop)
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut figures = RaceFigures::default();
+    let mut explicit_dirs = Vec::new();
+    let start = Instant::now();
+    let mut i = 0u64;
+    while start.elapsed() < span {
+        let new = if i % 2 == 0 {
+            let dir = tmp.path().join(format!("explicit-{i}"));
+            explicit_dirs.push(dir.clone());
+            spec("racer").session_dir(dir)
+        } else {
+            spec("racer")
+        };
+        i += 1;
+        match store.create(&new) {
+            Ok(live) => {
+                figures.creates += 1;
+                // While its lease is held, nobody removes it.
+                if store.get(&live.id).is_err() {
+                    figures.vanished_while_held += 1;
+                }
+                if i % 3 == 0 {
+                    let mut live = live;
+                    let _ = live.finalize_now(0);
+                }
+            }
+            Err(_) => figures.create_errors += 1,
+        }
+    }
+    std::fs::write(&stop, b"").unwrap();
+    for r in removers {
+        let out = r.wait_with_output().unwrap();
+        assert!(out.status.success());
+    }
+    // An explicit directory that holds a record must be reachable from the root by its id.
+    for dir in &explicit_dirs {
+        let Ok(bytes) = std::fs::read(dir.join("session.json")) else {
+            continue;
+        };
+        let s = outrig::Session::from_json(&bytes).unwrap();
+        let linked = std::fs::read_link(store.entry_path(&s.id))
+            .is_ok_and(|t| Path::new(&t) == std::fs::canonicalize(dir).unwrap());
+        if !linked {
+            figures.orphans += 1;
+        }
+    }
+    figures
+}
+
+#[test]
+fn removers_and_cleaners_never_split_a_session_or_fail_a_create() {
+    let span = if std::env::var_os("OUTRIG_STRESS").is_some() {
+        Duration::from_secs(30)
+    } else {
+        Duration::from_secs(3)
+    };
+    let figures = race_creators_against_removers(span);
+    println!("creators against removers for {span:?}: {figures:?}");
+    assert!(figures.creates > 0, "{figures:?}");
+    assert_eq!(figures.create_errors, 0, "{figures:?}");
+    assert_eq!(figures.vanished_while_held, 0, "{figures:?}");
+    assert_eq!(figures.orphans, 0, "{figures:?}");
+}
