@@ -349,12 +349,15 @@ enum outrig_status outrig_store_open_resolved(const char *explicit_root,
  * `outrig_store_free`. `store` itself is not changed, so other threads may keep using it.
  *
  * Which probe to pass: a store from `outrig_store_open*` uses the engine probe, the one
- * outrig uses: it spawns `podman ps` (else `docker ps`), found on `PATH`, as a child process
- * of the caller (waited for by its pid only, at most 5 seconds; any failure is "cannot
- * tell"; when neither program is installed no container can run here, so none runs). A
+ * outrig uses: it spawns `podman ps -a --format json`, found on `PATH`, as a child process of
+ * the caller, in a process group of its own and with no descriptor of the caller but 0, 1 and
+ * 2 (waited for by its pid only, at most 5 seconds in all, reading included; killed and
+ * reaped on every path; any failure is "cannot tell", which keeps sessions from removal;
+ * when no podman is installed no container of outrig's can run here, so none runs). A
  * launcher that knows better (it runs its containers through an API, or must not spawn)
  * passes its own `probe`; NULL `probe` means none: containers are never asked about, and an
- * unfinalized session nobody leases is then `OUTRIG_STATE_UNKNOWN`, which a clean keeps.
+ * unfinalized session nobody leases is then `OUTRIG_STATE_UNKNOWN`, which a clean keeps and
+ * only `outrig_store_remove_forced` removes.
  *
  * `probe` may be called from any thread that uses the new store (or a store made from it),
  * at once from several, so it and `userdata` must be safe to use that way. `userdata` is
@@ -963,10 +966,15 @@ const char *outrig_state_name(outrig_state state);
  *
  * A session running in another process (its lease or `outrig run-new`'s lock is held) is
  * refused with `OUTRIG_ERR_BUSY` after a wait of at most 1 second; one this process leases is
- * removed through its lease, which ends.
+ * removed through its lease, which ends. Every decision is taken after the session directory
+ * is locked, and fails closed: a session whose containers the store's probe sees running (all
+ * of an unfinalized session's, a finalized session's primary one) is refused with
+ * `OUTRIG_ERR_BUSY`, and so is an unfinalized one when the probe cannot tell (the engine
+ * failed or there is no probe); `outrig_last_error_message()` says which, with the engine's
+ * own words. `outrig_store_remove_forced` skips the container check.
  *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `id`, `id` not a valid session id),
- * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_BUSY` (running in another process),
+ * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_BUSY` (running, or might be),
  * `OUTRIG_ERR_IO` (a file cannot be removed; the record then stays, so the removal can be
  * retried). `*kept` is untouched on error.
  *
@@ -1000,6 +1008,30 @@ enum outrig_status outrig_store_remove_by_path(const struct outrig_store *store,
                                                struct outrig_strings **kept);
 
 /**
+ * `outrig_store_remove` without asking whether the session's containers run: the override for
+ * a machine whose container engine is broken (`outrig-sessions discard --force`). A lease
+ * another process holds still refuses it with `OUTRIG_ERR_BUSY`.
+ *
+ * Preconditions:
+ * As for `outrig_store_remove`.
+ */
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_remove_forced(const struct outrig_store *store,
+                                              const char *id,
+                                              struct outrig_strings **kept);
+
+/**
+ * `outrig_store_remove_by_path` without the container check, as `outrig_store_remove_forced`.
+ *
+ * Preconditions:
+ * As for `outrig_store_remove_by_path`.
+ */
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_remove_by_path_forced(const struct outrig_store *store,
+                                                      const char *dir,
+                                                      struct outrig_strings **kept);
+
+/**
  * Removes what `outrig clean --older-than` removes: the `OUTRIG_STATE_FINISHED` sessions that
  * ended more than `older_than_seconds` ago and the `OUTRIG_STATE_ABANDONED` ones that started
  * more than that ago (with `dry_run`, removes nothing and only reports). `OUTRIG_STATE_RUNNING`
@@ -1014,9 +1046,13 @@ enum outrig_status outrig_store_remove_by_path(const struct outrig_store *store,
  * `*kept_running` the old enough ones kept because they run, `*kept_unknown` the old enough,
  * unfinalized ones kept because the probe could not tell whether they run.
  *
+ * A session that cannot be removed (a directory another user owns) does not stop the clean:
+ * every other one is removed first, and then the first such failure is returned (its status
+ * and message). `outrig_store_clean_v2` reports every failure and the removals with them.
+ *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store`, a negative or impossibly large
- * `older_than_seconds`), else the first error of the listing or of a removal (sessions removed
- * before it stay removed). The out-listings are untouched on error.
+ * `older_than_seconds`), an error of the listing, or the first removal that failed (after the
+ * rest were done; those removed stay removed). The out-listings are untouched on error.
  *
  * Preconditions:
  * `store` is NULL or a live store; `removed`, `kept_running`, `kept_unknown` are each NULL or
@@ -1029,6 +1065,32 @@ enum outrig_status outrig_store_clean(const struct outrig_store *store,
                                       struct outrig_listing **removed,
                                       struct outrig_listing **kept_running,
                                       struct outrig_listing **kept_unknown);
+
+/**
+ * `outrig_store_clean`, reporting every removal that failed instead of returning the first:
+ * returns `OUTRIG_OK` when the listing could be read, whatever the removals did. The
+ * out-listings are those of `outrig_store_clean`, and two more (each may be NULL): `*failed`,
+ * the sessions whose removal failed (they stay), and `*failure_messages`, the error message of
+ * each, in the same order (free it with `outrig_strings_free`). `*unknown_reason`, when not
+ * NULL, is set to why the container probe could not tell (free it with `outrig_string_free`),
+ * or to NULL when it answered.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store`, a negative or impossibly large
+ * `older_than_seconds`), an error of the listing. The out-pointers are untouched on error.
+ *
+ * Preconditions:
+ * `store` is NULL or a live store; each out-pointer is NULL or writable.
+ */
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_clean_v2(const struct outrig_store *store,
+                                         int64_t older_than_seconds,
+                                         bool dry_run,
+                                         struct outrig_listing **removed,
+                                         struct outrig_listing **kept_running,
+                                         struct outrig_listing **kept_unknown,
+                                         struct outrig_listing **failed,
+                                         struct outrig_strings **failure_messages,
+                                         char **unknown_reason);
 
 /**
  * Like `outrig_store_clean`, with the cutoff given as a time (nanoseconds since the Unix
@@ -1055,8 +1117,8 @@ enum outrig_status outrig_store_clean_before(const struct outrig_store *store,
  *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `id`, `id` not a valid session id),
  * `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (its record does not
- * parse: `outrig_store_remove` removes such a session), `OUTRIG_ERR_IO`. The out-listings are
- * untouched on error.
+ * parse: `outrig_store_remove` removes such a session), `OUTRIG_ERR_IO` (its removal failed).
+ * The out-listings are untouched on error.
  *
  * Preconditions:
  * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `removed`,

@@ -102,7 +102,10 @@ const TOPICS: &[(&str, &[&str])] = &[
         &[
             "outrig_store_remove",
             "outrig_store_remove_by_path",
+            "outrig_store_remove_forced",
+            "outrig_store_remove_by_path_forced",
             "outrig_store_clean",
+            "outrig_store_clean_v2",
             "outrig_store_clean_before",
             "outrig_store_clean_session",
         ],

@@ -78,12 +78,15 @@ impl Callback {
 /// `outrig_store_free`. `store` itself is not changed, so other threads may keep using it.
 ///
 /// Which probe to pass: a store from `outrig_store_open*` uses the engine probe, the one
-/// outrig uses: it spawns `podman ps` (else `docker ps`), found on `PATH`, as a child process
-/// of the caller (waited for by its pid only, at most 5 seconds; any failure is "cannot
-/// tell"; when neither program is installed no container can run here, so none runs). A
+/// outrig uses: it spawns `podman ps -a --format json`, found on `PATH`, as a child process of
+/// the caller, in a process group of its own and with no descriptor of the caller but 0, 1 and
+/// 2 (waited for by its pid only, at most 5 seconds in all, reading included; killed and
+/// reaped on every path; any failure is "cannot tell", which keeps sessions from removal;
+/// when no podman is installed no container of outrig's can run here, so none runs). A
 /// launcher that knows better (it runs its containers through an API, or must not spawn)
 /// passes its own `probe`; NULL `probe` means none: containers are never asked about, and an
-/// unfinalized session nobody leases is then `OUTRIG_STATE_UNKNOWN`, which a clean keeps.
+/// unfinalized session nobody leases is then `OUTRIG_STATE_UNKNOWN`, which a clean keeps and
+/// only `outrig_store_remove_forced` removes.
 ///
 /// `probe` may be called from any thread that uses the new store (or a store made from it),
 /// at once from several, so it and `userdata` must be safe to use that way. `userdata` is

@@ -351,10 +351,15 @@ pub unsafe extern "C" fn outrig_store_list(
 ///
 /// A session running in another process (its lease or `outrig run-new`'s lock is held) is
 /// refused with `OUTRIG_ERR_BUSY` after a wait of at most 1 second; one this process leases is
-/// removed through its lease, which ends.
+/// removed through its lease, which ends. Every decision is taken after the session directory
+/// is locked, and fails closed: a session whose containers the store's probe sees running (all
+/// of an unfinalized session's, a finalized session's primary one) is refused with
+/// `OUTRIG_ERR_BUSY`, and so is an unfinalized one when the probe cannot tell (the engine
+/// failed or there is no probe); `outrig_last_error_message()` says which, with the engine's
+/// own words. `outrig_store_remove_forced` skips the container check.
 ///
 /// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `id`, `id` not a valid session id),
-/// `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_BUSY` (running in another process),
+/// `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_BUSY` (running, or might be),
 /// `OUTRIG_ERR_IO` (a file cannot be removed; the record then stays, so the removal can be
 /// retried). `*kept` is untouched on error.
 ///
@@ -372,6 +377,53 @@ pub unsafe extern "C" fn outrig_store_remove(
         let (store, id) = store_and_id!(store, id);
         let kept = opt_out_ptr!(kept);
         let removal = store.store.remove(&id)?;
+        if let Some(kept) = kept {
+            kept.write(strings_handle(&removal.kept));
+        }
+        Ok(OK)
+    }
+}
+
+/// `outrig_store_remove` without asking whether the session's containers run: the override for
+/// a machine whose container engine is broken (`outrig-sessions discard --force`). A lease
+/// another process holds still refuses it with `OUTRIG_ERR_BUSY`.
+///
+/// # Safety
+/// As for `outrig_store_remove`.
+#[must_use = "the status says whether it worked"]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_remove_forced(
+    store: *const outrig_store,
+    id: *const c_char,
+    kept: *mut *mut outrig_strings,
+) -> outrig_status {
+    ffi_boundary! {
+        let (store, id) = store_and_id!(store, id);
+        let kept = opt_out_ptr!(kept);
+        let removal = store.store.remove_forced(&id)?;
+        if let Some(kept) = kept {
+            kept.write(strings_handle(&removal.kept));
+        }
+        Ok(OK)
+    }
+}
+
+/// `outrig_store_remove_by_path` without the container check, as `outrig_store_remove_forced`.
+///
+/// # Safety
+/// As for `outrig_store_remove_by_path`.
+#[must_use = "the status says whether it worked"]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn outrig_store_remove_by_path_forced(
+    store: *const outrig_store,
+    dir: *const c_char,
+    kept: *mut *mut outrig_strings,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let dir = arg_str!(dir, "dir");
+        let kept = opt_out_ptr!(kept);
+        let removal = store.store.remove_by_path_forced(Path::new(dir))?;
         if let Some(kept) = kept {
             kept.write(strings_handle(&removal.kept));
         }
@@ -423,9 +475,13 @@ pub unsafe extern "C" fn outrig_store_remove_by_path(
 /// `*kept_running` the old enough ones kept because they run, `*kept_unknown` the old enough,
 /// unfinalized ones kept because the probe could not tell whether they run.
 ///
+/// A session that cannot be removed (a directory another user owns) does not stop the clean:
+/// every other one is removed first, and then the first such failure is returned (its status
+/// and message). `outrig_store_clean_v2` reports every failure and the removals with them.
+///
 /// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store`, a negative or impossibly large
-/// `older_than_seconds`), else the first error of the listing or of a removal (sessions removed
-/// before it stay removed). The out-listings are untouched on error.
+/// `older_than_seconds`), an error of the listing, or the first removal that failed (after the
+/// rest were done; those removed stay removed). The out-listings are untouched on error.
 ///
 /// # Safety
 /// `store` is NULL or a live store; `removed`, `kept_running`, `kept_unknown` are each NULL or
@@ -455,7 +511,7 @@ pub unsafe extern "C" fn outrig_store_clean(
         let done = store
             .store
             .clean_older_than(Duration::from_secs(age), CleanMode::from_dry_run(dry_run))?;
-        outs.write(done);
+        outs.write(done)?;
         Ok(OK)
     }
 }
@@ -486,7 +542,7 @@ pub unsafe extern "C" fn outrig_store_clean_before(
         let done = store
             .store
             .clean(from_unix_ns(before_unix_ns), CleanMode::from_dry_run(dry_run))?;
-        outs.write(done);
+        outs.write(done)?;
         Ok(OK)
     }
 }
@@ -499,8 +555,8 @@ pub unsafe extern "C" fn outrig_store_clean_before(
 ///
 /// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `id`, `id` not a valid session id),
 /// `OUTRIG_ERR_NOT_FOUND` (no such session), `OUTRIG_ERR_CORRUPT_RECORD` (its record does not
-/// parse: `outrig_store_remove` removes such a session), `OUTRIG_ERR_IO`. The out-listings are
-/// untouched on error.
+/// parse: `outrig_store_remove` removes such a session), `OUTRIG_ERR_IO` (its removal failed).
+/// The out-listings are untouched on error.
 ///
 /// # Safety
 /// `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `removed`,
@@ -523,7 +579,7 @@ pub unsafe extern "C" fn outrig_store_clean_session(
             kept_unknown: opt_out_ptr!(kept_unknown),
         };
         let done = store.store.clean_session(&id, CleanMode::from_dry_run(dry_run))?;
-        outs.write(done);
+        outs.write(done)?;
         Ok(OK)
     }
 }
@@ -536,8 +592,12 @@ struct CleanOuts<'a> {
 }
 
 impl CleanOuts<'_> {
-    /// Hands each wanted part of `done` out as a new listing.
-    fn write(self, done: Cleaning) {
+    /// Hands each wanted part of `done` out as a new listing; when a removal failed, hands out
+    /// nothing and returns the first failure instead.
+    fn write(self, done: Cleaning) -> crate::Result<()> {
+        if let Some(first) = done.failed.first() {
+            return Err(Error::new(first.kind, first.message.clone()));
+        }
         let parts = [
             (self.removed, done.removed),
             (self.kept_running, done.kept_running),
@@ -548,6 +608,72 @@ impl CleanOuts<'_> {
                 out.write(handle::into_raw(ListingHandle::from_sessions(sessions)));
             }
         }
+        Ok(())
+    }
+}
+
+/// `outrig_store_clean`, reporting every removal that failed instead of returning the first:
+/// returns `OUTRIG_OK` when the listing could be read, whatever the removals did. The
+/// out-listings are those of `outrig_store_clean`, and two more (each may be NULL): `*failed`,
+/// the sessions whose removal failed (they stay), and `*failure_messages`, the error message of
+/// each, in the same order (free it with `outrig_strings_free`). `*unknown_reason`, when not
+/// NULL, is set to why the container probe could not tell (free it with `outrig_string_free`),
+/// or to NULL when it answered.
+///
+/// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store`, a negative or impossibly large
+/// `older_than_seconds`), an error of the listing. The out-pointers are untouched on error.
+///
+/// # Safety
+/// `store` is NULL or a live store; each out-pointer is NULL or writable.
+#[must_use = "the status says whether it worked"]
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn outrig_store_clean_v2(
+    store: *const outrig_store,
+    older_than_seconds: i64,
+    dry_run: bool,
+    removed: *mut *mut outrig_listing,
+    kept_running: *mut *mut outrig_listing,
+    kept_unknown: *mut *mut outrig_listing,
+    failed: *mut *mut outrig_listing,
+    failure_messages: *mut *mut outrig_strings,
+    unknown_reason: *mut *mut c_char,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let outs = CleanOuts {
+            removed: opt_out_ptr!(removed),
+            kept_running: opt_out_ptr!(kept_running),
+            kept_unknown: opt_out_ptr!(kept_unknown),
+        };
+        let failed = opt_out_ptr!(failed);
+        let failure_messages = opt_out_ptr!(failure_messages);
+        let unknown_reason = opt_out_ptr!(unknown_reason);
+        let age = u64::try_from(older_than_seconds).map_err(|_| {
+            Error::invalid(format!(
+                "older_than_seconds is {older_than_seconds}; pass an age of 0 seconds or more"
+            ))
+        })?;
+        let mut done = store
+            .store
+            .clean_older_than(Duration::from_secs(age), CleanMode::from_dry_run(dry_run))?;
+        let failures = std::mem::take(&mut done.failed);
+        if let Some(out) = failure_messages {
+            let messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();
+            out.write(strings_handle(&messages));
+        }
+        if let Some(out) = failed {
+            let sessions = failures.into_iter().map(|f| f.session).collect();
+            out.write(handle::into_raw(ListingHandle::from_sessions(sessions)));
+        }
+        if let Some(out) = unknown_reason {
+            out.write(match &done.unknown_reason {
+                Some(why) => crate::ffi::strings::into_owned(crate::ffi::strings::to_cstring_lossy(why)),
+                None => std::ptr::null_mut(),
+            });
+        }
+        outs.write(done)?;
+        Ok(OK)
     }
 }
 

@@ -135,12 +135,22 @@ impl SessionStore {
             return Ok(removal);
         }
         let identity = dir.identity()?;
+        let link = dir.link_target.clone();
+        if !link_leads_to(&root, id, identity) {
+            return Err(Error::new(
+                ErrorKind::Busy,
+                format!(
+                    "the entry {} changed while it was being removed; try again",
+                    self.entry_path(id).display()
+                ),
+            ));
+        }
         match dir.read() {
             Ok(session) => {
                 self.check_may_go(&locked, &session, &check)?;
                 let removal = self.clear_locked(&dir, None)?;
                 locked.end_lease();
-                self.remove_link(&root, id, Some(identity))?;
+                self.remove_link(&root, id, link.as_deref())?;
                 Ok(removal)
             }
             Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::CorruptRecord) => {
@@ -154,7 +164,7 @@ impl SessionStore {
                     }
                     record_io::sync(dir.fd(), &dir.path)?;
                 }
-                self.remove_link(&root, id, Some(identity))?;
+                self.remove_link(&root, id, link.as_deref())?;
                 Ok(Removal {
                     kept: names_in(dir.fd(), &dir.path)?,
                     session_dir: dir.path.clone(),
@@ -216,9 +226,10 @@ impl SessionStore {
             Err(e) => return Err(e),
         };
         let identity = target.identity()?;
-        let link_leads_here = root
+        let link = root
             .as_ref()
-            .is_some_and(|root| link_leads_to(root, &session.id, identity));
+            .filter(|root| link_leads_to(root, &session.id, identity))
+            .and_then(|root| link_text(root, &session.id));
         // An auto session named by its path is the root's entry itself.
         let in_root = root.as_ref().filter(|root| {
             rfs::statat(root, session.id.as_str(), AtFlags::SYMLINK_NOFOLLOW)
@@ -227,7 +238,7 @@ impl SessionStore {
         let removal = self.clear_locked(&target, in_root)?;
         locked.end_lease();
         match &root {
-            Some(root) if link_leads_here => self.remove_link(root, &session.id, Some(identity))?,
+            Some(root) if link.is_some() => self.remove_link(root, &session.id, link.as_deref())?,
             Some(root) if in_root.is_some() => record_io::sync(root, &self.root)?,
             _ => {}
         }
@@ -265,16 +276,11 @@ impl SessionStore {
     }
 
     /// Removes the root's entry `id` when it is a symlink (a directory there is left alone)
-    /// that still leads to the directory of identity `leads_to` (any symlink when `None`: a
-    /// link that leads nowhere), and makes that durable.
-    fn remove_link(
-        &self,
-        root: &OwnedFd,
-        id: &SessionId,
-        leads_to: Option<(u64, u64)>,
-    ) -> Result<()> {
-        if let Some(identity) = leads_to
-            && !link_leads_to(root, id, identity)
+    /// that still reads `expected` (the link checked under the lock; any symlink when `None`:
+    /// a link that leads nowhere), and makes that durable.
+    fn remove_link(&self, root: &OwnedFd, id: &SessionId, expected: Option<&Path>) -> Result<()> {
+        if let Some(expected) = expected
+            && link_text(root, id).as_deref() != Some(expected)
         {
             // Replaced meanwhile (by a new session of this id, say): not the link decided on.
             return Ok(());
@@ -403,6 +409,12 @@ fn remove_emptied(dir: &SessionDir, root: Option<&OwnedFd>) -> Result<Option<Vec
         Err(Errno::NOTEMPTY | Errno::EXIST) => Ok(Some(names_in(dir.fd(), &dir.path)?)),
         Err(e) => Err(Error::io("removing session directory", &dir.path, e.into())),
     }
+}
+
+/// What the root's entry `id` reads, when it is a symlink.
+fn link_text(root: &OwnedFd, id: &SessionId) -> Option<PathBuf> {
+    let link = rfs::readlinkat(root, id.as_str(), Vec::new()).ok()?;
+    Some(PathBuf::from(OsString::from_vec(link.into_bytes())))
 }
 
 /// Whether the root's entry `id` is a symlink to the directory of identity `target`.

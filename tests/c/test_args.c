@@ -111,6 +111,16 @@ void test_null_arguments(void) {
     CHECK_NULL_ARG(outrig_store_remove(store, NULL, &strings_out), "id");
     CHECK_NULL_ARG(outrig_store_remove_by_path(NULL, dir, &strings_out), "store");
     CHECK_NULL_ARG(outrig_store_remove_by_path(store, NULL, &strings_out), "dir");
+    CHECK_NULL_ARG(outrig_store_remove_forced(NULL, id, &strings_out), "store");
+    CHECK_NULL_ARG(outrig_store_remove_forced(store, NULL, &strings_out), "id");
+    CHECK_NULL_ARG(outrig_store_remove_by_path_forced(NULL, dir, &strings_out), "store");
+    CHECK_NULL_ARG(outrig_store_remove_by_path_forced(store, NULL, &strings_out), "dir");
+    CHECK_NULL_ARG(outrig_store_clean_v2(NULL, 0, true, &listing_out, NULL, NULL, NULL, NULL,
+                                         NULL),
+                   "store");
+    CHECK_STATUS(outrig_store_clean_v2(store, -1, true, NULL, NULL, NULL, NULL, NULL, NULL),
+                 OUTRIG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR("older_than_seconds");
     CHECK_NULL_ARG(outrig_store_clean(NULL, 0, true, &listing_out, NULL, NULL), "store");
     CHECK_NULL_ARG(outrig_store_clean_before(NULL, 0, true, &listing_out, NULL, NULL), "store");
     CHECK_NULL_ARG(outrig_store_clean_session(NULL, id, true, &listing_out, &listing_out,

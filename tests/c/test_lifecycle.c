@@ -515,7 +515,7 @@ typedef struct fake_engine {
     const char *bin;
     const char *up;
     const char *down;
-    const char *answer; /* "running" or "failing" */
+    const char *answer; /* "running", "failing" or "garbage" */
 } fake_engine;
 
 static int fake_engine_body(void *arg) {
@@ -528,10 +528,29 @@ static int fake_engine_body(void *arg) {
     if (strcmp(e->answer, "running") == 0) {
         CHECK_STATE(store, e->up, OUTRIG_STATE_RUNNING);
         CHECK_STATE(store, e->down, OUTRIG_STATE_ABANDONED);
+        /* Its container runs: a removal is refused, saying which. */
+        CHECK_STATUS(outrig_store_remove(store, e->up, NULL), OUTRIG_ERR_BUSY);
+        CHECK_LAST_ERROR("fake-up");
     } else {
-        /* The engine fails: it cannot tell. */
+        /* The engine fails, or answers something that is not a listing: it cannot tell, and
+         * nothing is removed on that answer (fail closed), until the caller forces it. */
         CHECK_STATE(store, e->up, OUTRIG_STATE_UNKNOWN);
         CHECK_STATE(store, e->down, OUTRIG_STATE_UNKNOWN);
+        CHECK_STATUS(outrig_store_remove(store, e->down, NULL), OUTRIG_ERR_BUSY);
+        CHECK_LAST_ERROR("cannot tell");
+        if (strcmp(e->answer, "failing") == 0) {
+            CHECK_LAST_ERROR("daemon is down"); /* the engine's own words */
+        } else {
+            CHECK_LAST_ERROR("not a JSON container listing");
+        }
+        outrig_session *still = NULL;
+        CHECK_OK(outrig_store_get(store, e->down, &still));
+        outrig_session_free(still);
+        outrig_listing *removed = NULL, *unknown = NULL;
+        CHECK_OK(outrig_store_clean(store, 0, false, &removed, NULL, &unknown));
+        CHECK(outrig_listing_len(removed) == 0 && outrig_listing_len(unknown) == 2);
+        outrig_listing_free(removed);
+        outrig_listing_free(unknown);
     }
     outrig_store_free(store);
     return 0;
@@ -551,13 +570,15 @@ static void test_default_probe(void) {
     make_dir(bin);
     JOIN(podman, bin, "podman");
     JOIN(log, tmp.path, "asked");
-    /* Answers like `podman ps --format {{.Names}}`, and notes each time it is asked. */
+    /* Answers like `podman ps -a --format json`, and notes each time it is asked. */
     char script[8192];
     snprintf(script, sizeof script,
              "#!/bin/sh\n"
              "echo \"$*\" >> '%s'\n"
              "[ \"$1\" = ps ] || exit 3\n"
-             "printf 'someone-else\\nfake-up\\n'\n",
+             "printf '[{\"Names\":[\"someone-else\"],\"State\":\"running\"},"
+             "{\"Names\":[\"fake-up\"],\"State\":\"running\"},"
+             "{\"Names\":[\"fake-down\"],\"State\":\"exited\"}]'\n",
              log);
     write_script(podman, script);
 
@@ -571,14 +592,74 @@ static void test_default_probe(void) {
     int status = wait_for(fork_child(fake_engine_body, &e));
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     char *asked = read_file(log, NULL);
-    CHECK_CONTAINS(asked, "ps --format {{.Names}}");
+    CHECK_CONTAINS(asked, "ps -a --format json");
     free(asked);
 
-    write_script(podman, "#!/bin/sh\necho fake-up\nexit 125\n");
+    write_script(podman, "#!/bin/sh\necho 'Error: the daemon is down' >&2\nexit 125\n");
     e.answer = "failing";
     status = wait_for(fork_child(fake_engine_body, &e));
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    write_script(podman, "#!/bin/sh\necho fake-up\n");
+    e.answer = "garbage";
+    status = wait_for(fork_child(fake_engine_body, &e));
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
+    /* The override for a broken engine: no container check. */
+    CHECK_OK(outrig_store_remove_forced(store, down, NULL));
+    outrig_session *gone = NULL;
+    CHECK_STATUS(outrig_store_get(store, down, &gone), OUTRIG_ERR_NOT_FOUND);
+
+    outrig_store_free(store);
+    test_dir_cleanup(&tmp);
+}
+
+/* A lease belongs to the process that took it: a forked child that frees its copy of the
+ * handle, or finalizes or removes by id, touches neither the lock nor the record. */
+typedef struct forked_copy {
+    const outrig_store *store;
+    outrig_session *handle;
+    const char *id;
+} forked_copy;
+
+static int child_with_a_copy(void *arg) {
+    forked_copy *f = arg;
+    CHECK(outrig_session_lease_fd(f->handle) == -1); /* no lease in this process */
+    CHECK_STATUS(outrig_store_finalize(f->store, f->id, 9), OUTRIG_ERR_BUSY);
+    CHECK_STATUS(outrig_store_remove(f->store, f->id, NULL), OUTRIG_ERR_BUSY);
+    CHECK_STATUS(outrig_store_remove_forced(f->store, f->id, NULL), OUTRIG_ERR_BUSY);
+    outrig_session_free(f->handle);
+    return 0;
+}
+
+static void test_fork_child_cannot_end_the_lease(void) {
+    test_dir tmp;
+    test_dir_make(&tmp);
+    char root[4096];
+    JOIN(root, tmp.path, "root");
+    probe_answer nothing_runs = {.running_prefix = "no-such-container-"};
+    outrig_store *store = store_with_probe(root, &nothing_runs);
+    outrig_spec *spec = outrig_spec_new();
+    CHECK_OK(outrig_spec_set_container_name(spec, "forked"));
+    CHECK_OK(outrig_spec_set_image_tag(spec, "img:1"));
+    CHECK_OK(outrig_spec_set_working_dir(spec, "/w"));
+    outrig_session *mine = NULL;
+    CHECK_OK(outrig_store_create(store, spec, &mine));
+    char id[64];
+    snprintf(id, sizeof id, "%s", outrig_session_id(mine));
+    forked_copy f = {.store = store, .handle = mine, .id = id};
+    int status = wait_for(fork_child(child_with_a_copy, &f));
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* Still leased here: running, and a clean keeps it. */
+    CHECK(outrig_session_lease_fd(mine) >= 0);
+    CHECK_STATE(store, id, OUTRIG_STATE_RUNNING);
+    outrig_listing *removed = NULL;
+    CHECK_OK(outrig_store_clean(store, 0, false, &removed, NULL, NULL));
+    CHECK(outrig_listing_len(removed) == 0);
+    outrig_listing_free(removed);
+    CHECK_OK(outrig_store_finalize(store, id, 0));
+    CHECK_STATE(store, id, OUTRIG_STATE_FINISHED);
+    outrig_session_free(mine);
+    outrig_spec_free(spec);
     outrig_store_free(store);
     test_dir_cleanup(&tmp);
 }
@@ -626,4 +707,5 @@ void test_lifecycle(void) {
     test_default_probe();
     test_run_new_lock();
     test_leases_across_processes();
+    test_fork_child_cannot_end_the_lease();
 }
