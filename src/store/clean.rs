@@ -154,7 +154,7 @@ impl SessionStore {
                 State::Running => done.kept_running.push(session),
                 State::Unknown => done.kept_unknown.push(session),
                 State::Finished | State::Abandoned => {
-                    if removal_blocker(&session, &judged.answer).is_some() {
+                    if removal_blocker(&session, &judged.answer, &self.probe).is_some() {
                         match &judged.answer {
                             Some(Err(_)) => done.kept_unknown.push(session),
                             _ => done.kept_running.push(session),

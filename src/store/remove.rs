@@ -254,7 +254,7 @@ impl SessionStore {
         }
         let blocker = match check {
             Check::Force => None,
-            Check::Ask => removal_blocker(session, &self.ask_about(session)),
+            Check::Ask => removal_blocker(session, &self.ask_about(session), &self.probe),
             Check::Judged {
                 session: judged,
                 answer,
@@ -269,7 +269,7 @@ impl SessionStore {
                         ),
                     ));
                 }
-                removal_blocker(session, answer)
+                removal_blocker(session, answer, &self.probe)
             }
         };
         blocker.map_or(Ok(()), Err)

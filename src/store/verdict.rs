@@ -21,7 +21,7 @@ use super::SessionStore;
 use crate::error::{Error, ErrorKind};
 use crate::fsio::lock;
 use crate::id::SessionId;
-use crate::probe::ProbeFailure;
+use crate::probe::{ContainerProbe, ProbeFailure};
 use crate::record::Session;
 use crate::state::State;
 
@@ -150,8 +150,17 @@ pub(crate) fn containers_of(s: &Session) -> impl Iterator<Item = String> + '_ {
 
 /// Whether the probe's `answer` keeps `s` (whose lease is not held elsewhere) from removal:
 /// a container of it runs, or the probe could not tell. `None` when it may go. A finalized
-/// session with no answer (the store has no probe) may go: its record says it ended.
-pub(crate) fn removal_blocker(s: &Session, answer: &Answer) -> Option<Error> {
+/// session may go unasked when the store has no probe ([`ContainerProbe::none`]): its record
+/// says it ended.
+pub(crate) fn removal_blocker(
+    s: &Session,
+    answer: &Answer,
+    probe: &ContainerProbe,
+) -> Option<Error> {
+    if s.is_finalized() && probe.is_none() {
+        // The caller chose never to ask: a finalized session goes on its end time.
+        return None;
+    }
     let message = match answer {
         None if s.is_finalized() => return None,
         None => format!(

@@ -154,10 +154,29 @@ impl PySession {
         self.inner.logs_dir().as_path().into_pyobject(py)
     }
 
-    /// `True` until the session is finalized (it has no `ended_at`).
+    /// Whether the session was finalized (it has `ended_at`). Whether an unfinalized session
+    /// still runs is `store.state(id)`'s answer.
     #[getter]
-    fn running(&self) -> bool {
-        self.inner.is_running()
+    fn finalized(&self) -> bool {
+        self.inner.is_finalized()
+    }
+
+    /// Deprecated: `not finalized`, which is not whether the session runs (that is
+    /// `store.state(id) is State.RUNNING`).
+    #[getter]
+    fn running(&self, py: Python<'_>) -> PyResult<bool> {
+        let warnings = py.import("warnings")?;
+        let category = py.get_type::<pyo3::exceptions::PyDeprecationWarning>();
+        warnings.call_method1(
+            "warn",
+            (
+                "Session.running means 'not finalized', not State.RUNNING; use \
+                 `not session.finalized`, or store.state(id) for whether it runs",
+                category,
+                2,
+            ),
+        )?;
+        Ok(!self.inner.is_finalized())
     }
 
     /// `ended_at - started_at` (zero if the clock stepped back), or `None` while it runs.

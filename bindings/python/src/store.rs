@@ -230,21 +230,44 @@ impl PySessionStore {
     /// Removes the session `id`: exactly its `outrig-enter`, `logs/` and `session.json`, then
     /// the directory if that emptied it (and the root's link for an explicit session). Returns
     /// the names kept in the directory because they are not the store's (empty when it went).
-    fn remove(&self, py: Python<'_>, id: Text) -> PyResult<Vec<String>> {
+    ///
+    /// Decided after the session is locked, and fails closed: `BusyError` when another
+    /// process leases it, when a container of it runs, or when it was never finalized and the
+    /// container probe cannot tell (the message says why). `force=True` skips the container
+    /// check (for a machine whose engine is broken), never a held lease.
+    #[pyo3(signature = (id, *, force=false))]
+    fn remove(&self, py: Python<'_>, id: Text, force: bool) -> PyResult<Vec<String>> {
         let id = session_id(py, &id.0)?;
-        detach(py, || self.inner.remove(&id)).map(|r| r.kept)
+        detach(py, || {
+            if force {
+                self.inner.remove_forced(&id)
+            } else {
+                self.inner.remove(&id)
+            }
+        })
+        .map(|r| r.kept)
     }
 
     /// Removes the session whose record is in `dir`, as `remove` does, and the root's link to
     /// it. Returns the names kept.
-    fn remove_by_path(&self, py: Python<'_>, dir: PathBuf) -> PyResult<Vec<String>> {
-        detach(py, || self.inner.remove_by_path(&dir)).map(|r| r.kept)
+    #[pyo3(signature = (dir, *, force=false))]
+    fn remove_by_path(&self, py: Python<'_>, dir: PathBuf, force: bool) -> PyResult<Vec<String>> {
+        detach(py, || {
+            if force {
+                self.inner.remove_by_path_forced(&dir)
+            } else {
+                self.inner.remove_by_path(&dir)
+            }
+        })
+        .map(|r| r.kept)
     }
 
     /// Removes what `outrig clean` removes and returns it: finished sessions that ended more
     /// than `older_than` ago, and abandoned ones that started more than `older_than` ago. With
     /// `dry_run=True` only returns them. Running sessions, sessions whose state is unknown and
-    /// unreadable records stay.
+    /// unreadable records stay. A session that cannot be removed does not stop the others:
+    /// once the rest are done, the first failure is raised (its class by kind) with
+    /// `.removed` (the sessions removed) and `.failures` (`(Session, message)` pairs).
     #[pyo3(signature = (older_than, *, dry_run=false))]
     fn clean(
         &self,
@@ -257,7 +280,7 @@ impl PySessionStore {
             self.inner
                 .clean_older_than(age, CleanMode::from_dry_run(dry_run))
         })?;
-        Ok(done.removed.into_iter().map(PySession::from).collect())
+        cleaned(py, done)
     }
 
     /// Cleans session `id` alone, whatever its age: removes it when it is finished or
@@ -269,7 +292,7 @@ impl PySessionStore {
             self.inner
                 .clean_session(&id, CleanMode::from_dry_run(dry_run))
         })?;
-        Ok(done.removed.into_iter().map(PySession::from).collect())
+        cleaned(py, done)
     }
 
     /// Opens the session's log file `name` (one or more `/`-separated components under
@@ -464,4 +487,28 @@ fn file_object<'py>(
     // From here on Python's object closes it; on an error above, `file` closes it.
     let _ = file.into_raw_fd();
     Ok(object)
+}
+
+/// What a clean returns: the sessions removed; or, when some removal failed, the first failure
+/// raised with `.removed` and `.failures` (every failure, `(Session, message)`).
+fn cleaned(py: Python<'_>, done: outrig::Cleaning) -> PyResult<Vec<PySession>> {
+    let removed: Vec<PySession> = done.removed.into_iter().map(PySession::from).collect();
+    let Some(first) = done.failed.first() else {
+        return Ok(removed);
+    };
+    let message = format!(
+        "{} of the sessions to clean could not be removed (every other one was); the first: {}",
+        done.failed.len(),
+        first.message
+    );
+    let err = crate::errors::to_pyerr(py, &outrig::Error::new(first.kind, message));
+    let value = err.value(py);
+    value.setattr("removed", removed)?;
+    let failures: Vec<(PySession, String)> = done
+        .failed
+        .into_iter()
+        .map(|f| (PySession::from(f.session), f.message))
+        .collect();
+    value.setattr("failures", failures)?;
+    Err(err)
 }

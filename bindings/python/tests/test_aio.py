@@ -39,7 +39,7 @@ def test_the_store_works_through_the_facade(root: Path, new: dict[str, Any]) -> 
         assert store.root == root and store.sync == outrig.SessionStore(root)
         assert repr(store) == f"<outrig.aio.SessionStore root={str(root)!r}>"
         s = await store.create(**new, sidecar_container_names=["tools"])
-        assert isinstance(s, outrig.Session) and s.running
+        assert isinstance(s, outrig.Session) and not s.finalized
         assert store.entry_path(s.id) == root / s.id
         assert (await store.get(s.id)) == s
         assert (await store.get_by_path(root / s.id)) == s
@@ -50,7 +50,7 @@ def test_the_store_works_through_the_facade(root: Path, new: dict[str, Any]) -> 
         assert (await store.find_log(s.id, "tools/web.log")) == log
         assert (await store.logs(s.id)) == [outrig.LogFile("tools/web.log", 5)]
         done = await store.finalize(s.id, 3)
-        assert done.exit_code == 3 and not done.running
+        assert done.exit_code == 3 and done.finalized
         listing = await store.list()
         assert isinstance(listing, outrig.Listing) and list(listing) == [done]
         assert (await store.clean(timedelta(days=1), dry_run=True)) == []
@@ -91,7 +91,7 @@ def test_the_session_context_finalizes(root: Path, new: dict[str, Any]) -> None:
         ctx = store.session(**new)
         assert ctx.session is None
         async with ctx as s:
-            assert s.running and ctx.session == s
+            assert not s.finalized and ctx.session == s
         assert ctx.session is not None
         return ctx.session
 

@@ -95,4 +95,4 @@ def test_vector_fields_read_as_python_values(vectors: Path) -> None:
     assert read("10-negative-exit").exit_code == -1
     uni = read("11-unicode-paths")
     assert uni.working_dir == Path("/home/jürgen/répo ☃") and uni.agent_name == "研究"
-    assert read("01-running").running and not read("02-finalized").running
+    assert not read("01-running").finalized and read("02-finalized").finalized

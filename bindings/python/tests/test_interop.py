@@ -86,7 +86,7 @@ def test_sessions_made_by_the_c_launcher_read_in_python() -> None:
         assert store.get(s.id) == s
         assert s.container_name and s.image_tag
         assert s.started_at.utcoffset() is not None
-    finished = [s for s in listing if not s.running]
+    finished = [s for s in listing if s.finalized]
     assert finished, "the launcher finalizes its session"
     for s in finished:
         assert s.exit_code is not None and s.ended_at is not None and s.ended_at >= s.started_at
@@ -131,7 +131,7 @@ def test_a_session_the_c_launcher_makes_reads_in_python(
     assert f"launcher: session {s.id}" in done.stderr
     assert (s.container_name, s.image_tag, s.agent_name) == ("outrig-c", "img:c", "py-test")
     assert s.working_dir == tmp_path and s.session_dir == root / s.id
-    assert s.exit_code == status and not s.running
+    assert s.exit_code == status and s.finalized
     assert s.ended_at is not None and s.started_at <= s.ended_at
     assert (s.session_dir / "session.json").read_text() == s.to_json()
     assert [f.name for f in store.logs(s.id)] == ["launcher.log"]

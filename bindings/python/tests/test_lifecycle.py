@@ -51,7 +51,7 @@ def test_create_returns_a_live_session_holding_its_lease(
 ) -> None:
     s = quiet_store.create(**new)
     assert isinstance(s, outrig.LiveSession) and isinstance(s, outrig.Session)
-    assert s.leased and s.lease_fd() >= 0 and s.running
+    assert s.leased and s.lease_fd() >= 0 and not s.finalized
     assert s.container_name == new["container_name"] and s == quiet_store.get(s.id)
     assert quiet_store.state(s.id) is outrig.State.RUNNING
     # This process's own calls by id go through the lease (another lock of its own would be
@@ -128,7 +128,10 @@ def test_container_probes(root: Path, new: dict[str, Any]) -> None:
     for probe_arg in (cannot_tell, broken, False):
         blind = outrig.SessionStore(root, container_probe=probe_arg)
         assert blind.state(down.id) is outrig.State.UNKNOWN
-        assert blind.clean(timedelta(0), dry_run=True) == [store.get(finished.id)]
+        # A finished session goes on its end time when no probe is asked; a probe that fails
+        # keeps it too (its primary container might run on), as it keeps the unknown ones.
+        want = [store.get(finished.id)] if probe_arg is False else []
+        assert blind.clean(timedelta(0), dry_run=True) == want
     with pytest.raises(outrig.InvalidArgumentError, match="container_probe"):
         outrig.SessionStore(root, container_probe=42)  # type: ignore[arg-type]
 
@@ -158,9 +161,15 @@ def test_the_default_probe_asks_podman_on_path(tmp_path: Path, root: Path) -> No
         )
         return done.stdout.strip()
 
-    assert state_with("echo other; echo agent-7") == "RUNNING"
-    assert state_with("echo other") == "ABANDONED"
+    def listing(*running: str) -> str:
+        rows = [f'{{"Names":["{n}"],"State":"running"}}' for n in running]
+        rows.append('{"Names":["agent-7-old"],"State":"exited"}')
+        return '[ "$*" = "ps -a --format json" ] || exit 2\nprintf \'%s\' \'[' + ",".join(rows) + "]'"
+
+    assert state_with(listing("other", "agent-7")) == "RUNNING"
+    assert state_with(listing("other")) == "ABANDONED"
     assert state_with("exit 125") == "UNKNOWN"
+    assert state_with("echo other; echo agent-7") == "UNKNOWN", "not a listing: cannot tell"
     assert state_with(None) == "ABANDONED", "no engine installed: nothing can run"
 
 
@@ -201,3 +210,111 @@ def test_exit_codes_from_subprocess() -> None:
     done = subprocess.run(["sh", "-c", "kill -TERM $$"], check=False)
     assert done.returncode == -15
     assert outrig.exit_code_from_returncode(done.returncode) == 143
+
+
+def _in_fork_child(body: Any) -> int:
+    """Runs ``body()`` in a forked child; returns its exit status (0: every check held)."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 0
+        try:
+            body()
+        except BaseException:  # noqa: BLE001 - any failure is the child's answer
+            import traceback
+
+            traceback.print_exc()
+            code = 1
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+@pytest.mark.parametrize("how", ["del", "release", "with"])
+def test_a_fork_child_cannot_end_its_parents_lease(
+    quiet_store: outrig.SessionStore, new: dict[str, Any], how: str
+) -> None:
+    store = quiet_store
+    if how == "with":
+        ctx = store.session(**new)
+        s = ctx.__enter__()
+    else:
+        s = store.create(**new)
+    record = Path(s.session_dir) / "session.json"
+    before = record.read_bytes()
+
+    def child() -> None:
+        nonlocal s
+        assert not s.leased and s.lease_fd() == -1
+        if how == "del":
+            # The child's last references go: the handle is dropped here.
+            holder.clear()
+            s = None  # type: ignore[assignment]
+        elif how == "release":
+            s.release()
+        else:
+            ctx.__exit__(None, None, None)
+
+    holder = [s]
+    assert _in_fork_child(child) == 0
+    assert record.read_bytes() == before, "the child wrote nothing"
+    assert s.leased
+    assert store.state(s.id) is outrig.State.RUNNING
+    assert store.clean(timedelta(0)) == [], "clean keeps the parent's running session"
+    if how == "with":
+        ctx.__exit__(None, None, None)
+    else:
+        s.finalize(0)
+    assert store.state(s.id) is outrig.State.FINISHED
+
+
+def test_a_fork_child_updates_as_another_process(
+    root: Path, new: dict[str, Any]
+) -> None:
+    store = outrig.SessionStore(root, container_probe=nothing_runs)
+    s = store.create(**new)
+
+    def child() -> None:
+        for attempt in (
+            lambda: s.finalize(9),
+            lambda: s.set_sidecar_containers(["child"]),
+            lambda: store.finalize(s.id, 9),
+            lambda: store.remove(s.id),
+            lambda: store.remove(s.id, force=True),
+        ):
+            with pytest.raises(outrig.BusyError):
+                attempt()
+
+    assert _in_fork_child(child) == 0
+    assert store.get(s.id).exit_code is None
+    assert s.finalize(0).exit_code == 0
+
+
+def test_removal_fails_closed_and_force_overrides_it(root: Path, new: dict[str, Any]) -> None:
+    def cannot_tell(names: list[str]) -> None:
+        return None
+
+    blind = outrig.SessionStore(root, container_probe=cannot_tell)
+    s = blind.create(**new)
+    s.release()
+    with pytest.raises(outrig.BusyError, match="cannot tell"):
+        blind.remove(s.id)
+    assert blind.get(s.id).id == s.id
+    assert blind.remove(s.id, force=True) == []
+    with pytest.raises(outrig.NotFoundError):
+        blind.get(s.id)
+
+    # A finished session whose primary container runs on is kept, as outrig keeps it.
+    up = outrig.SessionStore(root, container_probe=lambda names: [n for n in names if n == "attached"])
+    done = up.create(**{**new, "container_name": "attached"})
+    done.finalize(0)
+    with pytest.raises(outrig.BusyError, match="attached"):
+        up.remove(done.id)
+    assert up.clean(timedelta(0)) == []
+
+
+def test_running_is_deprecated_for_finalized(quiet_store: outrig.SessionStore, new: dict[str, Any]) -> None:
+    s = quiet_store.create(**new)
+    with pytest.warns(DeprecationWarning, match="finalized"):
+        assert s.running
+    assert not s.finalized
+    assert s.finalize(0).finalized

@@ -56,7 +56,7 @@ def test_attributes(session: outrig.Session) -> None:
     assert s.session_dir == Path("/home/me/.local/share/outrig/sessions/20260501T134412-3f2a")
     assert s.logs_dir == s.session_dir / "logs"
     assert s.exit_code == 0 and s.link_target is None
-    assert not s.running
+    assert s.finalized
     # The duration is computed from the exact times (6m01.876543211s), cut to microseconds.
     assert s.duration == timedelta(minutes=6, seconds=1, microseconds=876543)
 
@@ -66,7 +66,7 @@ def test_absent_values_are_none() -> None:
         '{"id": "a", "started_at": "2026-05-01T13:44:12Z", "container_name": "c", '
         '"image_tag": "t", "working_dir": "/w", "session_dir": "/s", "agent_name": null}'
     )
-    assert s.ended_at is None and s.exit_code is None and s.duration is None and s.running
+    assert s.ended_at is None and s.exit_code is None and s.duration is None and not s.finalized
     assert s.image_config_name is None and s.agent_name is None
     assert s.sidecar_container_names == ()
 

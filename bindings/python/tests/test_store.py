@@ -122,7 +122,7 @@ def test_create_auto_session(store: outrig.SessionStore, new: dict[str, Any]) ->
     assert s.session_dir == store.root / s.id
     assert (s.session_dir / "session.json").read_text() == s.to_json()
     assert s.link_target is None
-    assert s.running and s.ended_at is None and s.exit_code is None and s.duration is None
+    assert not s.finalized and s.ended_at is None and s.exit_code is None and s.duration is None
     assert s.image_config_name == "coding" and s.agent_name == "coder"
     assert s.sidecar_container_names == ()
     assert s.working_dir == Path("/home/me/repo")
@@ -529,11 +529,11 @@ def test_session_context_finalizes_zero(store: outrig.SessionStore, new: dict[st
     ctx = store.session(**new, agent_name="coder")
     assert ctx.session is None
     with ctx as s:
-        assert s.running and s.agent_name == "coder"
+        assert not s.finalized and s.agent_name == "coder"
         assert store.get(s.id).running
         assert ctx.session == s
     done = store.get(s.id)
-    assert done.exit_code == 0 and not done.running
+    assert done.exit_code == 0 and done.finalized
     assert ctx.session == done
     with pytest.raises(RuntimeError, match="already used"):
         with ctx:

@@ -109,8 +109,12 @@ class Session:
     @property
     def logs_dir(self) -> Path: ...
     @property
+    def finalized(self) -> bool:
+        """Whether the session was finalized (``ended_at`` is set); whether an unfinalized
+        session runs is ``store.state(id)``'s answer."""
+    @property
     def running(self) -> bool:
-        """True until the session is finalized."""
+        """Deprecated (warns): ``not finalized``, which is not ``State.RUNNING``."""
     @property
     def duration(self) -> timedelta | None:
         """``ended_at - started_at``, or None while the session runs."""
@@ -260,9 +264,10 @@ class SessionStore:
     def list(self) -> Listing: ...
     def get(self, id: str) -> Session: ...
     def get_by_path(self, dir: _StrPath) -> Session: ...
-    def remove(self, id: str) -> builtins.list[str]:
-        """Removes the session; returns the names kept in its directory."""
-    def remove_by_path(self, dir: _StrPath) -> builtins.list[str]: ...
+    def remove(self, id: str, *, force: bool = False) -> builtins.list[str]:
+        """Removes the session; returns the names kept in its directory. BusyError when it
+        runs or might (the probe cannot tell); ``force`` skips the container check."""
+    def remove_by_path(self, dir: _StrPath, *, force: bool = False) -> builtins.list[str]: ...
     def clean(self, older_than: timedelta, *, dry_run: bool = False) -> builtins.list[Session]:
         """Removes (or with dry_run only reports) the finished sessions that ended, and the
         abandoned ones that started, before now - older_than."""
