@@ -207,7 +207,7 @@ fn remover_loop() {
                 let _ = store.remove(&id);
             }
         }
-        if rounds % 4 == 0 {
+        if rounds.is_multiple_of(4) {
             let _ = store.clean_older_than(Duration::ZERO, CleanMode::Remove);
         }
         rounds += 1;
@@ -247,7 +247,7 @@ fn race_creators_against_removers(span: Duration) -> RaceFigures {
     let start = Instant::now();
     let mut i = 0u64;
     while start.elapsed() < span {
-        let new = if i % 2 == 0 {
+        let new = if i.is_multiple_of(2) {
             let dir = tmp.path().join(format!("explicit-{i}"));
             explicit_dirs.push(dir.clone());
             spec("racer").session_dir(dir)
@@ -262,7 +262,7 @@ fn race_creators_against_removers(span: Duration) -> RaceFigures {
                 if store.get(&live.id).is_err() {
                     figures.vanished_while_held += 1;
                 }
-                if i % 3 == 0 {
+                if i.is_multiple_of(3) {
                     let mut live = live;
                     let _ = live.finalize_now(0);
                 }

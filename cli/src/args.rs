@@ -24,7 +24,10 @@ Exit status:
   5  the config file is unreadable or malformed
   6  declined at the prompt: nothing was removed
   7  logs --follow --timeout ran out before the session ended
-  8  busy: the session is running (a launcher holds it, or a container of it runs)";
+  8  busy: the session is running, or might be (a launcher holds it, a container of it runs,
+     or the container engine could not tell: the message says which; discard --force skips
+     the container check)
+  9  logs --follow stopped: the session was abandoned (its launcher died unfinalized)";
 
 /// Inspect and prune outrig's session records.
 ///
@@ -114,10 +117,13 @@ pub enum Command {
 
     /// Remove sessions: their record, `logs/` and `outrig-enter`, and the root's link.
     ///
-    /// A running session (its launcher holds it, or one of its containers runs) is refused
-    /// with exit status 8. Files a user added to a session directory are kept, and named. Asks
-    /// before removing unless --yes (--dry-run only shows what would go); the answer is read
-    /// from standard input, and no answer means no.
+    /// A running session (its launcher holds it, or one of its containers runs: all of an
+    /// unfinalized session's, a finished session's primary one, as outrig asks) is refused
+    /// with exit status 8, and so is an unfinalized one whose state cannot be told (the
+    /// container engine failed: the message quotes it), unless --force. Files a user added to
+    /// a session directory are kept, and named. Asks before removing unless --yes (--dry-run
+    /// only shows what would go); the answer is read from standard input, and no answer means
+    /// no.
     #[command(
         after_help = AFTER_HELP,
         group(ArgGroup::new("which").required(true).args(["ids", "session_dirs"]))
@@ -135,6 +141,10 @@ pub enum Command {
         /// Do not ask.
         #[arg(short, long)]
         yes: bool,
+        /// Do not ask the container engine whether the sessions' containers run (for a
+        /// machine whose engine is broken). A session a launcher holds is still refused.
+        #[arg(long)]
+        force: bool,
     },
 
     /// Remove the sessions that finished, or were abandoned, before a cutoff.

@@ -12,8 +12,8 @@ use crate::age::Age;
 use crate::args::Command;
 use crate::escape::escape;
 use crate::failure::{
-    EXIT_BUSY, EXIT_DECLINED, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_TIMED_OUT, EXIT_USAGE, Failure,
-    Outcome,
+    EXIT_ABANDONED, EXIT_BUSY, EXIT_DECLINED, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_TIMED_OUT,
+    EXIT_USAGE, Failure, Outcome,
 };
 use crate::prompt::Prompter;
 use crate::render::{self, ABSENT};
@@ -21,6 +21,10 @@ use crate::{log_name, session_arg};
 
 /// How often `logs --follow` looks for new output and for the session's end.
 const FOLLOW_POLL: Duration = Duration::from_millis(250);
+
+/// How often `logs --follow` asks the container engine whether an unleased session still
+/// runs (the lease itself is checked at every look).
+const ENGINE_EVERY: Duration = Duration::from_secs(5);
 
 /// A command's surroundings: the store and the three standard streams.
 pub struct Ctx<'a> {
@@ -76,7 +80,8 @@ impl Ctx<'_> {
                 session_dirs,
                 dry_run,
                 yes,
-            } => self.discard(&ids, &session_dirs, dry_run, yes),
+                force,
+            } => self.discard(&ids, &session_dirs, dry_run, yes, force),
             Command::Clean {
                 older_than,
                 session,
@@ -126,9 +131,11 @@ impl Ctx<'_> {
         let listing = self.store.list()?;
         self.report_skipped(&listing.skipped)?;
         if json {
-            for s in &listing.sessions {
-                writeln!(self.out, "{}", render::session_json(s)?)?;
+            let liveness = self.store.liveness(&listing.sessions);
+            for (s, state) in listing.sessions.iter().zip(&liveness.states) {
+                writeln!(self.out, "{}", render::session_json_with_state(s, *state)?)?;
             }
+            self.report_unknown(&liveness)?;
         } else if listing.sessions.is_empty() {
             let root = self.store.root().to_string_lossy();
             let root = escape(&root);
@@ -137,19 +144,43 @@ impl Ctx<'_> {
                 n => writeln!(self.out, "no readable sessions in {root} ({n} skipped)")?,
             }
         } else {
-            let states = self.store.states(&listing.sessions);
-            let table = render::session_table(&listing.sessions, &states, SystemTime::now());
+            let liveness = self.store.liveness(&listing.sessions);
+            let table =
+                render::session_table(&listing.sessions, &liveness.states, SystemTime::now());
             self.out.write_all(table.as_bytes())?;
+            self.report_unknown(&liveness)?;
+        }
+        Ok(())
+    }
+
+    /// Says once, on stderr, why some states are unknown (`?`), when any are.
+    fn report_unknown(&mut self, liveness: &outrig::Liveness) -> Outcome {
+        if let Some(why) = &liveness.unknown_reason
+            && liveness.states.contains(&State::Unknown)
+        {
+            self.out.flush()?;
+            writeln!(
+                self.err,
+                "outrig-sessions: the states marked ? cannot be told: {}",
+                escape(why)
+            )?;
         }
         Ok(())
     }
 
     fn show(&mut self, id: &SessionId, json: bool) -> Outcome {
         let session = self.store.get(id)?;
+        let liveness = self.store.liveness(std::slice::from_ref(&session));
+        let state = liveness.states[0];
         if json {
-            writeln!(self.out, "{}", render::session_json(&session)?)?;
+            writeln!(
+                self.out,
+                "{}",
+                render::session_json_with_state(&session, state)?
+            )?;
         } else {
-            let text = render::show(&session, SystemTime::now())?;
+            let why = liveness.unknown_reason.as_deref();
+            let text = render::show(&session, state, why, SystemTime::now())?;
             self.out.write_all(text.as_bytes())?;
         }
         Ok(())
@@ -186,8 +217,10 @@ impl Ctx<'_> {
     }
 
     /// Prints the log, then what is appended to it, until the session is finalized (or
-    /// removed, or `timeout` runs out). The end is checked before each read, so everything
-    /// written before the finalize is printed.
+    /// removed or abandoned, or `timeout` runs out). The end is checked before each read, so
+    /// everything written before the finalize is printed. Whether an unfinalized session still
+    /// runs is asked of its lease at every look (one lock attempt), and of the container
+    /// engine only when nobody holds the lease, at most every [`ENGINE_EVERY`].
     fn follow_log(&mut self, id: &SessionId, name: &str, timeout: Option<&Age>) -> Outcome {
         let started = Instant::now();
         // Refuse an unknown session or a bad name at once.
@@ -197,9 +230,20 @@ impl Ctx<'_> {
         let mut log: Option<(File, PathBuf)> = None;
         let mut missing: Option<outrig::Error> = None;
         let mut read = 0u64;
+        let mut engine_asked: Option<Instant> = None;
         loop {
+            let mut abandoned = false;
             let ended = match self.store.get(id) {
-                Ok(s) => s.ended_at.is_some(),
+                Ok(s) if s.ended_at.is_some() => true,
+                Ok(s) => {
+                    let due = engine_asked.is_none_or(|t| t.elapsed() >= ENGINE_EVERY);
+                    if due && !self.store.lease_held(id).unwrap_or(true) {
+                        engine_asked = Some(Instant::now());
+                        abandoned =
+                            self.store.states(std::slice::from_ref(&s))[0] == State::Abandoned;
+                    }
+                    abandoned
+                }
                 Err(e) if e.kind() == ErrorKind::NotFound => {
                     return Err(Failure::new(
                         EXIT_NOT_FOUND,
@@ -229,6 +273,15 @@ impl Ctx<'_> {
                 read += copy_log(file, path, self.out)?;
                 self.out.flush()?;
             }
+            if abandoned {
+                return Err(Failure::new(
+                    EXIT_ABANDONED,
+                    format!(
+                        "stopped following {name}: session {id} was abandoned (its launcher \
+                         ended without finalizing it, and no container of it runs)"
+                    ),
+                ));
+            }
             if ended {
                 return match (log, missing) {
                     (None, Some(e)) => Err(e.into()),
@@ -253,6 +306,7 @@ impl Ctx<'_> {
         dirs: &[PathBuf],
         dry_run: bool,
         yes: bool,
+        force: bool,
     ) -> Outcome {
         let mut targets: Vec<Target> = Vec::new();
         for query in ids {
@@ -282,7 +336,8 @@ impl Ctx<'_> {
         }
         let now = SystemTime::now();
         let readable: Vec<Session> = targets.iter().filter_map(|t| t.session.clone()).collect();
-        let mut readable_states = self.store.states(&readable).into_iter();
+        let liveness = self.store.liveness(&readable);
+        let mut readable_states = liveness.states.iter().copied();
         let states: Vec<Option<State>> = targets
             .iter()
             .map(|t| t.session.as_ref().and_then(|_| readable_states.next()))
@@ -315,6 +370,27 @@ impl Ctx<'_> {
                 ),
             ));
         }
+        // Fail closed: a session that might run is not removed on a guess.
+        let unknown: Vec<String> = targets
+            .iter()
+            .zip(&states)
+            .filter(|(_, state)| **state == Some(State::Unknown))
+            .map(|(t, _)| t.id.to_string())
+            .collect();
+        if !unknown.is_empty() && !force {
+            let why = liveness
+                .unknown_reason
+                .as_deref()
+                .unwrap_or("the container probe could not tell");
+            return Err(Failure::new(
+                EXIT_BUSY,
+                format!(
+                    "cannot tell whether {} still run(s): {why}; nothing was removed (fix the \
+                     container engine, or pass --force if you know nothing runs)",
+                    unknown.join(", ")
+                ),
+            ));
+        }
         if dry_run {
             writeln!(self.out, "dry run: nothing removed")?;
             return Ok(());
@@ -323,7 +399,7 @@ impl Ctx<'_> {
         self.confirm_or_decline(&question, yes)?;
         self.remove_all(
             targets.iter().map(|t| (t.id.clone(), t.dir.as_deref())),
-            false,
+            force,
         )
     }
 
@@ -359,6 +435,31 @@ impl Ctx<'_> {
                 "; {n} sessions whose state cannot be told (?) are kept"
             )),
         }
+        if let Some(id) = session
+            && plan.removed.is_empty()
+        {
+            // As `discard` answers for the one session: running, or might be, is status 8.
+            if !plan.kept_running.is_empty() {
+                return Err(Failure::new(
+                    EXIT_BUSY,
+                    format!("session {id} is running: stop it first; nothing was removed"),
+                ));
+            }
+            if !plan.kept_unknown.is_empty() {
+                let why = plan
+                    .unknown_reason
+                    .as_deref()
+                    .unwrap_or("the container probe could not tell");
+                return Err(Failure::new(
+                    EXIT_BUSY,
+                    format!(
+                        "cannot tell whether session {id} still runs: {why}; nothing was removed \
+                         (fix the container engine, or discard --force it if you know nothing \
+                         runs)"
+                    ),
+                ));
+            }
+        }
         if plan.removed.is_empty() {
             match session {
                 Some(_) => writeln!(self.out, "nothing to clean{kept}")?,
@@ -387,31 +488,69 @@ impl Ctx<'_> {
             return Ok(());
         }
         self.confirm_or_decline(&format!("Remove {n}?"), yes)?;
-        // A session another process removed since the preview is what clean wanted anyway.
-        self.remove_all(plan.removed.into_iter().map(|s| (s.id, None)), true)
+        // The clean itself decides again, session by session under its lock, with one probe
+        // of the container engine for all. A session another process removed since the
+        // preview is what clean wanted anyway; one that started running since is kept.
+        let done = match session {
+            Some(id) => self.store.clean_session(id, CleanMode::Remove)?,
+            None => self
+                .store
+                .clean_older_than(older_than.duration(), CleanMode::Remove)?,
+        };
+        for (s, removal) in done.removed.iter().zip(&done.removals) {
+            report_removal(self.out, &s.id, removal)?;
+        }
+        for planned in &plan.removed {
+            let kept = done.kept_running.iter().chain(&done.kept_unknown);
+            if kept.clone().any(|s| s.id == planned.id) {
+                writeln!(
+                    self.out,
+                    "kept {}: it started running meanwhile",
+                    planned.id
+                )?;
+            } else if !done.removed.iter().any(|s| s.id == planned.id)
+                && !done.failed.iter().any(|f| f.session.id == planned.id)
+            {
+                writeln!(self.out, "already removed: {}", planned.id)?;
+            }
+        }
+        if done.failed.is_empty() {
+            return Ok(());
+        }
+        self.out.flush()?;
+        for f in &done.failed {
+            writeln!(
+                self.err,
+                "outrig-sessions: could not remove {}: {}",
+                f.session.id,
+                escape(&f.message)
+            )?;
+        }
+        let first = &done.failed[0];
+        let code =
+            Failure::Store(outrig::Error::new(first.kind, first.message.clone())).exit_code();
+        Err(Failure::Reported { code })
     }
 
-    /// Removes each session (by id, or by its directory), saying what was removed and what
-    /// was kept. A failure is reported where it happens and the rest still go; the first
-    /// failure decides the exit status (its message is not printed a second time). With
-    /// `gone_is_fine`, a session that no longer exists is reported as already removed, not as a
-    /// failure.
+    /// Removes each session (by id, or by its directory; with `force`, without the container
+    /// check), saying what was removed and what was kept. A failure is reported where it
+    /// happens and the rest still go; the first failure decides the exit status (its message
+    /// is not printed a second time).
     fn remove_all<'p>(
         &mut self,
         targets: impl Iterator<Item = (SessionId, Option<&'p Path>)>,
-        gone_is_fine: bool,
+        force: bool,
     ) -> Outcome {
         let mut first_failure: Option<Failure> = None;
         for (id, dir) in targets {
-            let result = match dir {
-                Some(dir) => self.store.remove_by_path(dir),
-                None => self.store.remove(&id),
+            let result = match (dir, force) {
+                (Some(dir), false) => self.store.remove_by_path(dir),
+                (Some(dir), true) => self.store.remove_by_path_forced(dir),
+                (None, false) => self.store.remove(&id),
+                (None, true) => self.store.remove_forced(&id),
             };
             match result {
                 Ok(removal) => report_removal(self.out, &id, &removal)?,
-                Err(e) if gone_is_fine && e.kind() == ErrorKind::NotFound => {
-                    writeln!(self.out, "already removed: {id}")?;
-                }
                 Err(e) => {
                     self.out.flush()?;
                     writeln!(self.err, "outrig-sessions: {}", escape(&e.to_string()))?;

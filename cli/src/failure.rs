@@ -18,9 +18,12 @@ pub const EXIT_CONFIG: u8 = 5;
 pub const EXIT_DECLINED: u8 = 6;
 /// Exit status: `logs --follow --timeout` ran out before the session ended.
 pub const EXIT_TIMED_OUT: u8 = 7;
-/// Exit status: the session is running (a launcher holds its lease, or a container of it
-/// runs); nothing was removed or changed.
+/// Exit status: the session is running, or might be (a launcher holds its lease, a container
+/// of it runs, or the container engine could not tell); nothing was removed or changed.
 pub const EXIT_BUSY: u8 = 8;
+/// Exit status: `logs --follow` stopped because the session was abandoned (its launcher ended
+/// without finalizing it and nothing runs it).
+pub const EXIT_ABANDONED: u8 = 9;
 
 /// Why a command stopped short.
 #[derive(Debug)]

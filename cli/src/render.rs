@@ -119,12 +119,27 @@ pub fn session_json(s: &Session) -> Outcome<Value> {
     Ok(Value::Object(record))
 }
 
+/// [`session_json`] with the session's state (`"state": "running"`, ...) after the record's
+/// fields: what `ls --json` and `show --json` print.
+pub fn session_json_with_state(s: &Session, state: State) -> Outcome<Value> {
+    let Value::Object(mut record) = session_json(s)? else {
+        unreachable!("session_json returns an object");
+    };
+    record.insert("state".to_owned(), Value::String(state.as_str().to_owned()));
+    Ok(Value::Object(record))
+}
+
 /// Every field of a record, one `name  value` line each: the known fields in the record's
 /// order (timestamps in RFC 3339 as on disk, `-` when absent), the duration, the link target,
 /// then the fields a newer writer added, as compact JSON. Values are printed whole but escaped;
 /// names (which a record's unknown fields choose) are also cut like table cells, so one long
 /// name cannot indent every line.
-pub fn show(s: &Session, now: SystemTime) -> Outcome<String> {
+pub fn show(
+    s: &Session,
+    state: State,
+    unknown_reason: Option<&str>,
+    now: SystemTime,
+) -> Outcome<String> {
     let Value::Object(mut record) = session_json(s)? else {
         unreachable!("session_json returns an object");
     };
@@ -134,7 +149,7 @@ pub fn show(s: &Session, now: SystemTime) -> Outcome<String> {
         let value = record.shift_remove(name).map_or_else(
             || {
                 if name == "ended_at" {
-                    "- (running)".to_owned()
+                    format!("- ({state})")
                 } else {
                     ABSENT.to_owned()
                 }
@@ -143,14 +158,19 @@ pub fn show(s: &Session, now: SystemTime) -> Outcome<String> {
         );
         lines.push((name.to_owned(), value));
         if name == "ended_at" {
-            let duration = match s.duration() {
-                Some(d) => format_duration(d),
-                None => format!(
-                    "{} so far",
-                    format_duration(now.duration_since(s.started_at).unwrap_or_default())
-                ),
+            let since_start = || now.duration_since(s.started_at).unwrap_or_default();
+            let duration = match (s.duration(), state) {
+                (Some(d), _) => format_duration(d),
+                (None, State::Running) => format!("{} so far", format_duration(since_start())),
+                // Never finalized and not running: how long ago it started, not a run time.
+                (None, _) => format!("- (started {} ago)", format_duration(since_start())),
             };
             lines.push(("duration".to_owned(), duration));
+            let state_text = match (state, unknown_reason) {
+                (State::Unknown, Some(why)) => format!("unknown ({why})"),
+                _ => state.as_str().to_owned(),
+            };
+            lines.push(("state".to_owned(), state_text));
         }
     }
     lines.push((

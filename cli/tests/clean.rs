@@ -312,13 +312,13 @@ fn session_cleans_one_session_whatever_its_age_unless_it_runs() {
         run.stdout
     );
     assert!(!r.sb.root().join(r.recent.id.as_str()).exists());
-    // Running (this process holds it): kept, and said so.
+    // Running (this process holds it): kept, with discard's status for a running session.
     let run = r.sb.run(
         &["clean", "--session", r.running.id.as_str(), "--yes"],
         None,
     );
-    assert_code(&run, 0);
-    assert_eq!(run.stdout, "nothing to clean; 1 running session is kept\n");
+    assert_code(&run, 8);
+    assert!(run.stderr.contains("is running"), "{}", run.stderr);
     assert!(r.sb.root().join(r.running.id.as_str()).exists());
     // --session and --older-than do not go together.
     let run = r.sb.run(

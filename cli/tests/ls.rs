@@ -127,17 +127,26 @@ fn ls_json_is_one_record_per_line_in_the_records_own_shape() {
             "20260430T090000-0001"
         ]
     );
-    // Exactly the record as the library writes it, compacted: field order included.
+    // Exactly the record as the library writes it, compacted: field order included, then
+    // the session's state.
     let finished = sb
         .store
         .get(&"20260501T141907-a1b2".parse().unwrap())
         .unwrap();
-    let own: Value = serde_json::from_slice(&finished.to_json().unwrap()).unwrap();
+    let mut own: Value = serde_json::from_slice(&finished.to_json().unwrap()).unwrap();
+    own.as_object_mut()
+        .unwrap()
+        .insert("state".to_owned(), Value::from("finished"));
     assert_eq!(objects[0], own);
     assert_eq!(
         run.stdout.lines().next().unwrap(),
         serde_json::to_string(&own).unwrap()
     );
+    let states: Vec<&str> = objects
+        .iter()
+        .map(|o| o["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["finished", "finished", "abandoned"]);
     assert_eq!(objects[0]["started_at"], "2026-05-01T14:19:07.25Z");
     assert!(objects[0].get("link_target").is_none());
     // The symlinked entry says where it leads; the running one has no end and no exit.

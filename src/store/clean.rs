@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use super::remove::Check;
 use super::verdict::removal_blocker;
-use super::{SessionStore, Skipped};
+use super::{Removal, SessionStore, Skipped};
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::SessionId;
 use crate::record::Session;
@@ -38,6 +38,9 @@ impl CleanMode {
 pub struct Cleaning {
     /// The sessions removed (with [`CleanMode::DryRun`]: the ones that would be), newest first.
     pub removed: Vec<Session>,
+    /// What each removal did, in the order of [`removed`](Self::removed) (empty with
+    /// [`CleanMode::DryRun`]): the directory, and the names kept in it.
+    pub removals: Vec<Removal>,
     /// Old enough, but kept because they run: leased, or a container of theirs runs (for a
     /// finalized session, its primary container: an attached session's borrowed container
     /// runs on after it ends, and outrig keeps such a session too).
@@ -167,7 +170,7 @@ impl SessionStore {
                             answer: &judged.answer,
                         };
                         match self.remove_checked(&session.id, check) {
-                            Ok(_) => {}
+                            Ok(removal) => done.removals.push(removal),
                             Err(e) if e.kind() == ErrorKind::NotFound => continue,
                             Err(e) if e.kind() == ErrorKind::Busy => {
                                 done.kept_running.push(session);

@@ -126,6 +126,28 @@ impl SessionStore {
         }
     }
 
+    /// Whether a lease is held on session `id` (by any process, this one's own included): one
+    /// non-blocking lock attempt, released at once. Cheap enough to ask often (as
+    /// `logs --follow` does); it never asks the container probe.
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotFound`] when there is no such session; [`ErrorKind::Io`] when its
+    /// directory cannot be opened.
+    pub fn lease_held(&self, id: &SessionId) -> crate::Result<bool> {
+        let root = match self.open_root() {
+            Ok(root) => root,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Err(self.no_session(id)),
+            Err(e) => return Err(e),
+        };
+        lease_held(&root, id).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                self.no_session(id)
+            } else {
+                Error::io("opening session directory", &self.entry_path(id), e)
+            }
+        })
+    }
+
     /// Asks the container probe about the containers that decide whether `session` may be
     /// removed (see [`containers_of`]).
     pub(crate) fn ask_about(&self, session: &Session) -> Answer {

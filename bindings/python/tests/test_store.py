@@ -242,7 +242,7 @@ def test_finalize(store: outrig.SessionStore, new: dict[str, Any]) -> None:
     s = store.create(**new, started_at=start)
     end = start + timedelta(minutes=6, seconds=2, microseconds=250)
     f = store.finalize(s.id, 3, end)
-    assert f.exit_code == 3 and f.ended_at == end and not f.running
+    assert f.exit_code == 3 and f.ended_at == end and f.finalized
     assert f.duration == timedelta(minutes=6, seconds=2, microseconds=250)
     assert store.get(s.id) == f
     assert (s.session_dir / "session.json").read_text() == f.to_json()
@@ -279,7 +279,7 @@ def test_finalize_refuses_bad_values(store: outrig.SessionStore, new: dict[str, 
         store.finalize(s.id, 0, datetime(2026, 5, 1))
     with pytest.raises(TypeError, match="datetime"):
         store.finalize(s.id, 0, "2026-05-01T00:00:00Z")  # type: ignore[arg-type]
-    assert store.get(s.id).running, "nothing was written"
+    assert not store.get(s.id).finalized, "nothing was written"
     assert store.finalize(s.id, 2**31 - 1).exit_code == 2**31 - 1
     assert store.finalize(s.id, -(2**31)).exit_code == -(2**31)
 
@@ -530,7 +530,7 @@ def test_session_context_finalizes_zero(store: outrig.SessionStore, new: dict[st
     assert ctx.session is None
     with ctx as s:
         assert not s.finalized and s.agent_name == "coder"
-        assert store.get(s.id).running
+        assert not store.get(s.id).finalized
         assert ctx.session == s
     done = store.get(s.id)
     assert done.exit_code == 0 and done.finalized

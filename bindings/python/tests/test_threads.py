@@ -93,7 +93,7 @@ finalizer.start()
 # While the finalizer waits inside the library, this thread runs Python and calls the store.
 calls = 0
 while finalizer.is_alive():
-    assert store.get(s.id).running
+    assert not store.get(s.id).finalized
     assert [x.id for x in store.list()] == [s.id]
     calls += 1
 waited = time.monotonic() - started

@@ -43,7 +43,7 @@ def test_typed_usage(tmp_path: Path) -> None:
     done = store.finalize(s.id, 0, datetime(2026, 5, 1, 14, 25, 9, tzinfo=timezone.utc))
     assert summary(store.list()) == [(s.id, "6m02s", 0)]
     with store.session(container_name="c", image_tag="t", working_dir=".") as inner:
-        running: bool = inner.running
+        running: bool = not inner.finalized
         assert running
     listing = store.list()
     seq: Sequence[outrig.Session] = listing

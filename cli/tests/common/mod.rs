@@ -67,12 +67,26 @@ impl Sandbox {
 
     /// Makes the fake `podman` on the command's `PATH` list `names` as the running containers.
     pub fn set_running_containers(&self, names: &[&str]) {
+        // As `podman ps -a --format json` answers: the running ones, and one that exited.
+        let mut rows: Vec<String> = names
+            .iter()
+            .map(|n| format!(r#"{{"Names":["{n}"],"State":"running"}}"#))
+            .collect();
+        rows.push(r#"{"Names":["long-gone"],"State":"exited"}"#.to_owned());
+        let body = format!(
+            "[ \"$*\" = \"ps -a --format json\" ] || exit 2\nprintf '%s' '[{}]'\n",
+            rows.join(",")
+        );
+        self.set_engine(&body);
+    }
+
+    /// Makes the fake `podman` on the command's `PATH` run the shell script `body`.
+    pub fn set_engine(&self, body: &str) {
         use std::os::unix::fs::PermissionsExt as _;
         let bin = self.path().join("bin");
         std::fs::create_dir_all(&bin).unwrap();
         let script = bin.join("podman");
-        let lines: String = names.iter().map(|n| format!("echo '{n}'\n")).collect();
-        std::fs::write(&script, format!("#!/bin/sh\n{lines}")).unwrap();
+        std::fs::write(&script, format!("#!/bin/sh\n{body}")).unwrap();
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 
