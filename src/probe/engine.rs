@@ -358,14 +358,29 @@ printf '[{"Names":["a"],"State":"running"},{"Names":["b"],"State":"exited"}]'"#,
         );
     }
 
+    /// Whether process `pid` exists (a zombie counts: it is not reaped).
+    fn exists(pid: i32) -> bool {
+        Path::new(&format!("/proc/{pid}")).exists()
+    }
+
     #[test]
     fn a_hanging_engine_times_out_and_is_reaped() {
         let tmp = tempfile::tempdir().unwrap();
-        let hanging = script(tmp.path(), "exec sleep 30");
+        let pid_file = tmp.path().join("engine.pid");
+        let hanging = script(
+            tmp.path(),
+            &format!("echo $$ > {}\nexec sleep 30", pid_file.display()),
+        );
         let start = Instant::now();
         let why = list_running(&hanging, Duration::from_millis(300)).unwrap_err();
         assert!(why.reason().contains("did not answer"), "{why}");
         assert!(start.elapsed() < Duration::from_secs(10));
+        let pid: i32 = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(!exists(pid), "the engine {pid} was killed and reaped, no zombie left");
     }
 
     #[test]
