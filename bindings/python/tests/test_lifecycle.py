@@ -151,6 +151,9 @@ def test_the_default_probe_asks_podman_on_path(tmp_path: Path, root: Path) -> No
             podman.write_text("#!/bin/sh\n" + script + "\n")
             podman.chmod(0o755)
             path = str(bin_dir)
+        return state_with_path(path)
+
+    def state_with_path(path: str) -> str:
         done = subprocess.run(
             [sys.executable, "-c", code, str(root), s.id],
             env={**os.environ, "PATH": path},
@@ -171,6 +174,46 @@ def test_the_default_probe_asks_podman_on_path(tmp_path: Path, root: Path) -> No
     assert state_with("exit 125") == "UNKNOWN"
     assert state_with("echo other; echo agent-7") == "UNKNOWN", "not a listing: cannot tell"
     assert state_with(None) == "ABANDONED", "no engine installed: nothing can run"
+    state_with(listing("agent-7"))
+    podman.chmod(0o644)
+    assert state_with_path(str(bin_dir)) == "UNKNOWN", "a podman that cannot run is broken"
+
+
+def test_out_of_descriptors_nothing_is_removed(tmp_path: Path, root: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    podman = bin_dir / "podman"
+    podman.write_text(
+        "#!/bin/sh\nprintf '%s' '[{\"Names\":[\"agent-up\"],\"State\":\"running\"}]'\n"
+    )
+    podman.chmod(0o755)
+    store = outrig.SessionStore(root, container_probe=False)
+    s = store.create(container_name="agent-up", image_tag="t", working_dir="/w")
+    s.release()
+    code = (
+        "import resource, sys, outrig\n"
+        "store = outrig.SessionStore(sys.argv[1])\n"
+        "n = int(sys.argv[3])\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))\n"
+        "try:\n"
+        "    store.remove(sys.argv[2])\n"
+        "    print('REMOVED')\n"
+        "except outrig.OutrigError as e:\n"
+        "    print(type(e).__name__, e)\n"
+    )
+    outcomes = []
+    for limit in range(6, 15):
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(root), s.id, str(limit)],
+            env={**os.environ, "PATH": str(bin_dir)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert "REMOVED" not in done.stdout, (limit, done.stdout)
+        assert store.get(s.id).id == s.id
+        outcomes.append(done.stdout.strip())
+    assert any("BusyError" in o and "agent-up" in o for o in outcomes), outcomes
 
 
 @pytest.mark.parametrize(
