@@ -380,7 +380,10 @@ printf '[{"Names":["a"],"State":"running"},{"Names":["b"],"State":"exited"}]'"#,
             .trim()
             .parse()
             .unwrap();
-        assert!(!exists(pid), "the engine {pid} was killed and reaped, no zombie left");
+        assert!(
+            !exists(pid),
+            "the engine {pid} was killed and reaped, no zombie left"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use outrig::{CleanMode, NewSession, Session};
+use outrig::{CleanMode, ContainerProbe, NewSession, Session};
 
 use super::check::{Expect, LogWant, Spec, check};
 use super::rig::{Rig, Rng, Tally, outcomes};
@@ -360,10 +360,27 @@ pub fn all() -> Vec<Scenario> {
                 }
             },
             act: |rig, _| {
-                rig.store
+                // A clean reports the removals that failed instead of stopping at the first:
+                // for the harness, any of them means the operation did not succeed.
+                // "running": its container runs, as the probe tells (no engine is asked).
+                let done = rig
+                    .store
+                    .clone()
+                    .with_container_probe(ContainerProbe::custom(|names| {
+                        Some(
+                            names
+                                .iter()
+                                .filter(|n| *n == "pc-running")
+                                .cloned()
+                                .collect(),
+                        )
+                    }))
                     .clean(SystemTime::now(), CleanMode::Remove)
-                    .map(|c| c.removed)
-                    .map_err(err)
+                    .map_err(err)?;
+                match done.failed.first() {
+                    Some(f) => Err(f.message.clone()),
+                    None => Ok(done.removed),
+                }
             },
             expect: |scene, done| {
                 let [a, b, c] = &scene.sessions[..] else {
