@@ -12,7 +12,10 @@ pub(crate) mod open;
 pub(crate) mod record_io;
 pub(crate) mod tree;
 
+use std::os::fd::BorrowedFd;
 use std::path::{Path, PathBuf};
+
+use rustix::fs::{self as rfs, AtFlags, FileType};
 
 use crate::error::{Error, Result};
 
@@ -33,6 +36,44 @@ pub const MAX_RECORD_BYTES: u64 = 1 << 20;
 /// Whether `name` is one of the store's temporary record files.
 pub(crate) fn is_temp_record(name: &[u8]) -> bool {
     name.starts_with(TEMP_PREFIX.as_bytes()) && name.ends_with(TEMP_SUFFIX.as_bytes())
+}
+
+/// Prefix of the temporary records outrig's own writer makes: tempfile's default name, `.tmp`
+/// and [`OUTRIG_TEMP_RANDOM_LEN`] random ASCII letters and digits, in the session directory
+/// (`NamedTempFile::new_in`), renamed over `session.json` once written.
+pub(crate) const OUTRIG_TEMP_PREFIX: &str = ".tmp";
+
+/// How many random characters follow [`OUTRIG_TEMP_PREFIX`] (tempfile's default).
+pub(crate) const OUTRIG_TEMP_RANDOM_LEN: usize = 6;
+
+/// Whether `name` is a temporary record of outrig's writer, which a crash mid-write strands:
+/// exactly `.tmp` and six ASCII letters or digits. Nothing looser: anything else in a session
+/// directory is a user's and is kept.
+pub(crate) fn is_outrig_temp_record(name: &[u8]) -> bool {
+    name.strip_prefix(OUTRIG_TEMP_PREFIX.as_bytes())
+        .is_some_and(|rest| {
+            rest.len() == OUTRIG_TEMP_RANDOM_LEN && rest.iter().all(u8::is_ascii_alphanumeric)
+        })
+}
+
+/// Whether the entry `name` of the session directory `dir`, of type `kind` as the directory
+/// listing gave it, is a temporary record that removal deletes: the store's own (anything but a
+/// directory, as it has always been), or outrig's, which must also be a regular file (outrig
+/// only ever makes regular files there; a directory or link of that name is a user's). When the
+/// listing does not know the type, the entry is looked at without following it.
+pub(crate) fn is_temp_entry(dir: BorrowedFd<'_>, name: &[u8], kind: FileType) -> bool {
+    if is_temp_record(name) {
+        return kind != FileType::Directory;
+    }
+    if !is_outrig_temp_record(name) {
+        return false;
+    }
+    match kind {
+        FileType::RegularFile => true,
+        FileType::Unknown => rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+            .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile),
+        _ => false,
+    }
 }
 
 /// `p` made absolute against the current directory (no symlinks resolved, no I/O but
