@@ -104,7 +104,7 @@ fn open_store(cli: &Cli, err: &mut dyn io::Write) -> Outcome<(SessionStore, Opti
     let near = dir.parent().unwrap_or(&dir).to_path_buf();
     writeln!(
         err,
-        "outrig-sessions: {}; going by --session-dir alone",
+        "outrig-sessions: going by --session-dir alone; the session root was not resolved: {}",
         escape::escape(&e.to_string())
     )?;
     Ok((SessionStore::new(near)?, None))

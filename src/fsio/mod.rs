@@ -81,3 +81,64 @@ pub(crate) fn is_temp_entry(dir: BorrowedFd<'_>, name: &[u8], kind: FileType) ->
 pub(crate) fn absolute(p: &Path) -> Result<PathBuf> {
     std::path::absolute(p).map_err(|e| Error::io("making the path absolute:", p, e))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsFd as _;
+
+    use super::*;
+
+    #[test]
+    fn outrigs_temporary_names_are_tempfiles_default_and_nothing_looser() {
+        for name in [".tmpAbC123", ".tmp000000", ".tmpzzzzzz"] {
+            assert!(is_outrig_temp_record(name.as_bytes()), "{name}");
+        }
+        for name in [
+            ".tmpABCDE",
+            ".tmpABCDEFG",
+            ".tmp-abc12",
+            ".tmpabc.de",
+            ".tmpabcdé",
+            ".TMPabcdef",
+            "tmpabcdefg",
+            ".tmp",
+            "x.tmpabcdef",
+        ] {
+            assert!(!is_outrig_temp_record(name.as_bytes()), "{name}");
+        }
+    }
+
+    #[test]
+    fn outrigs_temporary_records_must_be_regular_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join(".tmpFILE01"), "x").unwrap();
+        std::fs::create_dir(tmp.path().join(".tmpDIR001")).unwrap();
+        std::os::unix::fs::symlink(".tmpFILE01", tmp.path().join(".tmpLINK01")).unwrap();
+        let dir = std::fs::File::open(tmp.path()).unwrap();
+        let fd = dir.as_fd();
+        // As the listing gives the type, and when it does not (looked up, not followed).
+        for kind in [FileType::RegularFile, FileType::Unknown] {
+            assert!(is_temp_entry(fd, b".tmpFILE01", kind));
+        }
+        for (name, kind) in [
+            (&b".tmpDIR001"[..], FileType::Directory),
+            (b".tmpDIR001", FileType::Unknown),
+            (b".tmpLINK01", FileType::Symlink),
+            (b".tmpLINK01", FileType::Unknown),
+            (b".tmpGONE01", FileType::Unknown),
+        ] {
+            assert!(!is_temp_entry(fd, name, kind), "{name:?} {kind:?}");
+        }
+        // The store's own: anything but a directory, as before.
+        assert!(is_temp_entry(
+            fd,
+            b".session.json.x1.tmp",
+            FileType::Symlink
+        ));
+        assert!(!is_temp_entry(
+            fd,
+            b".session.json.x1.tmp",
+            FileType::Directory
+        ));
+    }
+}
