@@ -23,7 +23,7 @@ Exit status:
   2  usage: an unknown option, an invalid or ambiguous session id, a bad log name or duration
   3  not found: no such session (the nearest ids are named), session directory or log
   4  a session record is corrupt
-  5  the config file is unreadable or malformed
+  5  the config file is unreadable or malformed, or --global-config names none
   6  declined at the prompt: nothing was removed
   7  logs --follow --timeout ran out before the session ended
   8  busy: the session is running (a launcher holds it, or a container of it runs)";
