@@ -141,6 +141,7 @@ void test_store_open(void) {
     store = NULL;
     CHECK_OK(outrig_store_open_resolved(NULL, cfg, &store));
     check_root(store, tmp.path);
+    store = NULL;
     /* An unreadable config (a directory) is a config error with the errno. */
     CHECK_STATUS(outrig_store_open_resolved(NULL, tmp.path, &store), OUTRIG_ERR_CONFIG);
     CHECK(outrig_last_os_error() == EISDIR);
