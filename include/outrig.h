@@ -329,10 +329,12 @@ OUTRIG_NODISCARD enum outrig_status outrig_store_open(const char *root, struct o
  * `session-root` key of the global config file `global_config` (NULL:
  * `$XDG_CONFIG_HOME/outrig/config.toml` or `~/.outrig/config.toml`), where a leading `~` is
  * the home directory and a relative value is relative to the file's directory; else the
- * default of `outrig_store_open(NULL, ...)`. A missing config file is not an error.
+ * default of `outrig_store_open(NULL, ...)`. The default config file may be absent; a
+ * `global_config` the caller names must exist (as outrig's `--global-config`), unless
+ * `explicit_root` is given, when no config is read.
  *
- * Errors: as for `outrig_store_open`, and `OUTRIG_ERR_INVALID_ARGUMENT` for a
- * `global_config` that is not UTF-8.
+ * Errors: as for `outrig_store_open`, `OUTRIG_ERR_CONFIG` also for a `global_config` that does
+ * not exist, and `OUTRIG_ERR_INVALID_ARGUMENT` for a `global_config` that is not UTF-8.
  *
  * Preconditions:
  * `explicit_root` and `global_config` are NULL or NUL-terminated strings; `out` is NULL or

@@ -59,8 +59,8 @@ pub use id::{MAX_NAME_LEN, SessionId};
 pub use probe::{ContainerProbe, PROBE_TIMEOUT, ProbeFailure};
 pub use record::Session;
 pub use root::{
-    MAX_CONFIG_BYTES, RootInputs, SESSION_ROOT_KEY, default_config_path, resolve_root,
-    resolve_root_from_env,
+    MAX_CONFIG_BYTES, RootInputs, RootSource, SESSION_ROOT_KEY, default_config_path, resolve_root,
+    resolve_root_from_env, resolve_root_from_env_with_source, resolve_root_with_source,
 };
 pub use state::{State, exit_code, exit_code_from_returncode, exit_code_from_wait_status};
 pub use store::{

@@ -32,33 +32,58 @@ pub struct RootInputs<'a> {
     pub cwd: &'a Path,
 }
 
+/// Which step of the cascade chose the root: what a caller says when the root turns out not to
+/// exist (`the session root X does not exist (from --session-root)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RootSource {
+    /// The caller named it ([`RootInputs::explicit`]).
+    Explicit,
+    /// The `session-root` key of this config file.
+    Config(PathBuf),
+    /// The XDG default: no config file, or one without `session-root`.
+    Default,
+}
+
 /// Resolves the session root from `inputs`, in outrig's order:
 ///
 /// 1. `explicit`, when given;
 /// 2. the config's `session-root` key, where a leading `~` is the home directory and a relative
-///    value is relative to the config file's directory;
+///    value is relative to the config file's directory (so an empty value, as in outrig, is
+///    that directory itself);
 /// 3. `$XDG_DATA_HOME/outrig/sessions`, or `~/.local/share/outrig/sessions` when that variable
 ///    is unset, empty or relative.
 ///
 /// The result is absolute: a relative path is joined to `cwd`.
 ///
 /// # Errors
-/// [`ErrorKind::Config`] when the config text is not TOML, `session-root` is not a non-empty
-/// string, or a home directory is needed and not known.
+/// [`ErrorKind::Config`] when the config text is not TOML, `session-root` is not a string, or a
+/// home directory is needed and not known.
 pub fn resolve_root(inputs: &RootInputs<'_>) -> Result<PathBuf> {
-    let root = if let Some(explicit) = inputs.explicit {
+    resolve_root_with_source(inputs).map(|(root, _)| root)
+}
+
+/// [`resolve_root`], and which step chose the root.
+///
+/// # Errors
+/// As for [`resolve_root`].
+pub fn resolve_root_with_source(inputs: &RootInputs<'_>) -> Result<(PathBuf, RootSource)> {
+    let (root, source) = if let Some(explicit) = inputs.explicit {
         if explicit.as_os_str().is_empty() {
             return Err(Error::invalid(
                 "the explicit session root is empty; pass a directory path, or none for the default",
             ));
         }
-        explicit.to_path_buf()
-    } else if let Some(configured) = configured_root(inputs)? {
-        configured
+        (explicit.to_path_buf(), RootSource::Explicit)
+    } else if let Some((configured, file)) = configured_root(inputs)? {
+        (configured, RootSource::Config(absolute(file, inputs.cwd)))
     } else {
-        default_root(inputs.xdg_data_home, inputs.home)?
+        (
+            default_root(inputs.xdg_data_home, inputs.home)?,
+            RootSource::Default,
+        )
     };
-    Ok(absolute(&root, inputs.cwd))
+    Ok((absolute(&root, inputs.cwd), source))
 }
 
 /// The global config file's path: `$XDG_CONFIG_HOME/outrig/config.toml` when that variable is
@@ -82,15 +107,30 @@ pub fn default_config_path(
 /// Resolves the session root from the process environment.
 ///
 /// `config_file` names the global config (default: [`default_config_path`] of
-/// `$XDG_CONFIG_HOME` and `$HOME`). A missing config file is not an error.
+/// `$XDG_CONFIG_HOME` and `$HOME`). The default config file may be absent; a file the caller
+/// names must exist, as outrig's `--global-config` must, so that a mistyped name cannot
+/// silently send the caller to the default root (and `clean` there). Neither is read, nor need
+/// exist, when `explicit` is given.
 ///
 /// # Errors
-/// [`ErrorKind::Config`] when the config file exists but cannot be read or parsed (the message
-/// names it), or no home directory is known when one is needed.
+/// [`ErrorKind::Config`] when the config file exists but cannot be read or parsed, or when
+/// `config_file` names a file that does not exist (the message names it); also when no home
+/// directory is known and one is needed.
 pub fn resolve_root_from_env(
     explicit: Option<&Path>,
     config_file: Option<&Path>,
 ) -> Result<PathBuf> {
+    resolve_root_from_env_with_source(explicit, config_file).map(|(root, _)| root)
+}
+
+/// [`resolve_root_from_env`], and which step chose the root.
+///
+/// # Errors
+/// As for [`resolve_root_from_env`].
+pub fn resolve_root_from_env_with_source(
+    explicit: Option<&Path>,
+    config_file: Option<&Path>,
+) -> Result<(PathBuf, RootSource)> {
     let home = std::env::home_dir().filter(|h| !h.as_os_str().is_empty());
     let xdg_config = std::env::var_os("XDG_CONFIG_HOME");
     let xdg_data = std::env::var_os("XDG_DATA_HOME");
@@ -101,10 +141,13 @@ pub fn resolve_root_from_env(
         .or_else(|| default_config_path(xdg_config.as_deref(), home.as_deref()))
         .map(|p| absolute(&p, &cwd));
     let text = match (&config_path, explicit) {
-        (Some(path), None) => read_config(path)?,
+        (Some(path), None) => match read_config(path)? {
+            None if config_file.is_some() => return Err(named_config_missing(path)),
+            text => text,
+        },
         _ => None,
     };
-    resolve_root(&RootInputs {
+    resolve_root_with_source(&RootInputs {
         explicit,
         config: config_path.as_deref().zip(text.as_deref()),
         home: home.as_deref(),
@@ -153,7 +196,20 @@ fn read_config(path: &Path) -> Result<Option<String>> {
     }
 }
 
-fn configured_root(inputs: &RootInputs<'_>) -> Result<Option<PathBuf>> {
+/// The error for a config file the caller named that does not exist.
+fn named_config_missing(path: &Path) -> Error {
+    Error::new(
+        ErrorKind::Config,
+        format!(
+            "global config file {} does not exist; name an existing file, or none for the \
+             default location (only the default may be absent)",
+            path.display()
+        ),
+    )
+}
+
+/// The root the config names, and the config file's path.
+fn configured_root<'a>(inputs: &RootInputs<'a>) -> Result<Option<(PathBuf, &'a Path)>> {
     let Some((path, text)) = inputs.config else {
         return Ok(None);
     };
@@ -169,14 +225,18 @@ fn configured_root(inputs: &RootInputs<'_>) -> Result<Option<PathBuf>> {
     let Some(value) = table.get(SESSION_ROOT_KEY) else {
         return Ok(None);
     };
-    let Some(raw) = value.as_str().filter(|s| !s.is_empty()) else {
+    let Some(raw) = value.as_str() else {
         return Err(config_error(format!(
-            "`{SESSION_ROOT_KEY}` must be a non-empty string path"
+            "`{SESSION_ROOT_KEY}` must be a string path"
         )));
     };
-    let expanded = expand_home(Path::new(raw), inputs.home)?;
     let base = path.parent().unwrap_or(Path::new("/"));
-    Ok(Some(base.join(expanded)))
+    // An empty value is relative like any other: the file's own directory, as in outrig.
+    if raw.is_empty() {
+        return Ok(Some((base.to_path_buf(), path)));
+    }
+    let expanded = expand_home(Path::new(raw), inputs.home)?;
+    Ok(Some((base.join(expanded), path)))
 }
 
 fn default_root(xdg_data_home: Option<&OsStr>, home: Option<&Path>) -> Result<PathBuf> {
@@ -216,6 +276,9 @@ fn expand_home(p: &Path, home: Option<&Path>) -> Result<PathBuf> {
 fn absolute(p: &Path, cwd: &Path) -> PathBuf {
     if p.is_absolute() {
         p.to_path_buf()
+    } else if p.as_os_str().is_empty() {
+        // `cwd.join("")` would end in a slash.
+        cwd.to_path_buf()
     } else {
         cwd.join(p)
     }
@@ -271,6 +334,62 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_session_root_is_the_config_files_directory() {
+        let text = "session-root = \"\"\n";
+        let i = RootInputs {
+            config: Some((Path::new("/etc/outrig/config.toml"), text)),
+            ..inputs()
+        };
+        assert_eq!(
+            resolve_root_with_source(&i).unwrap(),
+            (
+                PathBuf::from("/etc/outrig"),
+                RootSource::Config(PathBuf::from("/etc/outrig/config.toml"))
+            )
+        );
+        // A config named relative to the current directory: both are taken against it.
+        let i = RootInputs {
+            config: Some((Path::new("config.toml"), text)),
+            ..inputs()
+        };
+        assert_eq!(
+            resolve_root_with_source(&i).unwrap(),
+            (
+                PathBuf::from("/cwd"),
+                RootSource::Config(PathBuf::from("/cwd/config.toml"))
+            )
+        );
+    }
+
+    #[test]
+    fn the_source_names_the_step_that_chose() {
+        let cfg = (Path::new("/c.toml"), "session-root = \"/r\"");
+        let source = |i: RootInputs<'_>| resolve_root_with_source(&i).unwrap().1;
+        assert_eq!(
+            source(RootInputs {
+                explicit: Some(Path::new("/e")),
+                config: Some(cfg),
+                ..inputs()
+            }),
+            RootSource::Explicit
+        );
+        assert_eq!(
+            source(RootInputs {
+                config: Some(cfg),
+                ..inputs()
+            }),
+            RootSource::Config(PathBuf::from("/c.toml"))
+        );
+        assert_eq!(
+            source(RootInputs {
+                config: Some((Path::new("/c.toml"), "other = 1")),
+                ..inputs()
+            }),
+            RootSource::Default
+        );
+    }
+
+    #[test]
     fn default_follows_xdg_data_home() {
         assert_eq!(
             resolve_root(&inputs()).unwrap(),
@@ -300,12 +419,7 @@ mod tests {
 
     #[test]
     fn malformed_config_is_a_config_error_naming_the_file() {
-        for text in [
-            "session-root = ",
-            "session-root = 3",
-            "session-root = \"\"",
-            "[x",
-        ] {
+        for text in ["session-root = ", "session-root = 3", "[x"] {
             let i = RootInputs {
                 config: Some((Path::new("/etc/o.toml"), text)),
                 ..inputs()

@@ -129,17 +129,38 @@ fn cascade_from_the_environment() {
         ),
         "ROOT=/named"
     );
-    // A missing named config is no error.
+    // An empty session-root is the named file's own directory, as in outrig.
+    fs::write(&named, "session-root = \"\"\n").unwrap();
+    assert_eq!(
+        resolve(
+            tmp.path(),
+            &[("HOME", h), ("PROBE_CONFIG", named.to_str().unwrap())]
+        ),
+        format!("ROOT={t}")
+    );
+    // A named config must exist, as outrig's --global-config must: a typo must not send the
+    // caller to the default root. Only the default location may be absent (above).
+    let got = resolve(
+        tmp.path(),
+        &[
+            ("HOME", h),
+            ("PROBE_CONFIG", "/no/such.toml"),
+            ("XDG_DATA_HOME", "/d"),
+        ],
+    );
+    assert!(got.starts_with("ERR=Config"), "{got}");
+    assert!(got.contains("/no/such.toml does not exist"), "{got}");
+    // ...unless an explicit root is given: then no config is read at all.
     assert_eq!(
         resolve(
             tmp.path(),
             &[
                 ("HOME", h),
                 ("PROBE_CONFIG", "/no/such.toml"),
-                ("XDG_DATA_HOME", "/d")
+                ("PROBE_EXPLICIT", "/e")
             ]
         ),
-        "ROOT=/d/outrig/sessions"
+        "ROOT=/e"
     );
 
     // A malformed config is a config error naming the file.

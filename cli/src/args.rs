@@ -10,8 +10,10 @@ use crate::age::Age;
 /// What `--help` shows after the options: where the root comes from and the exit statuses.
 const AFTER_HELP: &str = "\
 The session root is the first of: --session-root; `session-root` in the global config file
-(--global-config, else $XDG_CONFIG_HOME/outrig/config.toml or ~/.outrig/config.toml); else
-$XDG_DATA_HOME/outrig/sessions or ~/.local/share/outrig/sessions.
+(--global-config, which must exist, else $XDG_CONFIG_HOME/outrig/config.toml or
+~/.outrig/config.toml, which may be absent); else $XDG_DATA_HOME/outrig/sessions or
+~/.local/share/outrig/sessions. With --session-dir, a root that cannot be resolved does not stop
+discard or logs.
 
 A session is named by its id, or by any part of it that only one id contains (`a1b2`).
 
@@ -21,7 +23,7 @@ Exit status:
   2  usage: an unknown option, an invalid or ambiguous session id, a bad log name or duration
   3  not found: no such session (the nearest ids are named), session directory or log
   4  a session record is corrupt
-  5  the config file is unreadable or malformed
+  5  the config file is unreadable or malformed, or --global-config names none
   6  declined at the prompt: nothing was removed
   7  logs --follow --timeout ran out before the session ended
   8  busy: the session is running, or might be (a launcher holds it, a container of it runs,
@@ -40,7 +42,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub session_root: Option<PathBuf>,
 
-    /// The global config file to read `session-root` from (as outrig's --global-config).
+    /// The global config file to read `session-root` from (as outrig's --global-config); it
+    /// must exist.
     #[arg(long, global = true, value_name = "FILE")]
     pub global_config: Option<PathBuf>,
 
@@ -60,9 +63,11 @@ pub struct Cli {
 pub enum Command {
     /// List the sessions, newest first: ID, STARTED (UTC), DURATION, IMAGE, EXIT.
     ///
-    /// A running session shows its duration so far and no exit code; a session whose entry
-    /// is a symlink (an explicit session directory) shows `-> target`; `-` marks an absent
-    /// value. Records that cannot be read are named on stderr and skipped.
+    /// IMAGE is the image configuration's name (`show` has the tag). A running session shows
+    /// its duration so far and no exit code; a session whose entry is a symlink (an explicit
+    /// session directory) shows `-> target`; `-` marks an absent value. Records that cannot be
+    /// read are named on stderr and skipped; with no sessions, stderr says so (and whether the
+    /// root exists), with status 0.
     #[command(after_help = AFTER_HELP)]
     Ls {
         /// One JSON object per session and line: the record's own fields as in session.json,
@@ -167,9 +172,10 @@ pub enum Command {
             allow_hyphen_values = true
         )]
         older_than: Age,
-        /// Clean this session alone, whatever its age: removed when it finished or was
-        /// abandoned, kept when it runs (an id, or a part of one only it contains).
-        #[arg(long, value_name = "ID", conflicts_with = "older_than")]
+        /// Clean this session alone, as outrig's clean --session: its exact, full id (no part
+        /// of one), and only when --older-than (default 30d) would take it; kept when it runs.
+        /// To remove one session whatever its age, use `discard`.
+        #[arg(long, value_name = "ID")]
         session: Option<SessionId>,
         /// Show what would be removed, and remove nothing.
         #[arg(long)]

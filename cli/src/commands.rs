@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use outrig::{CleanMode, ErrorKind, Removal, Session, SessionId, SessionStore, Skipped, State};
+use outrig::{
+    CleanMode, ErrorKind, Removal, RootSource, Session, SessionId, SessionStore, Skipped, State,
+};
 
 use crate::age::Age;
 use crate::args::Command;
@@ -31,6 +33,9 @@ pub struct Ctx<'a> {
     /// The store at the resolved root (for `logs --session-dir`, the root that reaches that
     /// directory).
     pub store: SessionStore,
+    /// Which step of the cascade chose the store's root; `None` when it was not resolved and
+    /// the store is the directory a `--session-dir` is in.
+    pub root_source: Option<RootSource>,
     /// Results.
     pub out: &'a mut dyn Write,
     /// Skipped records and prompts (errors are written by the caller).
@@ -47,7 +52,7 @@ impl Ctx<'_> {
         match command {
             Command::Ls { json } => self.ls(json),
             Command::Show { id, json } => {
-                let id = session_arg::resolve(&self.store, &id)?;
+                let id = self.resolve_id(&id)?;
                 self.show(&id, json)
             }
             Command::Logs {
@@ -87,14 +92,48 @@ impl Ctx<'_> {
                 session,
                 dry_run,
                 yes,
-            } => {
-                let session = match session {
-                    Some(query) => Some(session_arg::resolve(&self.store, &query)?),
-                    None => None,
-                };
-                self.clean(&older_than, session.as_ref(), dry_run, yes)
-            }
+            } => self.clean(&older_than, session.as_ref(), dry_run, yes),
         }
+    }
+
+    /// The session `query` names (see [`session_arg::resolve`]). When there is none because
+    /// the root itself does not exist, the message says that, and where the root came from.
+    fn resolve_id(&self, query: &SessionId) -> Outcome<SessionId> {
+        session_arg::resolve(&self.store, query).map_err(|f| self.in_missing_root(query, f))
+    }
+
+    /// `f`, or for a session not found in a root that does not exist, a message that says so.
+    fn in_missing_root(&self, id: &SessionId, f: Failure) -> Failure {
+        match self.missing_root() {
+            Some(why) if f.exit_code() == EXIT_NOT_FOUND => {
+                Failure::new(EXIT_NOT_FOUND, format!("no session {id}: {why}"))
+            }
+            _ => f,
+        }
+    }
+
+    /// `the session root R does not exist (from ...)` when the root does not exist.
+    fn missing_root(&self) -> Option<String> {
+        let root = self.store.root();
+        if root.exists() {
+            return None;
+        }
+        let origin = match &self.root_source {
+            Some(RootSource::Explicit) => "from --session-root".to_owned(),
+            Some(RootSource::Config(file)) => {
+                format!("from session-root in {}", file.display())
+            }
+            Some(RootSource::Default) => {
+                "the default: no --session-root, and no session-root in the global config"
+                    .to_owned()
+            }
+            None => "the directory --session-dir names is in".to_owned(),
+            Some(_) => "as resolved".to_owned(),
+        };
+        Some(format!(
+            "the session root {} does not exist ({origin})",
+            escape(&root.to_string_lossy())
+        ))
     }
 
     /// The session and log a `logs` command names: `ID [NAME]`, or `--session-dir DIR
@@ -108,7 +147,7 @@ impl Ctx<'_> {
     ) -> Outcome<(SessionId, Option<String>)> {
         let Some(dir) = dir else {
             let query = SessionId::parse(id.as_deref().unwrap_or_default())?;
-            return Ok((session_arg::resolve(&self.store, &query)?, name));
+            return Ok((self.resolve_id(&query)?, name));
         };
         let name = match (id, name) {
             (Some(_), Some(_)) => {
@@ -137,12 +176,16 @@ impl Ctx<'_> {
             }
             self.report_unknown(&liveness)?;
         } else if listing.sessions.is_empty() {
+            // As `outrig ls`: stdout is for the table; the notice goes to stderr, status 0.
             let root = self.store.root().to_string_lossy();
             let root = escape(&root);
-            match listing.skipped.len() {
-                0 => writeln!(self.out, "no sessions in {root}")?,
-                n => writeln!(self.out, "no readable sessions in {root} ({n} skipped)")?,
-            }
+            let notice = match (listing.skipped.len(), self.missing_root()) {
+                (0, Some(why)) => format!("no sessions: {why}"),
+                (0, None) => format!("no sessions in {root}"),
+                (n, _) => format!("no readable sessions in {root} ({n} skipped)"),
+            };
+            self.out.flush()?;
+            writeln!(self.err, "outrig-sessions: {notice}")?;
         } else {
             let liveness = self.store.liveness(&listing.sessions);
             let table =
@@ -310,7 +353,7 @@ impl Ctx<'_> {
     ) -> Outcome {
         let mut targets: Vec<Target> = Vec::new();
         for query in ids {
-            let id = &session_arg::resolve(&self.store, query)?;
+            let id = &self.resolve_id(query)?;
             if targets.iter().any(|t| &t.id == id) {
                 continue;
             }
@@ -410,16 +453,16 @@ impl Ctx<'_> {
         dry_run: bool,
         yes: bool,
     ) -> Outcome {
-        let (plan, cutoff) = match session {
-            Some(id) => (
-                self.store.clean_session(id, CleanMode::DryRun)?,
-                String::new(),
-            ),
-            None => (
-                self.store
-                    .clean_older_than(older_than.duration(), CleanMode::DryRun)?,
-                format!("more than {older_than} ago"),
-            ),
+        let cutoff = format!("more than {older_than} ago");
+        let plan = match session {
+            // As outrig's clean --session: the exact id, and the age cutoff still applies.
+            Some(id) => self
+                .store
+                .clean_session_older_than(id, older_than.duration(), CleanMode::DryRun)
+                .map_err(|e| self.in_missing_root(id, e.into()))?,
+            None => self
+                .store
+                .clean_older_than(older_than.duration(), CleanMode::DryRun)?,
         };
         self.report_skipped(&plan.skipped)?;
         let mut kept = String::new();
@@ -462,6 +505,10 @@ impl Ctx<'_> {
         }
         if plan.removed.is_empty() {
             match session {
+                Some(id) if kept.is_empty() => writeln!(
+                    self.out,
+                    "nothing to clean: session {id} did not end (or, abandoned, start) {cutoff}"
+                )?,
                 Some(_) => writeln!(self.out, "nothing to clean{kept}")?,
                 None => writeln!(
                     self.out,

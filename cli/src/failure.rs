@@ -12,7 +12,7 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_NOT_FOUND: u8 = 3;
 /// Exit status: a session record is corrupt.
 pub const EXIT_CORRUPT: u8 = 4;
-/// Exit status: the config file is unreadable or malformed.
+/// Exit status: the config file is unreadable or malformed, or a named one does not exist.
 pub const EXIT_CONFIG: u8 = 5;
 /// Exit status: the person declined at the prompt; nothing was removed.
 pub const EXIT_DECLINED: u8 = 6;

@@ -16,12 +16,13 @@ mod render;
 mod session_arg;
 
 use std::io::{self, BufWriter, IsTerminal as _, Write as _};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use outrig::SessionStore;
+use outrig::{ErrorKind, RootSource, SessionStore};
 
-use crate::args::Cli;
+use crate::args::{Cli, Command};
 use crate::commands::Ctx;
 use crate::failure::{EXIT_USAGE, Failure, Outcome};
 
@@ -43,20 +44,19 @@ fn main() -> ExitCode {
     let mut input = stdin.lock();
     let mut out = BufWriter::new(io::stdout().lock());
     let mut err = io::stderr().lock();
-    let result: Outcome =
-        SessionStore::resolve(cli.session_root.as_deref(), cli.global_config.as_deref())
-            .map_err(Failure::from)
-            .and_then(|store| {
-                Ctx {
-                    store,
-                    out: &mut out,
-                    err: &mut err,
-                    input: &mut input,
-                    input_is_terminal,
-                }
-                .run(cli.command)
-            })
-            .and_then(|()| out.flush().map_err(Failure::Output));
+    let result: Outcome = open_store(&cli, &mut err)
+        .and_then(|(store, root_source)| {
+            Ctx {
+                store,
+                root_source,
+                out: &mut out,
+                err: &mut err,
+                input: &mut input,
+                input_is_terminal,
+            }
+            .run(cli.command)
+        })
+        .and_then(|()| out.flush().map_err(Failure::Output));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) if f.is_closed_pipe() => ExitCode::SUCCESS,
@@ -69,6 +69,59 @@ fn main() -> ExitCode {
             }
             ExitCode::from(f.exit_code())
         }
+    }
+}
+
+/// The store the command works on, and which step of the cascade chose its root.
+///
+/// `discard --session-dir DIR` and `logs --session-dir DIR` do not need the root, and outrig
+/// does not resolve it there: a root that cannot be resolved (a `--global-config` that does not
+/// exist, a malformed config) does not stop them. They then reach the session through the
+/// directory DIR is in (the root, for an auto session), say so on stderr, and the root source
+/// is `None`.
+fn open_store(cli: &Cli, err: &mut dyn io::Write) -> Outcome<(SessionStore, Option<RootSource>)> {
+    let resolved = outrig::resolve_root_from_env_with_source(
+        cli.session_root.as_deref(),
+        cli.global_config.as_deref(),
+    );
+    let e = match resolved {
+        Ok((root, source)) => return Ok((SessionStore::new(root)?, Some(source))),
+        Err(e) => e,
+    };
+    let Some(dir) = session_dir_alone(&cli.command) else {
+        return Err(e.into());
+    };
+    // An empty --session-root is the caller's mistake, not the config's.
+    if e.kind() == ErrorKind::InvalidArgument {
+        return Err(e.into());
+    }
+    let dir = std::path::absolute(dir).map_err(|io| {
+        Failure::new(
+            failure::EXIT_FAILED,
+            format!("resolving {}: {io}", dir.display()),
+        )
+    })?;
+    let near = dir.parent().unwrap_or(&dir).to_path_buf();
+    writeln!(
+        err,
+        "outrig-sessions: going by --session-dir alone; the session root was not resolved: {}",
+        escape::escape(&e.to_string())
+    )?;
+    Ok((SessionStore::new(near)?, None))
+}
+
+/// The directory a command names with `--session-dir` when it names its sessions by that
+/// alone (`logs`, `discard` with no ids), so it can work without the root.
+fn session_dir_alone(command: &Command) -> Option<&Path> {
+    match command {
+        Command::Logs {
+            session_dir: Some(dir),
+            ..
+        } => Some(dir),
+        Command::Discard {
+            ids, session_dirs, ..
+        } if ids.is_empty() => session_dirs.first().map(|d| d.as_path()),
+        _ => None,
     }
 }
 

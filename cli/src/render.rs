@@ -49,9 +49,9 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 pub const SESSION_HEADER: [&str; 6] = ["ID", "STARTED", "DURATION", "IMAGE", "EXIT", ""];
 
 /// One row of a session table: id, start (UTC), duration (so far, for a running session),
-/// image (its configuration name, else its tag), exit code (`-` while it runs, `abandoned` for
-/// a session its launcher left unfinalized, `?` when whether it runs could not be told), and
-/// `-> target` for a symlinked entry.
+/// image (its configuration name, else `-`, as `outrig ls`; `show` has the tag), exit code
+/// (`-` while it runs, `abandoned` for a session its launcher left unfinalized, `?` when
+/// whether it runs could not be told), and `-> target` for a symlinked entry.
 pub fn session_row(s: &Session, state: State, now: SystemTime) -> Vec<String> {
     let duration = s
         .duration()
@@ -62,7 +62,7 @@ pub fn session_row(s: &Session, state: State, now: SystemTime) -> Vec<String> {
         format_duration(duration),
         s.image_config_name
             .clone()
-            .unwrap_or_else(|| s.image_tag.clone()),
+            .unwrap_or_else(|| ABSENT.to_owned()),
         match (s.exit_code, state) {
             (Some(code), _) => code.to_string(),
             (None, State::Abandoned) => "abandoned".to_owned(),

@@ -300,36 +300,44 @@ fn durations_are_written_as_people_type_them() {
 }
 
 #[test]
-fn session_cleans_one_session_whatever_its_age_unless_it_runs() {
+fn session_cleans_one_session_by_its_exact_id_and_the_age_cutoff_as_outrig_does() {
     let r = root();
-    // Finished an hour ago: too young for the default cutoff, but named.
-    let run =
-        r.sb.run(&["clean", "--session", r.recent.id.as_str(), "--yes"], None);
+    let recent = r.recent.id.as_str();
+    // Finished an hour ago: too young for the default cutoff (30d), so not cleaned.
+    let run = r.sb.run(&["clean", "--session", recent, "--yes"], None);
+    assert_code(&run, 0);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "nothing to clean: session {recent} did not end (or, abandoned, start) more than 30d \
+             ago\n"
+        )
+    );
+    assert!(r.sb.root().join(recent).exists());
+    // With a cutoff it passes, it is removed: it alone.
+    let run = r.sb.run(
+        &["clean", "--session", recent, "--older-than", "30m", "--yes"],
+        None,
+    );
     assert_code(&run, 0);
     assert!(
-        run.stdout.contains(&format!("removed {}", r.recent.id)),
+        run.stdout.contains(&format!("removed {recent}")),
         "{}",
         run.stdout
     );
-    assert!(!r.sb.root().join(r.recent.id.as_str()).exists());
-    // Running (this process holds it): kept, with discard's status for a running session.
-    let run = r.sb.run(
-        &["clean", "--session", r.running.id.as_str(), "--yes"],
-        None,
-    );
+    assert!(!r.sb.root().join(recent).exists());
+    assert_eq!(r.sb.store.list().unwrap().sessions.len(), 3);
+    // Part of an id names nothing here (outrig's --session takes the exact id).
+    let part = &r.old[0].id.as_str()[9..];
+    let run = r.sb.run(&["clean", "--session", part, "--yes"], None);
+    assert_code(&run, 3);
+    assert_one_error_line(&run, &format!("no session {part} under "));
+    assert_eq!(r.sb.store.list().unwrap().sessions.len(), 3);
+    // Running (this process holds it), and old enough: kept, with discard's status for a
+    // running session.
+    let running = r.running.id.as_str();
+    let run = r.sb.run(&["clean", "--session", running, "--yes"], None);
     assert_code(&run, 8);
     assert!(run.stderr.contains("is running"), "{}", run.stderr);
-    assert!(r.sb.root().join(r.running.id.as_str()).exists());
-    // --session and --older-than do not go together.
-    let run = r.sb.run(
-        &[
-            "clean",
-            "--session",
-            r.running.id.as_str(),
-            "--older-than",
-            "1d",
-        ],
-        None,
-    );
-    assert_code(&run, 2);
+    assert!(r.sb.root().join(running).exists());
 }

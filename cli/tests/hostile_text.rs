@@ -15,12 +15,13 @@ const ID: &str = "20260501T100000-0e5c";
 const HOSTILE: &str = "\u{1b}]0;owned\u{7}\u{1b}[2J\rhidden\u{9b}31m\u{202e}txt";
 const SHOWN: &str = "\\x1b]0;owned\\x07\\x1b[2J\\rhidden\\u{9b}31m\\u{202e}txt";
 
-/// `record_json(ID)` with `image_tag` and `agent_name` set to `value`, and one unknown field
-/// named `x_<name>` holding `name`.
+/// `record_json(ID)` with `image_tag`, `image_config_name` (the IMAGE column) and `agent_name`
+/// set to `value`, and one unknown field named `x_<name>` holding `name`.
 fn hostile_record(sb: &Sandbox, value: &str, name: &str) {
     let mut record: Value = serde_json::from_str(&record_json(ID)).unwrap();
     let fields = record.as_object_mut().unwrap();
     fields.insert("image_tag".into(), value.into());
+    fields.insert("image_config_name".into(), value.into());
     fields.insert("agent_name".into(), value.into());
     fields.insert(format!("x_{name}"), name.into());
     sb.write_record(ID, &serde_json::to_string_pretty(&record).unwrap());
@@ -116,8 +117,8 @@ fn skip_lines_link_targets_and_removal_reports_are_escaped() {
 #[test]
 fn one_huge_field_is_cut_and_does_not_pad_the_other_rows() {
     let sb = Sandbox::new();
-    // Two fields of 400 kB (a record holds at most 1 MiB), and a long field name.
-    let huge = "i".repeat(400 * 1024);
+    // Three fields of 300 kB (a record holds at most 1 MiB), and a long field name.
+    let huge = "i".repeat(300 * 1024);
     hostile_record(&sb, &huge, &"n".repeat(1000));
     let other = "20260501T090000-0001";
     sb.write_record(other, &record_json(other));
@@ -133,11 +134,9 @@ fn one_huge_field_is_cut_and_does_not_pad_the_other_rows() {
     let image_at = lines[0].find("IMAGE").unwrap();
     let exit_at = lines[0].find("EXIT").unwrap();
     assert_eq!(exit_at - image_at, 80 + 2, "{}", lines[0]);
+    // (No image configuration name: `-`.)
     assert!(
-        lines[2].contains(&format!(
-            "localhost/outrig-coding:d8aa33{}0",
-            " ".repeat(82 - 30)
-        )),
+        lines[2].contains(&format!("  -{}0", " ".repeat(82 - 1))),
         "{}",
         lines[2]
     );

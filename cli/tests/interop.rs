@@ -93,7 +93,7 @@ fn a_root_written_by_the_python_module() {
             "2026-05-01",
             "13:44:12",
             "1h05m",
-            "localhost/outrig-research:41c0de",
+            "-",
             "3",
             "->",
             explicit_text.as_str()

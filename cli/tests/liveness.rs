@@ -82,7 +82,17 @@ fn discard_fails_closed_and_force_overrides() {
     assert!(run.stderr.contains("--force"), "{}", run.stderr);
     assert!(sb.store.get(&a.id).is_ok(), "nothing removed");
     // clean --session gives the same status for a session that might run.
-    let clean = sb.run(&["clean", "--yes", "--session", a.id.as_str()], None);
+    let clean = sb.run(
+        &[
+            "clean",
+            "--yes",
+            "--older-than",
+            "0s",
+            "--session",
+            a.id.as_str(),
+        ],
+        None,
+    );
     assert_code(&clean, 8);
     assert!(
         clean.stderr.contains("the engine is broken"),
@@ -106,7 +116,17 @@ fn a_running_session_gets_status_8_from_discard_and_clean_session() {
     sb.set_running_containers(&["agent-up"]);
     let run = sb.run(&["discard", "--yes", a.id.as_str()], None);
     assert_code(&run, 8);
-    let clean = sb.run(&["clean", "--yes", "--session", a.id.as_str()], None);
+    let clean = sb.run(
+        &[
+            "clean",
+            "--yes",
+            "--older-than",
+            "0s",
+            "--session",
+            a.id.as_str(),
+        ],
+        None,
+    );
     assert_code(&clean, 8);
     assert!(sb.store.get(&a.id).is_ok());
 }

@@ -76,10 +76,10 @@ fn expected_table(work: &str, running_for: Duration) -> String {
     let w = running.len().max("DURATION".len());
     format!(
         "\
-ID                    STARTED              {:<w$}  IMAGE                             EXIT
-20260501T141907-a1b2  2026-05-01 14:19:07  {:<w$}  coding                            0
-20260501T134412-3f2a  2026-05-01 13:44:12  {:<w$}  localhost/outrig-research:41c0de  1          -> {work}
-20260430T090000-0001  2026-04-30 09:00:00  {running:<w$}  coding                            abandoned
+ID                    STARTED              {:<w$}  IMAGE   EXIT
+20260501T141907-a1b2  2026-05-01 14:19:07  {:<w$}  coding  0
+20260501T134412-3f2a  2026-05-01 13:44:12  {:<w$}  -       1          -> {work}
+20260430T090000-0001  2026-04-30 09:00:00  {running:<w$}  coding  abandoned
 ",
         "DURATION", "0m44s", "1h05m"
     )
@@ -162,13 +162,27 @@ fn ls_json_is_one_record_per_line_in_the_records_own_shape() {
 #[test]
 fn an_empty_or_missing_root_has_no_sessions() {
     let sb = Sandbox::new();
+    // As `outrig ls`: nothing on stdout, the notice on stderr, status 0; a missing root says
+    // so, and where it came from.
     let run = sb.run(&["ls"], None);
     assert_code(&run, 0);
+    assert_eq!(run.stdout, "");
     assert_eq!(
-        run.stdout,
-        format!("no sessions in {}\n", sb.root().display())
+        run.stderr,
+        format!(
+            "outrig-sessions: no sessions: the session root {} does not exist (from \
+             --session-root)\n",
+            sb.root().display()
+        )
     );
-    assert_eq!(run.stderr, "");
+    fs::create_dir_all(sb.root()).unwrap();
+    let run = sb.run(&["ls"], None);
+    assert_code(&run, 0);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        format!("outrig-sessions: no sessions in {}\n", sb.root().display())
+    );
     fs::create_dir_all(sb.root().join("not-a-session")).unwrap();
     let run = sb.run(&["ls", "--json"], None);
     assert_code(&run, 0);
@@ -187,15 +201,16 @@ fn a_root_of_only_unreadable_records_says_so_and_still_exits_0() {
     );
     let run = sb.run(&["ls"], None);
     assert_code(&run, 0);
+    assert_eq!(run.stdout, "");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stderr);
     assert_eq!(
-        run.stdout,
+        lines[2],
         format!(
-            "no readable sessions in {} (2 skipped)\n",
+            "outrig-sessions: no readable sessions in {} (2 skipped)",
             sb.root().display()
         )
     );
-    let lines: Vec<&str> = run.stderr.lines().collect();
-    assert_eq!(lines.len(), 2, "{}", run.stderr);
     assert!(lines[0].starts_with("outrig-sessions: skipped 20260501T000000-0002: "));
     assert!(
         lines[0].contains("differs from its entry name"),
@@ -240,8 +255,9 @@ fn sessions_made_through_the_library_list_with_their_running_state() {
         ]
     );
     let r = row(running.id.as_str());
-    // No image configuration: the tag; no exit yet; three hours so far.
-    assert_eq!(r[4], "localhost/outrig-coding:d8aa33");
+    // No image configuration: `-`, as outrig (the tag is in `show`); no exit yet; three
+    // hours so far.
+    assert_eq!(r[4], "-");
     assert_eq!(r[5], "-");
     assert!(r[3].starts_with("3h0"), "{r:?}");
     assert_eq!(rows.len(), 3);
@@ -255,17 +271,22 @@ fn the_root_comes_from_the_config_then_the_xdg_default() {
     let run = sb.run_bare(&["ls"], None);
     assert_code(&run, 0);
     assert_eq!(
-        run.stdout,
-        format!("no sessions in {}\n", default_root.display())
+        run.stderr,
+        format!(
+            "outrig-sessions: no sessions: the session root {} does not exist (the default: \
+             no --session-root, and no session-root in the global config)\n",
+            default_root.display()
+        )
     );
     // $XDG_DATA_HOME moves the default.
+    fs::create_dir_all(sb.path().join("data/outrig/sessions")).unwrap();
     let mut cmd = sb.command();
     cmd.env("XDG_DATA_HOME", sb.path().join("data")).arg("ls");
     let run = common::run(cmd, None);
     assert_eq!(
-        run.stdout,
+        run.stderr,
         format!(
-            "no sessions in {}/data/outrig/sessions\n",
+            "outrig-sessions: no sessions in {}/data/outrig/sessions\n",
             sb.path().display()
         )
     );
@@ -293,8 +314,13 @@ fn the_root_comes_from_the_config_then_the_xdg_default() {
     .unwrap();
     let run = sb.run_bare(&["--global-config", other.to_str().unwrap(), "ls"], None);
     assert_eq!(
-        run.stdout,
-        format!("no sessions in {}/elsewhere\n", sb.path().display())
+        run.stderr,
+        format!(
+            "outrig-sessions: no sessions: the session root {}/elsewhere does not exist (from \
+             session-root in {})\n",
+            sb.path().display(),
+            other.display()
+        )
     );
     let run = sb.run_bare(
         &[
@@ -363,9 +389,12 @@ fn a_relative_xdg_config_home_is_taken_against_the_current_directory_as_outrig_d
     let run = common::run(cmd, None);
     assert_code(&run, 0);
     let default_root = sb.path().join("home/.local/share/outrig/sessions");
-    assert_eq!(
-        run.stdout,
-        format!("no sessions in {}\n", default_root.display())
+    assert!(
+        run.stderr.contains(&format!(
+            "the session root {} does not exist (the default",
+            default_root.display()
+        )),
+        "{run:#?}"
     );
 
     // An empty one is unset: ~/.outrig/config.toml, not `outrig/config.toml` here.

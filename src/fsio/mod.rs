@@ -12,7 +12,10 @@ pub(crate) mod open;
 pub(crate) mod record_io;
 pub(crate) mod tree;
 
+use std::os::fd::BorrowedFd;
 use std::path::{Path, PathBuf};
+
+use rustix::fs::{self as rfs, AtFlags, FileType};
 
 use crate::error::{Error, Result};
 
@@ -35,8 +38,107 @@ pub(crate) fn is_temp_record(name: &[u8]) -> bool {
     name.starts_with(TEMP_PREFIX.as_bytes()) && name.ends_with(TEMP_SUFFIX.as_bytes())
 }
 
+/// Prefix of the temporary records outrig's own writer makes: tempfile's default name, `.tmp`
+/// and [`OUTRIG_TEMP_RANDOM_LEN`] random ASCII letters and digits, in the session directory
+/// (`NamedTempFile::new_in`), renamed over `session.json` once written.
+pub(crate) const OUTRIG_TEMP_PREFIX: &str = ".tmp";
+
+/// How many random characters follow [`OUTRIG_TEMP_PREFIX`] (tempfile's default).
+pub(crate) const OUTRIG_TEMP_RANDOM_LEN: usize = 6;
+
+/// Whether `name` is a temporary record of outrig's writer, which a crash mid-write strands:
+/// exactly `.tmp` and six ASCII letters or digits. Nothing looser: anything else in a session
+/// directory is a user's and is kept.
+pub(crate) fn is_outrig_temp_record(name: &[u8]) -> bool {
+    name.strip_prefix(OUTRIG_TEMP_PREFIX.as_bytes())
+        .is_some_and(|rest| {
+            rest.len() == OUTRIG_TEMP_RANDOM_LEN && rest.iter().all(u8::is_ascii_alphanumeric)
+        })
+}
+
+/// Whether the entry `name` of the session directory `dir`, of type `kind` as the directory
+/// listing gave it, is a temporary record that removal deletes: the store's own (anything but a
+/// directory, as it has always been), or outrig's, which must also be a regular file (outrig
+/// only ever makes regular files there; a directory or link of that name is a user's). When the
+/// listing does not know the type, the entry is looked at without following it.
+pub(crate) fn is_temp_entry(dir: BorrowedFd<'_>, name: &[u8], kind: FileType) -> bool {
+    if is_temp_record(name) {
+        return kind != FileType::Directory;
+    }
+    if !is_outrig_temp_record(name) {
+        return false;
+    }
+    match kind {
+        FileType::RegularFile => true,
+        FileType::Unknown => rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+            .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile),
+        _ => false,
+    }
+}
+
 /// `p` made absolute against the current directory (no symlinks resolved, no I/O but
 /// `getcwd`).
 pub(crate) fn absolute(p: &Path) -> Result<PathBuf> {
     std::path::absolute(p).map_err(|e| Error::io("making the path absolute:", p, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsFd as _;
+
+    use super::*;
+
+    #[test]
+    fn outrigs_temporary_names_are_tempfiles_default_and_nothing_looser() {
+        for name in [".tmpAbC123", ".tmp000000", ".tmpzzzzzz"] {
+            assert!(is_outrig_temp_record(name.as_bytes()), "{name}");
+        }
+        for name in [
+            ".tmpABCDE",
+            ".tmpABCDEFG",
+            ".tmp-abc12",
+            ".tmpabc.de",
+            ".tmpabcdé",
+            ".TMPabcdef",
+            "tmpabcdefg",
+            ".tmp",
+            "x.tmpabcdef",
+        ] {
+            assert!(!is_outrig_temp_record(name.as_bytes()), "{name}");
+        }
+    }
+
+    #[test]
+    fn outrigs_temporary_records_must_be_regular_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join(".tmpFILE01"), "x").unwrap();
+        std::fs::create_dir(tmp.path().join(".tmpDIR001")).unwrap();
+        std::os::unix::fs::symlink(".tmpFILE01", tmp.path().join(".tmpLINK01")).unwrap();
+        let dir = std::fs::File::open(tmp.path()).unwrap();
+        let fd = dir.as_fd();
+        // As the listing gives the type, and when it does not (looked up, not followed).
+        for kind in [FileType::RegularFile, FileType::Unknown] {
+            assert!(is_temp_entry(fd, b".tmpFILE01", kind));
+        }
+        for (name, kind) in [
+            (&b".tmpDIR001"[..], FileType::Directory),
+            (b".tmpDIR001", FileType::Unknown),
+            (b".tmpLINK01", FileType::Symlink),
+            (b".tmpLINK01", FileType::Unknown),
+            (b".tmpGONE01", FileType::Unknown),
+        ] {
+            assert!(!is_temp_entry(fd, name, kind), "{name:?} {kind:?}");
+        }
+        // The store's own: anything but a directory, as before.
+        assert!(is_temp_entry(
+            fd,
+            b".session.json.x1.tmp",
+            FileType::Symlink
+        ));
+        assert!(!is_temp_entry(
+            fd,
+            b".session.json.x1.tmp",
+            FileType::Directory
+        ));
+    }
 }

@@ -114,14 +114,7 @@ impl SessionStore {
     /// [`ErrorKind::InvalidArgument`] when `older_than` reaches before any time the clock can
     /// represent; otherwise as for `clean`.
     pub fn clean_older_than(&self, older_than: Duration, mode: CleanMode) -> Result<Cleaning> {
-        let cutoff = SystemTime::now().checked_sub(older_than).ok_or_else(|| {
-            Error::invalid(format!(
-                "an age of {} seconds reaches before any time a record can hold; pass a \
-                 smaller age",
-                older_than.as_secs()
-            ))
-        })?;
-        self.clean(cutoff, mode)
+        self.clean(cutoff(older_than)?, mode)
     }
 
     /// Cleans session `id` alone, whatever its age: removed when `clean` would remove it were
@@ -132,6 +125,25 @@ impl SessionStore {
     pub fn clean_session(&self, id: &SessionId, mode: CleanMode) -> Result<Cleaning> {
         let session = self.get(id)?;
         Ok(self.clean_sessions(vec![session], far_future(), mode))
+    }
+
+    /// Cleans session `id` alone, as `outrig clean --session ID` does: by its exact id, and
+    /// only when [`clean_older_than`](Self::clean_older_than) would take it (`Finished` and
+    /// ended, or `Abandoned` and started, more than `older_than` ago). A session too young is
+    /// left out of the result; a running or unknown one is kept and named.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidArgument`] for an age the clock cannot reach back; otherwise as for
+    /// [`get`](Self::get); a failed removal is in [`Cleaning::failed`].
+    pub fn clean_session_older_than(
+        &self,
+        id: &SessionId,
+        older_than: Duration,
+        mode: CleanMode,
+    ) -> Result<Cleaning> {
+        let before = cutoff(older_than)?;
+        let session = self.get(id)?;
+        Ok(self.clean_sessions(vec![session], before, mode))
     }
 
     fn clean_sessions(
@@ -192,6 +204,16 @@ impl SessionStore {
         }
         done
     }
+}
+
+/// The time `older_than` ago.
+fn cutoff(older_than: Duration) -> Result<SystemTime> {
+    SystemTime::now().checked_sub(older_than).ok_or_else(|| {
+        Error::invalid(format!(
+            "an age of {} seconds reaches before any time a record can hold; pass a smaller age",
+            older_than.as_secs()
+        ))
+    })
 }
 
 /// A cutoff after every start and end time.

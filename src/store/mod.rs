@@ -93,7 +93,9 @@ impl SessionStore {
     /// [`resolve_root_from_env`]: crate::resolve_root_from_env
     ///
     /// # Errors
-    /// [`ErrorKind::Config`] when the config file is unreadable or malformed.
+    /// [`ErrorKind::Config`] when the config file is unreadable or malformed, or when
+    /// `config_file` (a file the caller names; the default location may be absent) does not
+    /// exist and `explicit` is not given.
     pub fn resolve(explicit: Option<&Path>, config_file: Option<&Path>) -> Result<Self> {
         Self::new(crate::root::resolve_root_from_env(explicit, config_file)?)
     }

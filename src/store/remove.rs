@@ -459,7 +459,7 @@ fn stale_temp_records(fd: BorrowedFd<'_>, path: &Path) -> Result<Vec<OsString>> 
     for entry in Dir::read_from(fd).map_err(read)? {
         let entry = entry.map_err(read)?;
         let name = entry.file_name().to_bytes();
-        if fsio::is_temp_record(name) && entry.file_type() != FileType::Directory {
+        if fsio::is_temp_entry(fd, name, entry.file_type()) {
             out.push(OsStr::from_bytes(name).to_owned());
         }
     }

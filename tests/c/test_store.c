@@ -126,6 +126,22 @@ void test_store_open(void) {
     write_text(cfg, "session-root = 3\n");
     CHECK_STATUS(outrig_store_open_resolved(NULL, cfg, &store), OUTRIG_ERR_CONFIG);
     CHECK_LAST_ERROR("session-root");
+    /* A named config that does not exist is a config error naming it (only the default
+     * location may be absent); with an explicit root no config is read. */
+    JOIN(buf, tmp.path, "missing.toml");
+    CHECK_STATUS(outrig_store_open_resolved(NULL, buf, &store), OUTRIG_ERR_CONFIG);
+    CHECK(store == NULL);
+    CHECK_LAST_ERROR("does not exist");
+    CHECK_LAST_ERROR(buf);
+    store = NULL;
+    CHECK_OK(outrig_store_open_resolved(root, buf, &store));
+    check_root(store, root);
+    /* An empty session-root is the config file's own directory, as in outrig. */
+    write_text(cfg, "session-root = \"\"\n");
+    store = NULL;
+    CHECK_OK(outrig_store_open_resolved(NULL, cfg, &store));
+    check_root(store, tmp.path);
+    store = NULL;
     /* An unreadable config (a directory) is a config error with the errno. */
     CHECK_STATUS(outrig_store_open_resolved(NULL, tmp.path, &store), OUTRIG_ERR_CONFIG);
     CHECK(outrig_last_os_error() == EISDIR);

@@ -80,7 +80,8 @@ impl PySessionStore {
     /// A store at the root outrig would use: `root` when given, else the `session-root` of the
     /// global config (`global_config`, or by default `$XDG_CONFIG_HOME/outrig/config.toml` or
     /// `~/.outrig/config.toml`), else the XDG default. Raises `ConfigError` for an unreadable or
-    /// malformed config file.
+    /// malformed config file, and for a `global_config` that does not exist (only the default
+    /// location may be absent) when no `root` is given.
     #[classmethod]
     #[pyo3(signature = (root=None, *, global_config=None, container_probe=None))]
     fn resolve(

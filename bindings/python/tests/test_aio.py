@@ -80,6 +80,8 @@ def test_resolve_and_wrap(root: Path, tmp_path: Path) -> None:
     assert isinstance(store, aio.SessionStore) and store.root == root
     explicit = run(lambda: aio.SessionStore.resolve(tmp_path / "x", global_config=config))
     assert explicit.root == tmp_path / "x"
+    with pytest.raises(outrig.ConfigError, match="does not exist"):
+        run(lambda: aio.SessionStore.resolve(global_config=tmp_path / "missing.toml"))
     sync = outrig.SessionStore(root)
     assert aio.SessionStore.wrap(sync).sync is sync
 

@@ -76,9 +76,15 @@ def test_resolve_prefers_explicit_then_named_config(tmp_path: Path) -> None:
     assert outrig.SessionStore.resolve(global_config=cfg).root == Path("/srv/sessions")
     assert outrig.SessionStore.resolve(str(cfg)).root == cfg  # a root, not a config
     assert outrig.SessionStore.resolve(tmp_path / "x", global_config=cfg).root == tmp_path / "x"
+    # A named config must exist (as outrig's --global-config); with a root it is not read.
     missing = tmp_path / "missing.toml"
-    resolved = outrig.SessionStore.resolve(global_config=missing)
-    assert isinstance(resolved, outrig.SessionStore)
+    with pytest.raises(outrig.ConfigError, match="does not exist") as info:
+        outrig.SessionStore.resolve(global_config=missing)
+    assert str(missing) in str(info.value)
+    assert outrig.SessionStore.resolve(tmp_path / "x", global_config=missing).root == tmp_path / "x"
+    # An empty session-root is the config file's own directory, as in outrig.
+    cfg.write_text('session-root = ""\n')
+    assert outrig.SessionStore.resolve(global_config=cfg).root == tmp_path
 
 
 def test_malformed_config_is_a_config_error_naming_the_file(tmp_path: Path) -> None:
@@ -89,7 +95,7 @@ def test_malformed_config_is_a_config_error_naming_the_file(tmp_path: Path) -> N
     assert str(cfg) in str(info.value)
     assert isinstance(info.value, outrig.OutrigError)
     cfg.write_text("session-root = 3\n")
-    with pytest.raises(outrig.ConfigError, match="non-empty string"):
+    with pytest.raises(outrig.ConfigError, match="must be a string"):
         outrig.SessionStore.resolve(global_config=cfg)
 
 

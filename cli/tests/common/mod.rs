@@ -1,6 +1,8 @@
 //! Running the built `outrig-sessions` as a user would, against roots made for each test.
 #![allow(dead_code)]
 
+pub mod outrig_port;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

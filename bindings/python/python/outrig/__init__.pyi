@@ -241,7 +241,8 @@ class SessionStore:
         container_probe: _Probe = None,
     ) -> Self:
         """A store at ``root``, else the global config's ``session-root``, else the XDG
-        default."""
+        default. Raises ``ConfigError`` for an unreadable or malformed config, and for a
+        ``global_config`` that does not exist (only the default location may be absent)."""
     @property
     def root(self) -> Path: ...
     def create(
