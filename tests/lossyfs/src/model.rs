@@ -75,6 +75,16 @@ pub struct Model {
     steps: u64,
     /// Power fails once `steps` reaches this.
     cut_after: Option<u64>,
+    /// Syncs (`fsync`/`fdatasync` of a file or directory) asked for so far.
+    syncs: u64,
+    /// The sync of this number (counted from 0 since the last boot) fails with `EIO` while
+    /// the power stays on.
+    fail_sync: Option<u64>,
+    /// The step a failed sync took, once one failed.
+    failed_sync_step: Option<u64>,
+    /// When a name equal to the first is made anywhere, the file at the path (components from
+    /// the root) is unlinked at once, as another process racing the maker would.
+    unlink_when_made: Option<(OsString, Vec<OsString>)>,
 }
 
 impl Default for Model {
@@ -95,6 +105,10 @@ impl Model {
             next_ino: ROOT + 1,
             steps: 0,
             cut_after: None,
+            syncs: 0,
+            fail_sync: None,
+            failed_sync_step: None,
+            unlink_when_made: None,
         }
     }
 
@@ -112,6 +126,65 @@ impl Model {
     /// the next one and everything after fail with `EIO`. `None` keeps the power on.
     pub fn cut_after(&mut self, k: Option<u64>) {
         self.cut_after = k;
+    }
+
+    /// Syncs asked for since this model was made or booted (failed ones included).
+    pub fn syncs(&self) -> u64 {
+        self.syncs
+    }
+
+    /// Makes sync number `n` (counted from 0 since the last boot) fail once with `EIO`, the
+    /// power staying on: a disk that reported a write error. The failed sync is a step (it was
+    /// tried) and makes nothing durable; what it would have made durable stays held, so a later
+    /// sync or cut treats it as any held change. (Linux may instead drop a file's unwritten
+    /// pages after such an error, so that a later fsync of the same file reports success
+    /// without them; the model does not: a writer that retries fsync on the same file is not
+    /// judged here. The store never does: it gives up the temporary file and reports the
+    /// error.) `None` fails no sync.
+    pub fn fail_sync(&mut self, n: Option<u64>) {
+        self.fail_sync = n;
+    }
+
+    /// The step the sync made to fail by [`fail_sync`](Self::fail_sync) took, once it failed.
+    pub fn failed_sync_step(&self) -> Option<u64> {
+        self.failed_sync_step
+    }
+
+    /// Once a name equal to `trigger` is made anywhere, unlinks the file at `victim`
+    /// (components from the root), as another process racing the maker would: not a step of
+    /// this process, and held like any entry change. Once; a boot clears it.
+    pub fn unlink_when_made(&mut self, trigger: &OsStr, victim: Vec<OsString>) {
+        self.unlink_when_made = Some((trigger.to_owned(), victim));
+    }
+
+    /// The racing unlink armed by [`unlink_when_made`](Self::unlink_when_made), if `name` is
+    /// its trigger. Nothing happens when the victim is not there.
+    fn race(&mut self, name: &OsStr) {
+        if !self
+            .unlink_when_made
+            .as_ref()
+            .is_some_and(|(trigger, _)| trigger == name)
+        {
+            return;
+        }
+        let (_, victim) = self.unlink_when_made.take().expect("checked above");
+        let Some((last, dirs)) = victim.split_last() else {
+            return;
+        };
+        let mut dir = ROOT;
+        for part in dirs {
+            match self.lookup(dir, part) {
+                Ok(ino) => dir = ino,
+                Err(_) => return,
+            }
+        }
+        if matches!(
+            self.lookup(dir, last).and_then(|i| self.node(i)),
+            Ok(Node::File(_))
+        ) {
+            self.dir_entries_mut(dir).remove(last);
+            self.hold_dir(dir, DirChange::Remove(last.clone()));
+        }
     }
 
     /// The next inode number this model would hand out (every number it used is below).
@@ -168,6 +241,7 @@ impl Model {
         self.live.insert(ino, node);
         self.dir_entries_mut(parent).insert(name.to_owned(), ino);
         self.hold_dir(parent, DirChange::Add(name.to_owned(), ino));
+        self.race(name);
         Ok(ino)
     }
 
@@ -264,6 +338,12 @@ impl Model {
     pub fn sync(&mut self, ino: Ino) -> Result<(), Errno> {
         let node = self.node(ino)?.clone();
         self.step()?;
+        let n = self.syncs;
+        self.syncs += 1;
+        if self.fail_sync == Some(n) {
+            self.failed_sync_step = Some(self.steps);
+            return Err(libc::EIO);
+        }
         match node {
             Node::Dir(_) => {
                 self.dirs.remove(&ino);
@@ -635,6 +715,10 @@ fn renumbered(nodes: &HashMap<Ino, Node>, next_ino: Ino) -> Model {
         next_ino: next,
         steps: 0,
         cut_after: None,
+        syncs: 0,
+        fail_sync: None,
+        failed_sync_step: None,
+        unlink_when_made: None,
     }
 }
 
@@ -781,6 +865,60 @@ mod tests {
         let booted = m.crash().boot(1);
         assert!(!booted.is_dead());
         assert!(booted.lookup(ROOT, name("a")).is_ok());
+    }
+
+    #[test]
+    fn a_failed_sync_makes_nothing_durable_and_the_next_one_works() {
+        let mut m = Model::new();
+        let f = m.make(ROOT, name("f"), NewNode::File).unwrap();
+        m.sync(ROOT).unwrap();
+        m.write(f, 0, b"new").unwrap();
+        m.fail_sync(Some(1));
+        assert_eq!(m.sync(f), Err(libc::EIO));
+        assert!(!m.is_dead(), "the power stays on");
+        assert_eq!(m.syncs(), 2);
+        assert_eq!(
+            m.read(f, 0, 10).unwrap(),
+            b"new",
+            "processes still see the write"
+        );
+        // Held, not durable: a cut now may lose it.
+        assert!(
+            all_boots(&m.crash())
+                .iter()
+                .any(|b| read_path(b, "f") == Some(vec![]))
+        );
+        m.sync(f).unwrap();
+        assert!(
+            all_boots(&m.crash())
+                .iter()
+                .all(|b| read_path(b, "f") == Some(b"new".to_vec()))
+        );
+    }
+
+    #[test]
+    fn a_racing_unlink_happens_when_its_trigger_is_made() {
+        let mut m = Model::new();
+        let d = m.make(ROOT, name("d"), NewNode::Dir).unwrap();
+        m.make(d, name("victim"), NewNode::File).unwrap();
+        m.sync_everything();
+        m.unlink_when_made(name("t"), vec!["d".into(), "victim".into()]);
+        m.make(ROOT, name("other"), NewNode::File).unwrap();
+        assert!(m.lookup(d, name("victim")).is_ok());
+        let steps = m.steps();
+        m.make(ROOT, name("t"), NewNode::File).unwrap();
+        assert_eq!(m.lookup(d, name("victim")), Err(libc::ENOENT));
+        assert_eq!(
+            m.steps(),
+            steps + 1,
+            "the racing unlink is no step of this process"
+        );
+        // Held: a cut may undo it.
+        assert!(
+            all_boots(&m.crash())
+                .iter()
+                .any(|b| read_path(b, "d/victim").is_some())
+        );
     }
 
     #[test]
