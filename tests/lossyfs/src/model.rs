@@ -160,14 +160,14 @@ impl Model {
     /// The racing unlink armed by [`unlink_when_made`](Self::unlink_when_made), if `name` is
     /// its trigger. Nothing happens when the victim is not there.
     fn race(&mut self, name: &OsStr) {
-        if !self
-            .unlink_when_made
-            .as_ref()
-            .is_some_and(|(trigger, _)| trigger == name)
-        {
-            return;
-        }
-        let (_, victim) = self.unlink_when_made.take().expect("checked above");
+        let armed = self.unlink_when_made.take();
+        let victim = match armed {
+            Some((trigger, victim)) if trigger == name => victim,
+            other => {
+                self.unlink_when_made = other;
+                return;
+            }
+        };
         let Some((last, dirs)) = victim.split_last() else {
             return;
         };
