@@ -20,17 +20,20 @@ pub enum Kind {
     List,
     /// Something the API could not remove, or that removal left behind.
     Unremovable,
-    /// A removal reported done came undone: its record is back.
+    /// A removal reported done came undone: its record, entry or directory is back.
     Undone,
+    /// An operation reported success although one of its syncs failed.
+    Swallowed,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Lost,
         Kind::Torn,
         Kind::List,
         Kind::Unremovable,
         Kind::Undone,
+        Kind::Swallowed,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,6 +43,7 @@ impl Kind {
             Kind::List => "list failures",
             Kind::Unremovable => "unremovable",
             Kind::Undone => "undone removals",
+            Kind::Swallowed => "failed syncs reported as success",
         }
     }
 }

@@ -15,11 +15,19 @@ mod naive;
 mod rig;
 mod scenarios;
 
-use rig::{Rng, Tally, rig, scaled};
+use std::time::Instant;
+
+use rig::{Rng, Tally, budget, rig, scaled, seed_from_env};
+use scenarios::selected;
 
 /// States booted per cut at most (all of them when a cut leaves fewer).
 fn states_per_cut() -> u64 {
     scaled(256, 4096)
+}
+
+/// States booted per cut after a failed sync (the undo makes many; every one under stress).
+fn fault_states_per_cut() -> u64 {
+    scaled(32, 4096)
 }
 
 #[test]
@@ -29,9 +37,14 @@ fn every_cut_of_every_operation_leaves_a_sound_store() {
     };
     let mut rng = Rng::from_env("every_cut_of_every_operation_leaves_a_sound_store");
     let mut total = Tally::default();
-    for sc in scenarios::all() {
-        let tally = scenarios::run(&rig, &sc, states_per_cut(), &mut rng);
-        eprintln!("power cut | {}: {tally}", sc.name);
+    for sc in scenarios::all().iter().filter(|sc| selected(sc.name)) {
+        let started = Instant::now();
+        let tally = scenarios::run(&rig, sc, states_per_cut(), &mut rng);
+        eprintln!(
+            "power cut | {}: {tally} ({:.1} s)",
+            sc.name,
+            started.elapsed().as_secs_f64()
+        );
         total.add(&tally);
     }
     eprintln!("power cut | all operations: {total}");
@@ -39,13 +52,62 @@ fn every_cut_of_every_operation_leaves_a_sound_store() {
 }
 
 #[test]
+fn a_sync_that_fails_with_the_power_on_is_reported_and_leaves_a_sound_store() {
+    let Some(rig) = rig("a_sync_that_fails_with_the_power_on_is_reported_and_leaves_a_sound_store")
+    else {
+        return;
+    };
+    let mut rng =
+        Rng::from_env("a_sync_that_fails_with_the_power_on_is_reported_and_leaves_a_sound_store");
+    let mut total = Tally::default();
+    for sc in scenarios::all()
+        .iter()
+        .filter(|sc| sc.faults && selected(sc.name))
+    {
+        let started = Instant::now();
+        let tally = scenarios::run_faults(&rig, sc, fault_states_per_cut(), &mut rng);
+        eprintln!(
+            "power cut | failing syncs, {}: {tally} ({:.1} s)",
+            sc.name,
+            started.elapsed().as_secs_f64()
+        );
+        total.add(&tally);
+    }
+    eprintln!("power cut | failing syncs, all operations: {total}");
+    total.assert_clean("the store under failing syncs");
+}
+
+#[test]
 fn concurrent_runs_cut_at_random_steps_leave_a_sound_store() {
     let Some(rig) = rig("concurrent_runs_cut_at_random_steps_leave_a_sound_store") else {
         return;
     };
-    let mut rng = Rng::from_env("concurrent_runs_cut_at_random_steps_leave_a_sound_store");
-    let tally = concurrent::run(&rig, scaled(150, 3000), 4, scaled(4, 16), &mut rng);
-    eprintln!("power cut | concurrent runs: {tally}");
+    if !selected("concurrent") {
+        return;
+    }
+    let seed = seed_from_env("concurrent_runs_cut_at_random_steps_leave_a_sound_store");
+    let only = std::env::var("OUTRIG_POWERCUT_CUT")
+        .ok()
+        .map(|s| s.parse().expect("OUTRIG_POWERCUT_CUT is a cut's number"));
+    let budget = budget(6, 600);
+    eprintln!(
+        "power cut | concurrent runs: time budget {} s (OUTRIG_POWERCUT_BUDGET)",
+        budget.as_secs()
+    );
+    let started = Instant::now();
+    let tally = concurrent::run(
+        &rig,
+        seed,
+        scaled(150, 3000),
+        budget,
+        4,
+        scaled(4, 16),
+        only,
+    );
+    eprintln!(
+        "power cut | concurrent runs: {tally} ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
     tally.assert_clean("concurrent runs under power cuts");
 }
 
@@ -75,7 +137,10 @@ fn former_gaps_stay_closed() {
     };
     let mut rng = Rng::from_env("former_gaps_stay_closed");
     let mut failing = Vec::new();
-    for sc in scenarios::former_gaps() {
+    for sc in scenarios::former_gaps()
+        .into_iter()
+        .filter(|sc| selected(sc.name))
+    {
         let tally = scenarios::run(&rig, &sc, states_per_cut(), &mut rng);
         eprintln!("power cut | former gap, {}: {tally}", sc.name);
         for v in tally.violations.iter().take(3) {

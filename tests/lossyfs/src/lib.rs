@@ -131,6 +131,12 @@ impl Mounted {
             .unlink_when_made(std::ffi::OsStr::new(trigger), parts);
     }
 
+    /// How many times an entry named `name` was made (anywhere on the mount) since the last
+    /// boot: more than once means a name was used again after its removal.
+    pub fn times_made(&self, name: &str) -> u32 {
+        self.model().times_made(std::ffi::OsStr::new(name))
+    }
+
     /// Starts taking turns: the `members` threads that will [`join_turns`](Self::join_turns)
     /// run one at a time, the next drawn from `seed` whenever all of them reached a turn point
     /// (a call of [`turn`](Self::turn), or a write or fsync of a regular file). For a given

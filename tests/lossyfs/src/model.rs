@@ -85,6 +85,8 @@ pub struct Model {
     /// When a name equal to the first is made anywhere, the file at the path (components from
     /// the root) is unlinked at once, as another process racing the maker would.
     unlink_when_made: Option<(OsString, Vec<OsString>)>,
+    /// How many times each name was made since the last boot.
+    made: HashMap<OsString, u32>,
 }
 
 impl Default for Model {
@@ -109,6 +111,7 @@ impl Model {
             fail_sync: None,
             failed_sync_step: None,
             unlink_when_made: None,
+            made: HashMap::new(),
         }
     }
 
@@ -187,6 +190,11 @@ impl Model {
         }
     }
 
+    /// How many times an entry named `name` was made (anywhere) since the last boot.
+    pub fn times_made(&self, name: &OsStr) -> u32 {
+        self.made.get(name).copied().unwrap_or(0)
+    }
+
     /// The next inode number this model would hand out (every number it used is below).
     pub fn next_ino(&self) -> Ino {
         self.next_ino
@@ -241,6 +249,7 @@ impl Model {
         self.live.insert(ino, node);
         self.dir_entries_mut(parent).insert(name.to_owned(), ino);
         self.hold_dir(parent, DirChange::Add(name.to_owned(), ino));
+        *self.made.entry(name.to_owned()).or_default() += 1;
         self.race(name);
         Ok(ino)
     }
@@ -719,6 +728,7 @@ fn renumbered(nodes: &HashMap<Ino, Node>, next_ino: Ino) -> Model {
         fail_sync: None,
         failed_sync_step: None,
         unlink_when_made: None,
+        made: HashMap::new(),
     }
 }
 
