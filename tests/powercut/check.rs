@@ -89,6 +89,9 @@ pub struct Expect {
     pub absent: Vec<PathBuf>,
     /// Files (a stranded temporary record) that an operation reporting success deleted.
     pub deleted: Vec<PathBuf>,
+    /// Names of a user's files a removal keeps (with their directory); the clean-up after
+    /// the checks removes them as their user would.
+    pub kept: Vec<String>,
 }
 
 /// The fields a create was given, to recognise the session it may have left.
@@ -332,6 +335,19 @@ fn remove_everything(
         match SessionId::parse(name) {
             Ok(id) => match store.remove(&id) {
                 Ok(r) if r.kept.is_empty() => removed += 1,
+                Ok(r) if r.kept.iter().all(|k| want.kept.contains(k)) => {
+                    // The user's files stay, as they should; their user removes them.
+                    for k in &r.kept {
+                        let _ = fs::remove_file(r.session_dir.join(k));
+                    }
+                    match fs::remove_dir(&r.session_dir) {
+                        Ok(()) => removed += 1,
+                        Err(e) => fail(
+                            Kind::Unremovable,
+                            format!("removing {name} once its user's files went: {e}"),
+                        ),
+                    }
+                }
                 Ok(r) => fail(
                     Kind::Unremovable,
                     format!("removing {name} kept {:?}", r.kept),

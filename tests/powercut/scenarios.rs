@@ -45,9 +45,13 @@ impl Scene {
 }
 
 /// Whether the scenario or test `name` is selected by `OUTRIG_POWERCUT_ONLY` (a part of the
-/// name; unset selects everything): `make mutants` runs one scenario at a time.
+/// name, or `=` and the whole name; unset selects everything): `make mutants` runs one
+/// scenario at a time.
 pub fn selected(name: &str) -> bool {
-    std::env::var("OUTRIG_POWERCUT_ONLY").map_or(true, |only| name.contains(only.as_str()))
+    std::env::var("OUTRIG_POWERCUT_ONLY").map_or(true, |only| match only.strip_prefix('=') {
+        Some(exact) => name == exact,
+        None => name.contains(only.as_str()),
+    })
 }
 
 /// Cuts the power after every step of `sc` in turn (step 0, before its first change, through
@@ -445,6 +449,47 @@ pub fn all() -> Vec<Scenario> {
             },
         },
         Scenario {
+            // The directory stays for the user's file: only the record's unlink (synced in
+            // the directory itself) keeps the session from coming back.
+            name: "remove (auto) of a directory holding a user's file",
+            without_root: false,
+            faults: true,
+            setup: |rig| {
+                let s = lived_in(rig, &spec("rm-kept"));
+                fs::write(s.session_dir.join(USER_FILE), b"mine\n").expect("setup: user file");
+                Scene {
+                    sessions: vec![s],
+                    ..Scene::default()
+                }
+            },
+            act: |rig, scene| {
+                let removed = rig.store.remove(&scene.sessions[0].id).map_err(err)?;
+                if removed.kept != [USER_FILE] {
+                    return Err(format!("kept {:?}, not the user's file", removed.kept));
+                }
+                Ok(vec![])
+            },
+            expect: |scene, done| {
+                let old = &scene.sessions[0];
+                let mut want = Expect {
+                    kept: vec![USER_FILE.to_owned()],
+                    ..Expect::default()
+                };
+                if done.is_some() {
+                    want.emptied.push(old.clone());
+                }
+                want.one_of(
+                    &old.id,
+                    if done.is_some() {
+                        vec![None]
+                    } else {
+                        vec![Some(old.clone()), None]
+                    },
+                );
+                want
+            },
+        },
+        Scenario {
             name: "remove_by_path (auto, with logs and launcher script)",
             without_root: false,
             faults: true,
@@ -652,6 +697,9 @@ pub fn all() -> Vec<Scenario> {
         },
     ]
 }
+
+/// A file of the user's in a session directory, which removal keeps.
+const USER_FILE: &str = "notes.txt";
 
 const LOG_1: &[u8] = b"line 1 from the agent\n";
 const LOG_2: &[u8] = b"line 2 from the agent\n";
