@@ -137,6 +137,11 @@ impl Mounted {
         self.model().times_made(std::ffi::OsStr::new(name))
     }
 
+    /// The steps taken since the last boot, one line each (inodes by number), for messages.
+    pub fn step_log(&self) -> Vec<String> {
+        self.model().step_log().to_vec()
+    }
+
     /// Starts taking turns: the `members` threads that will [`join_turns`](Self::join_turns)
     /// run one at a time, the next drawn from `seed` whenever all of them reached a turn point
     /// (a call of [`turn`](Self::turn), or a write or fsync of a regular file). For a given

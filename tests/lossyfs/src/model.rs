@@ -87,6 +87,8 @@ pub struct Model {
     unlink_when_made: Option<(OsString, Vec<OsString>)>,
     /// How many times each name was made since the last boot.
     made: HashMap<OsString, u32>,
+    /// The steps since the last boot, described.
+    log: Vec<String>,
 }
 
 impl Default for Model {
@@ -112,6 +114,7 @@ impl Model {
             failed_sync_step: None,
             unlink_when_made: None,
             made: HashMap::new(),
+            log: Vec::new(),
         }
     }
 
@@ -235,7 +238,7 @@ impl Model {
         if self.entries(parent)?.contains_key(name) {
             return Err(libc::EEXIST);
         }
-        self.step()?;
+        self.step(|| format!("make {} in {parent}", name.to_string_lossy()))?;
         let ino = self.next_ino;
         self.next_ino += 1;
         let node = match new {
@@ -264,7 +267,7 @@ impl Model {
             (Node::File(_) | Node::Symlink(_), true) => return Err(libc::ENOTDIR),
             _ => {}
         }
-        self.step()?;
+        self.step(|| format!("remove {} in {parent}", name.to_string_lossy()))?;
         self.dir_entries_mut(parent).remove(name);
         self.hold_dir(parent, DirChange::Remove(name.to_owned()));
         Ok(())
@@ -303,7 +306,13 @@ impl Model {
                 _ => {}
             }
         }
-        self.step()?;
+        self.step(|| {
+            format!(
+                "rename {} to {} in {parent}",
+                from.to_string_lossy(),
+                to.to_string_lossy()
+            )
+        })?;
         let entries = self.dir_entries_mut(parent);
         entries.remove(from);
         entries.insert(to.to_owned(), ino);
@@ -314,7 +323,7 @@ impl Model {
     /// Writes `bytes` at `offset` of file `ino` (extending it with zeros as needed).
     pub fn write(&mut self, ino: Ino, offset: u64, bytes: &[u8]) -> Result<(), Errno> {
         self.file(ino)?;
-        self.step()?;
+        self.step(|| format!("write {} bytes to {ino}", bytes.len()))?;
         let change = DataChange::Write {
             offset,
             bytes: bytes.to_vec(),
@@ -327,7 +336,7 @@ impl Model {
     /// Sets the length of file `ino` (truncate or extend with zeros).
     pub fn set_len(&mut self, ino: Ino, len: u64) -> Result<(), Errno> {
         self.file(ino)?;
-        self.step()?;
+        self.step(|| format!("set length of {ino} to {len}"))?;
         let change = DataChange::SetLen(len);
         apply_data(self.file_mut(ino), &change);
         self.files.entry(ino).or_default().push(change);
@@ -346,7 +355,7 @@ impl Model {
     /// Nothing else does: not the entry that names `ino` in its parent, not its children.
     pub fn sync(&mut self, ino: Ino) -> Result<(), Errno> {
         let node = self.node(ino)?.clone();
-        self.step()?;
+        self.step(|| format!("sync {ino}"))?;
         let n = self.syncs;
         self.syncs += 1;
         if self.fail_sync == Some(n) {
@@ -389,10 +398,16 @@ impl Model {
     }
 
     /// Counts one change or sync, or refuses it when the power is off.
-    fn step(&mut self) -> Result<(), Errno> {
+    fn step(&mut self, what: impl FnOnce() -> String) -> Result<(), Errno> {
         self.alive()?;
         self.steps += 1;
+        self.log.push(what());
         Ok(())
+    }
+
+    /// The steps taken since the last boot, one line each (inodes by number), for messages.
+    pub fn step_log(&self) -> &[String] {
+        &self.log
     }
 
     fn file(&self, ino: Ino) -> Result<&Vec<u8>, Errno> {
@@ -729,6 +744,7 @@ fn renumbered(nodes: &HashMap<Ino, Node>, next_ino: Ino) -> Model {
         failed_sync_step: None,
         unlink_when_made: None,
         made: HashMap::new(),
+        log: Vec::new(),
     }
 }
 
