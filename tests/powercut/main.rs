@@ -27,7 +27,7 @@ fn states_per_cut() -> u64 {
 
 /// States booted per cut after a failed sync (the undo makes many; every one under stress).
 fn fault_states_per_cut() -> u64 {
-    scaled(32, 4096)
+    scaled(8, 4096)
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn concurrent_runs_cut_at_random_steps_leave_a_sound_store() {
     let only = std::env::var("OUTRIG_POWERCUT_CUT")
         .ok()
         .map(|s| s.parse().expect("OUTRIG_POWERCUT_CUT is a cut's number"));
-    let budget = budget(6, 600);
+    let budget = budget(4, 600);
     eprintln!(
         "power cut | concurrent runs: time budget {} s (OUTRIG_POWERCUT_BUDGET)",
         budget.as_secs()
