@@ -211,7 +211,8 @@ def copy_tree():
     for rel in sources():
         dst = os.path.join(TREE, rel)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
-        shutil.copy2(os.path.join(REPO, rel), dst)
+        # A fresh modification time: cargo must never take a mutant built earlier for this.
+        shutil.copyfile(os.path.join(REPO, rel), dst)
     shared = os.path.realpath(os.path.join(REPO, "..", "shared"))
     link = os.path.join(SCRATCH, "shared")
     if os.path.isdir(shared) and not os.path.lexists(link):
@@ -220,7 +221,9 @@ def copy_tree():
 
 def env():
     e = dict(os.environ)
-    e["CARGO_TARGET_DIR"] = os.path.join(REPO, "target")  # shares the built dependencies
+    # Its own target directory: the copy's crates have the working tree's names and versions,
+    # and in a shared one a mutant's build could stand in for the working tree's.
+    e["CARGO_TARGET_DIR"] = os.path.join(SCRATCH, "target")
     e["OUTRIG_REQUIRE_FUSE"] = "1"
     e.setdefault("OUTRIG_POWERCUT_SEED", "1")
     e.pop("OUTRIG_STRESS", None)
