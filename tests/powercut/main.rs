@@ -2,12 +2,19 @@
 //! FUSE filesystem that loses what was not fsynced when its power is cut. Each operation is
 //! cut after every one of its steps, every state the disk may come back in (or a bounded
 //! sample) is booted, and each must show every operation that returned success fully there,
-//! no torn record, a working `list`, and nothing the API cannot remove. Concurrent runs are cut
-//! at random steps. Naive writers run through the same checks and must be caught.
+//! every removal that returned success still done, no torn record, a working `list`, and
+//! nothing the API cannot remove. Each sync of each operation is also made to fail once with
+//! the power on: the operation must report it. Concurrent runs (launchers taking turns drawn
+//! from a seed, so a cut replays) are cut at random steps. Naive writers run through the same
+//! checks and must be caught; `make mutants` removes the store's own durability steps one at a
+//! time, and these tests must catch each (`tests/powercut/mutants/mutants.py`).
 //!
 //! Needs `/dev/fuse` and root; without them the tests say so, and fail under CI or when
 //! `OUTRIG_REQUIRE_FUSE=1` (set by `make test`). `OUTRIG_STRESS=1` (`make stress`) boots more
-//! states per cut and runs more concurrent cuts. RELIABILITY.md quotes the printed figures.
+//! states per cut and runs more concurrent cuts. `OUTRIG_POWERCUT_SEED` replays a run,
+//! `OUTRIG_POWERCUT_CUT` one concurrent cut, `OUTRIG_POWERCUT_BUDGET` bounds the concurrent
+//! run (seconds), `OUTRIG_POWERCUT_ONLY` selects scenarios. RELIABILITY.md quotes the printed
+//! figures.
 
 mod check;
 mod concurrent;
