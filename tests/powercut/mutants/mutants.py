@@ -151,10 +151,7 @@ MUTANTS = [
     ("R9", "remove: the record unlinked first, not last", REMOVE,
      [("fn clear_store_names(fd: BorrowedFd<'_>, path: &Path) -> Result<()> {\n",
        "fn clear_store_names(fd: BorrowedFd<'_>, path: &Path) -> Result<()> {\n"
-       "    unlink(fd, RECORD_FILE.as_bytes(), path)?;\n")], None,
-     "the order serves a removal that fails on an error (the session still lists, so it is "
-     "retried), not power loss: a record unlinked first and a cut leave a directory that is "
-     "not listed and that removal by id still takes, which the harness counts as a leftover"),
+       "    unlink(fd, RECORD_FILE.as_bytes(), path)?;\n")], REMOVE_EXPLICIT, None),
     # logs: the directories and the file's entry append_log and log_path make.
     ("L1", "append_log: the new file's entry in logs/ not synced", LOGS,
      [("        if created {\n            sync_dir(&dir.fd, &dir.path)?;\n        }\n", "")],
