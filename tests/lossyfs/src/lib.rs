@@ -4,7 +4,10 @@
 //! The power-cut harness (`tests/powercut/main.rs` of the `outrig` crate) mounts it, runs the
 //! store's operations on it, cuts the power after any step ([`Mounted::cut_after`]), and boots
 //! each state the disk may come back in ([`Mounted::boot`]) to check what survived. The rules
-//! of what survives are on [`Crash`].
+//! of what survives are on [`Crash`]. It can also fail one sync with the power on
+//! ([`Mounted::fail_sync`]), unlink a file when a given name is made, as a racing process
+//! would ([`Mounted::unlink_when_made`]), and run threads one at a time in an order drawn from
+//! a seed ([`Mounted::take_turns`]), so a concurrent run replays.
 //!
 //! Mounting needs `/dev/fuse` and root (the mount is made with `mount(2)` directly; no libfuse
 //! or `fusermount` is used).
