@@ -20,17 +20,20 @@ pub enum Kind {
     List,
     /// Something the API could not remove, or that removal left behind.
     Unremovable,
-    /// A removal reported done came undone: its record is back.
+    /// A removal reported done came undone: its record, entry or directory is back.
     Undone,
+    /// An operation reported success although one of its syncs failed.
+    Swallowed,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Lost,
         Kind::Torn,
         Kind::List,
         Kind::Unremovable,
         Kind::Undone,
+        Kind::Swallowed,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,6 +43,7 @@ impl Kind {
             Kind::List => "list failures",
             Kind::Unremovable => "unremovable",
             Kind::Undone => "undone removals",
+            Kind::Swallowed => "failed syncs reported as success",
         }
     }
 }
@@ -79,6 +83,15 @@ pub struct Expect {
     /// Sessions a removal reported done: none may be back in its directory. (A new session
     /// may be there: a removed id is free to be drawn again.)
     pub emptied: Vec<Session>,
+    /// Paths a removal that reported success removed (the root's entry, a directory it
+    /// emptied and removed): each must stay absent, not come back as an empty directory, a
+    /// dangling link or a stray file. An undone removal, even when `list` skips what is back.
+    pub absent: Vec<PathBuf>,
+    /// Files (a stranded temporary record) that an operation reporting success deleted.
+    pub deleted: Vec<PathBuf>,
+    /// Names of a user's files a removal keeps (with their directory); the clean-up after
+    /// the checks removes them as their user would.
+    pub kept: Vec<String>,
 }
 
 /// The fields a create was given, to recognise the session it may have left.
@@ -168,6 +181,26 @@ pub fn check(store: &SessionStore, want: &Expect, context: &str) -> (Vec<Violati
                     "{} holds session {}'s record again after its removal returned",
                     dir.display(),
                     back.id
+                ),
+            );
+        }
+    }
+
+    for path in want.absent.iter().chain(&want.deleted) {
+        if let Ok(meta) = fs::symlink_metadata(path) {
+            fail(
+                &mut out,
+                Kind::Undone,
+                format!(
+                    "{} is back ({}) after the removal that removed it returned",
+                    path.display(),
+                    if meta.is_dir() {
+                        "a directory"
+                    } else if meta.is_symlink() {
+                        "a link"
+                    } else {
+                        "a file"
+                    }
                 ),
             );
         }
@@ -302,6 +335,19 @@ fn remove_everything(
         match SessionId::parse(name) {
             Ok(id) => match store.remove(&id) {
                 Ok(r) if r.kept.is_empty() => removed += 1,
+                Ok(r) if r.kept.iter().all(|k| want.kept.contains(k)) => {
+                    // The user's files stay, as they should; their user removes them.
+                    for k in &r.kept {
+                        let _ = fs::remove_file(r.session_dir.join(k));
+                    }
+                    match fs::remove_dir(&r.session_dir) {
+                        Ok(()) => removed += 1,
+                        Err(e) => fail(
+                            Kind::Unremovable,
+                            format!("removing {name} once its user's files went: {e}"),
+                        ),
+                    }
+                }
                 Ok(r) => fail(
                     Kind::Unremovable,
                     format!("removing {name} kept {:?}", r.kept),
@@ -351,10 +397,11 @@ fn remove_everything(
 }
 
 /// Whether `tail`, what a log holds past its synced part, could be left of the unsynced
-/// `written` bytes: no longer, and each byte the one written or zero (a filesystem may keep
-/// the new length but not the data blocks; a log reader must stop at such a tail).
-fn unsynced_tail_ok(tail: &[u8], written: &[u8]) -> bool {
-    tail.len() <= written.len() && tail.iter().zip(written).all(|(t, w)| t == w || *t == 0)
+/// `written` bytes: a prefix of them (a write cut anywhere), or zeros no longer than they
+/// are (the filesystem kept the new length but not the data blocks; a log reader must stop
+/// at such a run of zeros). Not zeros mixed into written bytes, nor bytes never written.
+pub fn unsynced_tail_ok(tail: &[u8], written: &[u8]) -> bool {
+    tail.len() <= written.len() && (written.starts_with(tail) || tail.iter().all(|b| *b == 0))
 }
 
 /// A session in a few words, for messages.

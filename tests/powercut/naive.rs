@@ -37,6 +37,7 @@ pub fn writers() -> Vec<Scenario> {
             // Truncate and rewrite session.json in place; no fsync at all.
             name: "naive finalize: rewrite in place, no fsync",
             without_root: false,
+            faults: false,
             setup,
             act: |_, scene| {
                 let new = finalized(&scene.sessions[0]);
@@ -52,6 +53,7 @@ pub fn writers() -> Vec<Scenario> {
             // never fsynced, so the rename itself is not durable.
             name: "naive finalize: rename without directory fsync",
             without_root: false,
+            faults: false,
             setup,
             act: |_, scene| {
                 let new = finalized(&scene.sessions[0]);
@@ -71,6 +73,7 @@ pub fn writers() -> Vec<Scenario> {
             // fsynced, so the rename can survive without its bytes.
             name: "naive finalize: rename and directory fsync, no file fsync",
             without_root: false,
+            faults: false,
             setup,
             act: |_, scene| {
                 let new = finalized(&scene.sessions[0]);

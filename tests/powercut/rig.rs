@@ -91,15 +91,10 @@ pub struct Rng(u64);
 impl Rng {
     /// Seeded from `OUTRIG_POWERCUT_SEED` when set, else from the clock; the seed is printed.
     pub fn from_env(test: &str) -> Self {
-        let seed = std::env::var("OUTRIG_POWERCUT_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(1, |d| d.as_nanos() as u64)
-            });
-        eprintln!("{test}: seed {seed} (replay with OUTRIG_POWERCUT_SEED={seed})");
+        Self(seed_from_env(test))
+    }
+
+    pub fn new(seed: u64) -> Self {
         Self(seed)
     }
 
@@ -115,6 +110,37 @@ impl Rng {
     pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
+}
+
+/// The run's seed: `OUTRIG_POWERCUT_SEED` when set, else drawn from the clock; printed with
+/// the way to replay it.
+pub fn seed_from_env(test: &str) -> u64 {
+    let seed = std::env::var("OUTRIG_POWERCUT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos() as u64)
+        });
+    eprintln!("{test}: seed {seed} (replay with OUTRIG_POWERCUT_SEED={seed})");
+    seed
+}
+
+/// The seed of part `i` of a run seeded `seed`: each part (a concurrent cut) replays alone.
+pub fn derive(seed: u64, i: u64) -> u64 {
+    let mut r = Rng(seed ^ i.wrapping_mul(0xd129_0d2f_1c2d_7a55));
+    r.next()
+}
+
+/// How long a looping test may run: `OUTRIG_POWERCUT_BUDGET` seconds when set, else
+/// `bounded` (`make test`) or `stressed` (`make stress`) seconds.
+pub fn budget(bounded: u64, stressed: u64) -> std::time::Duration {
+    let secs = std::env::var("OUTRIG_POWERCUT_BUDGET")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| scaled(bounded, stressed));
+    std::time::Duration::from_secs(secs)
 }
 
 /// The outcomes of `crash` to boot: all of them when there are at most `limit`, else the two

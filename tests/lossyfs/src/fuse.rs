@@ -17,12 +17,15 @@ use fuser::{
 };
 
 use crate::model::{Ino, Model, NewNode, Node};
+use crate::turns::Turns;
 
 const NO_CACHE: Duration = Duration::ZERO;
 
 /// The filesystem served to the kernel; it shares its model with [`crate::Mounted`].
 pub(crate) struct LossyFs {
     pub(crate) model: Arc<Mutex<Model>>,
+    /// Held at file writes and syncs while threads take turns (see `crate::turns`).
+    pub(crate) turns: Arc<Turns>,
 }
 
 impl LossyFs {
@@ -279,7 +282,7 @@ impl Filesystem for LossyFs {
 
     fn write(
         &self,
-        _req: &Request,
+        req: &Request,
         ino: INodeNo,
         _fh: FileHandle,
         offset: u64,
@@ -289,6 +292,7 @@ impl Filesystem for LossyFs {
         _lock_owner: Option<LockOwner>,
         reply: ReplyWrite,
     ) {
+        self.turns.point(req.pid());
         let mut m = self.model();
         // With direct_io the kernel passes O_APPEND writes at the offset it last knew; append
         // at the live end, as a local filesystem would.
@@ -320,12 +324,13 @@ impl Filesystem for LossyFs {
 
     fn fsync(
         &self,
-        _req: &Request,
+        req: &Request,
         ino: INodeNo,
         _fh: FileHandle,
         _datasync: bool,
         reply: ReplyEmpty,
     ) {
+        self.turns.point(req.pid());
         // Must never answer ENOSYS: the kernel would then treat every later fsync as done.
         match self.model().sync(ino.0) {
             Ok(()) => reply.ok(),

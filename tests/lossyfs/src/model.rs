@@ -75,6 +75,20 @@ pub struct Model {
     steps: u64,
     /// Power fails once `steps` reaches this.
     cut_after: Option<u64>,
+    /// Syncs (`fsync`/`fdatasync` of a file or directory) asked for so far.
+    syncs: u64,
+    /// The sync of this number (counted from 0 since the last boot) fails with `EIO` while
+    /// the power stays on.
+    fail_sync: Option<u64>,
+    /// The step a failed sync took, once one failed.
+    failed_sync_step: Option<u64>,
+    /// When a name equal to the first is made anywhere, the file at the path (components from
+    /// the root) is unlinked at once, as another process racing the maker would.
+    unlink_when_made: Option<(OsString, Vec<OsString>)>,
+    /// How many times each name was made since the last boot.
+    made: HashMap<OsString, u32>,
+    /// The steps since the last boot, described.
+    log: Vec<String>,
 }
 
 impl Default for Model {
@@ -95,6 +109,12 @@ impl Model {
             next_ino: ROOT + 1,
             steps: 0,
             cut_after: None,
+            syncs: 0,
+            fail_sync: None,
+            failed_sync_step: None,
+            unlink_when_made: None,
+            made: HashMap::new(),
+            log: Vec::new(),
         }
     }
 
@@ -112,6 +132,70 @@ impl Model {
     /// the next one and everything after fail with `EIO`. `None` keeps the power on.
     pub fn cut_after(&mut self, k: Option<u64>) {
         self.cut_after = k;
+    }
+
+    /// Syncs asked for since this model was made or booted (failed ones included).
+    pub fn syncs(&self) -> u64 {
+        self.syncs
+    }
+
+    /// Makes sync number `n` (counted from 0 since the last boot) fail once with `EIO`, the
+    /// power staying on: a disk that reported a write error. The failed sync is a step (it was
+    /// tried) and makes nothing durable; what it would have made durable stays held, so a later
+    /// sync or cut treats it as any held change. (Linux may instead drop a file's unwritten
+    /// pages after such an error, so that a later fsync of the same file reports success
+    /// without them; the model does not: a writer that retries fsync on the same file is not
+    /// judged here. The store never does: it gives up the temporary file and reports the
+    /// error.) `None` fails no sync.
+    pub fn fail_sync(&mut self, n: Option<u64>) {
+        self.fail_sync = n;
+    }
+
+    /// The step the sync made to fail by [`fail_sync`](Self::fail_sync) took, once it failed.
+    pub fn failed_sync_step(&self) -> Option<u64> {
+        self.failed_sync_step
+    }
+
+    /// Once a name equal to `trigger` is made anywhere, unlinks the file at `victim`
+    /// (components from the root), as another process racing the maker would: not a step of
+    /// this process, and held like any entry change. Once; a boot clears it.
+    pub fn unlink_when_made(&mut self, trigger: &OsStr, victim: Vec<OsString>) {
+        self.unlink_when_made = Some((trigger.to_owned(), victim));
+    }
+
+    /// The racing unlink armed by [`unlink_when_made`](Self::unlink_when_made), if `name` is
+    /// its trigger. Nothing happens when the victim is not there.
+    fn race(&mut self, name: &OsStr) {
+        let armed = self.unlink_when_made.take();
+        let victim = match armed {
+            Some((trigger, victim)) if trigger == name => victim,
+            other => {
+                self.unlink_when_made = other;
+                return;
+            }
+        };
+        let Some((last, dirs)) = victim.split_last() else {
+            return;
+        };
+        let mut dir = ROOT;
+        for part in dirs {
+            match self.lookup(dir, part) {
+                Ok(ino) => dir = ino,
+                Err(_) => return,
+            }
+        }
+        if matches!(
+            self.lookup(dir, last).and_then(|i| self.node(i)),
+            Ok(Node::File(_))
+        ) {
+            self.dir_entries_mut(dir).remove(last);
+            self.hold_dir(dir, DirChange::Remove(last.clone()));
+        }
+    }
+
+    /// How many times an entry named `name` was made (anywhere) since the last boot.
+    pub fn times_made(&self, name: &OsStr) -> u32 {
+        self.made.get(name).copied().unwrap_or(0)
     }
 
     /// The next inode number this model would hand out (every number it used is below).
@@ -154,7 +238,7 @@ impl Model {
         if self.entries(parent)?.contains_key(name) {
             return Err(libc::EEXIST);
         }
-        self.step()?;
+        self.step(|| format!("make {} in {parent}", name.to_string_lossy()))?;
         let ino = self.next_ino;
         self.next_ino += 1;
         let node = match new {
@@ -168,6 +252,8 @@ impl Model {
         self.live.insert(ino, node);
         self.dir_entries_mut(parent).insert(name.to_owned(), ino);
         self.hold_dir(parent, DirChange::Add(name.to_owned(), ino));
+        *self.made.entry(name.to_owned()).or_default() += 1;
+        self.race(name);
         Ok(ino)
     }
 
@@ -181,7 +267,7 @@ impl Model {
             (Node::File(_) | Node::Symlink(_), true) => return Err(libc::ENOTDIR),
             _ => {}
         }
-        self.step()?;
+        self.step(|| format!("remove {} in {parent}", name.to_string_lossy()))?;
         self.dir_entries_mut(parent).remove(name);
         self.hold_dir(parent, DirChange::Remove(name.to_owned()));
         Ok(())
@@ -220,7 +306,13 @@ impl Model {
                 _ => {}
             }
         }
-        self.step()?;
+        self.step(|| {
+            format!(
+                "rename {} to {} in {parent}",
+                from.to_string_lossy(),
+                to.to_string_lossy()
+            )
+        })?;
         let entries = self.dir_entries_mut(parent);
         entries.remove(from);
         entries.insert(to.to_owned(), ino);
@@ -231,7 +323,7 @@ impl Model {
     /// Writes `bytes` at `offset` of file `ino` (extending it with zeros as needed).
     pub fn write(&mut self, ino: Ino, offset: u64, bytes: &[u8]) -> Result<(), Errno> {
         self.file(ino)?;
-        self.step()?;
+        self.step(|| format!("write {} bytes to {ino}", bytes.len()))?;
         let change = DataChange::Write {
             offset,
             bytes: bytes.to_vec(),
@@ -244,7 +336,7 @@ impl Model {
     /// Sets the length of file `ino` (truncate or extend with zeros).
     pub fn set_len(&mut self, ino: Ino, len: u64) -> Result<(), Errno> {
         self.file(ino)?;
-        self.step()?;
+        self.step(|| format!("set length of {ino} to {len}"))?;
         let change = DataChange::SetLen(len);
         apply_data(self.file_mut(ino), &change);
         self.files.entry(ino).or_default().push(change);
@@ -263,7 +355,13 @@ impl Model {
     /// Nothing else does: not the entry that names `ino` in its parent, not its children.
     pub fn sync(&mut self, ino: Ino) -> Result<(), Errno> {
         let node = self.node(ino)?.clone();
-        self.step()?;
+        self.step(|| format!("sync {ino}"))?;
+        let n = self.syncs;
+        self.syncs += 1;
+        if self.fail_sync == Some(n) {
+            self.failed_sync_step = Some(self.steps);
+            return Err(libc::EIO);
+        }
         match node {
             Node::Dir(_) => {
                 self.dirs.remove(&ino);
@@ -300,10 +398,16 @@ impl Model {
     }
 
     /// Counts one change or sync, or refuses it when the power is off.
-    fn step(&mut self) -> Result<(), Errno> {
+    fn step(&mut self, what: impl FnOnce() -> String) -> Result<(), Errno> {
         self.alive()?;
         self.steps += 1;
+        self.log.push(what());
         Ok(())
+    }
+
+    /// The steps taken since the last boot, one line each (inodes by number), for messages.
+    pub fn step_log(&self) -> &[String] {
+        &self.log
     }
 
     fn file(&self, ino: Ino) -> Result<&Vec<u8>, Errno> {
@@ -635,6 +739,12 @@ fn renumbered(nodes: &HashMap<Ino, Node>, next_ino: Ino) -> Model {
         next_ino: next,
         steps: 0,
         cut_after: None,
+        syncs: 0,
+        fail_sync: None,
+        failed_sync_step: None,
+        unlink_when_made: None,
+        made: HashMap::new(),
+        log: Vec::new(),
     }
 }
 
@@ -781,6 +891,60 @@ mod tests {
         let booted = m.crash().boot(1);
         assert!(!booted.is_dead());
         assert!(booted.lookup(ROOT, name("a")).is_ok());
+    }
+
+    #[test]
+    fn a_failed_sync_makes_nothing_durable_and_the_next_one_works() {
+        let mut m = Model::new();
+        let f = m.make(ROOT, name("f"), NewNode::File).unwrap();
+        m.sync(ROOT).unwrap();
+        m.write(f, 0, b"new").unwrap();
+        m.fail_sync(Some(1));
+        assert_eq!(m.sync(f), Err(libc::EIO));
+        assert!(!m.is_dead(), "the power stays on");
+        assert_eq!(m.syncs(), 2);
+        assert_eq!(
+            m.read(f, 0, 10).unwrap(),
+            b"new",
+            "processes still see the write"
+        );
+        // Held, not durable: a cut now may lose it.
+        assert!(
+            all_boots(&m.crash())
+                .iter()
+                .any(|b| read_path(b, "f") == Some(vec![]))
+        );
+        m.sync(f).unwrap();
+        assert!(
+            all_boots(&m.crash())
+                .iter()
+                .all(|b| read_path(b, "f") == Some(b"new".to_vec()))
+        );
+    }
+
+    #[test]
+    fn a_racing_unlink_happens_when_its_trigger_is_made() {
+        let mut m = Model::new();
+        let d = m.make(ROOT, name("d"), NewNode::Dir).unwrap();
+        m.make(d, name("victim"), NewNode::File).unwrap();
+        m.sync_everything();
+        m.unlink_when_made(name("t"), vec!["d".into(), "victim".into()]);
+        m.make(ROOT, name("other"), NewNode::File).unwrap();
+        assert!(m.lookup(d, name("victim")).is_ok());
+        let steps = m.steps();
+        m.make(ROOT, name("t"), NewNode::File).unwrap();
+        assert_eq!(m.lookup(d, name("victim")), Err(libc::ENOENT));
+        assert_eq!(
+            m.steps(),
+            steps + 1,
+            "the racing unlink is no step of this process"
+        );
+        // Held: a cut may undo it.
+        assert!(
+            all_boots(&m.crash())
+                .iter()
+                .any(|b| read_path(b, "d/victim").is_some())
+        );
     }
 
     #[test]

@@ -119,3 +119,46 @@ fn after_the_cut_step_every_call_fails() {
     );
     fs::write(root.join("made/f"), b"x").unwrap();
 }
+
+/// Threads taking turns, each writing its own file: every write is a turn point held in the
+/// server (the requests carry the writing thread's id), so the order of the writes is the
+/// seed's, however the threads are scheduled.
+#[test]
+fn threads_taking_turns_write_in_the_order_their_seed_draws() {
+    let Some((_dir, m)) = mount() else { return };
+    let root = m.path().to_path_buf();
+    let run = |seed: u64| -> (Vec<usize>, Vec<usize>) {
+        let order = std::sync::Mutex::new(Vec::new());
+        m.take_turns(seed, 3);
+        std::thread::scope(|scope| {
+            for me in 0..3 {
+                let (m, root, order) = (&m, &root, &order);
+                scope.spawn(move || {
+                    let _turns = m.join_turns(me);
+                    let mut f = fs::File::create(root.join(format!("t{me}"))).unwrap();
+                    for _ in 0..4 {
+                        f.write_all(b"x").unwrap();
+                        order.lock().unwrap().push(me);
+                    }
+                    f.sync_all().unwrap();
+                });
+            }
+        });
+        (m.stop_turns(), order.into_inner().unwrap())
+    };
+    let (trace, order) = run(11);
+    assert_eq!(order.len(), 12);
+    // One grant to start each member, one per write and one per sync.
+    assert_eq!(
+        trace.len(),
+        3 + 12 + 3,
+        "every write and sync was a turn point"
+    );
+    for _ in 0..3 {
+        assert_eq!(run(11), (trace.clone(), order.clone()));
+    }
+    assert!(
+        (0..6).any(|seed| run(seed).1 != order),
+        "another seed, another order"
+    );
+}
