@@ -115,9 +115,11 @@ MUTANTS = [
        "        let _ = record_io::sync(root, &self.root);\n")], CREATE_AUTO, None),
     # remove: the session directory, its parent, the root.
     ("R1", "remove (auto): no fsync of the root after the rmdir", REMOVE,
-     [("                let removal = self.clear(&dir, Some(&root), ask_containers)?;\n"
-       "                record_io::sync(&root, &self.root)?;\n",
-       "                let removal = self.clear(&dir, Some(&root), ask_containers)?;\n")],
+     [("            locked.end_lease();\n"
+       "            record_io::sync(&root, &self.root)?;\n"
+       "            return Ok(removal);\n",
+       "            locked.end_lease();\n"
+       "            return Ok(removal);\n")],
      REMOVE_AUTO, None),
     ("R2", "remove (explicit): no fsync of the root after unlinking the link", REMOVE,
      [("            }\n        }\n        record_io::sync(root, &self.root)\n    }",
@@ -131,18 +133,20 @@ MUTANTS = [
        "            }\n", "")], REMOVE_EXPLICIT, None),
     ("R5", "remove of a foreign directory: no fsync after deleting stranded temporary records",
      REMOVE,
-     [("                unlink(dir.fd(), temp.as_bytes(), &dir.path)?;\n            }\n"
-       "            record_io::sync(dir.fd(), &dir.path)?;\n",
-       "                unlink(dir.fd(), temp.as_bytes(), &dir.path)?;\n            }\n")],
+     [("                        unlink(dir.fd(), temp.as_bytes(), &dir.path)?;\n"
+       "                    }\n"
+       "                    record_io::sync(dir.fd(), &dir.path)?;\n",
+       "                        unlink(dir.fd(), temp.as_bytes(), &dir.path)?;\n"
+       "                    }\n")],
      REMOVE_FOREIGN, None),
     ("R6", "remove_by_path (auto): no fsync of the root after the rmdir", REMOVE,
      [("            Some(root) if in_root.is_some() => record_io::sync(root, &self.root)?,\n",
        "            Some(_) if in_root.is_some() => {}\n")], REMOVE_BY_PATH_AUTO, None),
     ("R7", "remove (auto): an error of the root's fsync ignored", REMOVE,
-     [("                let removal = self.clear(&dir, Some(&root), ask_containers)?;\n"
-       "                record_io::sync(&root, &self.root)?;\n",
-       "                let removal = self.clear(&dir, Some(&root), ask_containers)?;\n"
-       "                let _ = record_io::sync(&root, &self.root);\n")], REMOVE_AUTO, None),
+     [("            locked.end_lease();\n"
+       "            record_io::sync(&root, &self.root)?;\n",
+       "            locked.end_lease();\n"
+       "            let _ = record_io::sync(&root, &self.root);\n")], REMOVE_AUTO, None),
     ("R8", "remove (explicit): an error of the root's fsync after unlinking the link ignored",
      REMOVE,
      [("            }\n        }\n        record_io::sync(root, &self.root)\n    }",
