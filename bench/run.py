@@ -1,17 +1,25 @@
 """`make bench`: measures every face of the store against the floor and plain Python.
 
-Runs the Rust face (`cargo bench --bench store`, built once), the C face (bench_c), the floor
-(floor.c), the Python module and the plain standard-library store (plain_store.py) on the same
-data in one run, takes medians, prints a table and writes bench/RESULTS.md.
+Listing, as users list: each face is a fresh process (the C face `bench_c`, the Rust face
+`cargo bench --bench store`, the Python module and the plain standard-library store through
+face_py.py, outrig's own store `cargo bench --bench outrig_store`, and the floor `floor.c`)
+that makes its store, lists the root and reads every field `outrig-sessions ls` prints, a few
+times; the first listing is the fresh process's figure, the later ones the warm figure. Faces
+take turns in rounds on the same data; the ratios are medians of the per-round ratios. The
+command line's `outrig-sessions ls --json` is timed as a whole process. Every figure comes
+with the machine's load average and each process's peak RSS.
+
+Point operations (get, remove_by_path) and the fsync-bound writes (create, finalize) are
+timed inside one process per face.
 
 Sizes: 1k and 10k sessions; 100k too with BENCH_FULL=1.
-Usage: python bench/run.py --rust CMD --c CMD --floor CMD --data DIR [--out FILE]
-(each CMD is a command line that takes OP ROOT N)
+Usage: python bench/run.py --cargo CARGO --c BIN --floor BIN --cli BIN --data DIR [--out FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shlex
@@ -91,6 +99,28 @@ def run_samples(cmd: list[str]) -> list[float]:
     return [float(line.split()[0]) for line in out.splitlines() if line.strip()]
 
 
+class Run:
+    """One fresh process: the seconds it printed, its wall time and its peak RSS (bytes)."""
+
+    def __init__(self, cmd: list[str], stdout: int | None = subprocess.PIPE) -> None:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, text=True)
+        out, err = proc.communicate() if stdout == subprocess.PIPE else ("", proc.stderr.read())  # type: ignore[union-attr]
+        # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN is the maximum over all).
+        _, status, usage = os.wait4(proc.pid, 0)
+        self.wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise SystemExit(f"{shlex.join(cmd)} failed ({proc.returncode}): {err}")
+        self.rss = usage.ru_maxrss * 1024
+        self.samples = [float(line.split()[0]) for line in (out or "").splitlines() if line.strip()]
+
+
+def load() -> float:
+    """The machine's 1-minute load average (what `uptime` prints first)."""
+    return os.getloadavg()[0]
+
+
 def timed(f: Callable[[], object], reps: int) -> list[float]:
     samples = []
     for _ in range(reps):
@@ -100,51 +130,82 @@ def timed(f: Callable[[], object], reps: int) -> list[float]:
     return samples
 
 
-def py_list(store: outrig.SessionStore) -> None:
-    for s in store.list():
-        s.id, s.started_at, s.exit_code
+# The listing faces in the order they take their turns and are printed.
+LIST_FACES = ("floor", "outrig", "rust", "c", "python", "plain")
 
 
-def plain_list(store: PlainStore) -> None:
-    for r in store.list():
-        r["id"], r["started_at"], r.get("exit_code")
+def cargo_bench_binary(cargo: list[str], bench: str) -> str:
+    """Builds the bench target (if needed) and returns its executable, so each measurement is
+    a process of its own, not cargo's."""
+    out = subprocess.run(cargo + ["bench", "-q", "--bench", bench, "--no-run", "--message-format=json"],
+                         check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        msg = json.loads(line)
+        if msg.get("reason") == "compiler-artifact" and msg.get("target", {}).get("name") == bench \
+                and msg.get("executable"):
+            return str(msg["executable"])
+    raise SystemExit(f"cargo built no executable for the {bench} bench")
 
 
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
-        self.rust = shlex.split(args.rust)
+        cargo = shlex.split(args.cargo)
+        self.rust = [cargo_bench_binary(cargo, "store")]
+        self.outrig = [cargo_bench_binary(cargo, "outrig_store")]
         self.c = shlex.split(args.c)
         self.floor = shlex.split(args.floor)
+        self.cli = shlex.split(args.cli)
+        self.py = [sys.executable, str(HERE / "face_py.py")]
         self.data = Path(args.data)
         self.results: dict[tuple[str, str, int], float] = {}
+        # (face, sessions) -> one (fresh, warm, peak RSS) per round.
+        self.lists: dict[tuple[str, int], list[tuple[float, float, int]]] = {}
+        # sessions -> (seconds, peak RSS) per round of `outrig-sessions ls --json`.
+        self.cli_runs: dict[int, list[tuple[float, int]]] = {}
+        # What the load average was around each group of figures.
+        self.loads: dict[str, tuple[float, float]] = {}
 
     def record(self, face: str, op: str, n: int, samples: list[float]) -> None:
         self.results[(face, op, n)] = statistics.median(samples)
 
+    def list_cmd(self, face: str, root: Path, reps: int) -> list[str]:
+        args = ["list", str(root), str(reps)]
+        return {
+            "floor": self.floor + args,
+            "outrig": self.outrig + args,
+            "rust": self.rust + args,
+            "c": self.c + args,
+            "python": self.py + ["python"] + args[1:],
+            "plain": self.py + ["plain"] + args[1:],
+        }[face]
+
     def list_faces(self, root: Path, n: int) -> None:
-        rounds, reps = (5, 3) if n <= 10_000 else (3, 1)
-        store, plain = outrig.SessionStore(root), PlainStore(str(root))
-        got: dict[str, list[float]] = {k: [] for k in ("floor", "rust", "c", "python", "plain")}
-        # Faces take turns, so a burst of noise lands on all of them.
+        """Each face a fresh process per round that lists `reps` times; faces take turns, so a
+        burst of noise lands on all of them."""
+        rounds, reps = (9, 3) if n <= 10_000 else (5, 2)
+        before = load()
         for _ in range(rounds):
-            got["floor"] += run_samples(self.floor + ["list", str(root), str(reps)])
-            got["rust"] += run_samples(self.rust + ["list", str(root), str(reps)])
-            got["c"] += run_samples(self.c + ["list", str(root), str(reps)])
-            got["python"] += timed(lambda: py_list(store), reps)
-            got["plain"] += timed(lambda: plain_list(plain), reps)
-        for face, samples in got.items():
-            self.record(face, "list", n, samples)
+            for face in LIST_FACES:
+                run = Run(self.list_cmd(face, root, reps))
+                first, rest = run.samples[0], run.samples[1:]
+                self.lists.setdefault((face, n), []).append((first, statistics.median(rest), run.rss))
+            cli = Run(self.cli + ["--session-root", str(root), "ls", "--json"], stdout=subprocess.DEVNULL)
+            self.cli_runs.setdefault(n, []).append((cli.wall, cli.rss))
+        self.loads[f"list-{n}"] = (before, load())
 
     def list_states(self, root: Path, n: int) -> None:
         """Rust list with and without every session's state, taking turns."""
+        before = load()
         got: dict[str, list[float]] = {"list": [], "list_states": []}
         for _ in range(5):
             for op in got:
                 got[op] += run_samples(self.rust + [op, str(root), "3"])
         self.record("rust", "states-list", n, got["list"])
         self.record("rust", "states-list_states", n, got["list_states"])
+        self.loads["states"] = (before, load())
 
     def point_ops(self, root: Path, n: int) -> None:
+        before = load()
         gets = 2000
         self.record("rust", "get", n, run_samples(self.rust + ["get", str(root), str(gets)]))
         self.record("c", "get", n, run_samples(self.c + ["get", str(root), str(gets)]))
@@ -166,9 +227,11 @@ class Bench:
         dirs = extra(root, count, "plai")
         it3 = iter(dirs)
         self.record("plain", "remove_by_path", n, timed(lambda: plain.remove_by_path(str(next(it3))), count))
+        self.loads[f"point-{n}"] = (before, load())
 
     def writes(self) -> None:
         """create and finalize (fsync-bound), faces taking turns in rounds on fresh roots."""
+        before = load()
         rounds, count = 5, 40
         faces = ("floor", "rust", "c", "python", "plain")
         got: dict[tuple[str, str], list[float]] = {(f, op): [] for f in faces for op in ("create", "finalize")}
@@ -184,6 +247,7 @@ class Bench:
                 shutil.rmtree(root, ignore_errors=True)
         for (face, op), samples in got.items():
             self.record(face, op, 0, samples)
+        self.loads["writes"] = (before, load())
 
     def write_face(self, face: str, root: Path, count: int) -> tuple[list[float], list[float]]:
         if face == "floor":
@@ -229,51 +293,103 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, Linux {platform.release()}, Python {platform.python_version()}"
 
 
+def mib(n: float) -> str:
+    return f"{n / 2**20:.1f} MiB"
+
+
+def loads(b: Bench, key: str) -> str:
+    before, after = b.loads[key]
+    return f"{before:.2f}–{after:.2f}"
+
+
+def ratio(b: Bench, num: str, den: str, n: int, warm: bool = False) -> float:
+    """The median over rounds of one face's listing over another's (same round)."""
+    k = 1 if warm else 0
+    return statistics.median(x[k] / y[k] for x, y in zip(b.lists[(num, n)], b.lists[(den, n)]))
+
+
+# The listing's targets: (name, numerator face, denominator face, bound, whether it is an upper
+# bound). The Rust face keeps its figure: at most the floor, fresh and warm.
+LIST_TARGETS = [
+    ("C face / floor", "c", "floor", 1.05, True),
+    ("outrig's store / C face", "outrig", "c", 1.9, False),
+    ("Python face / C face", "python", "c", 1.3, True),
+    ("plain Python / Python face", "plain", "python", 4.0, False),
+    ("Rust face / floor", "rust", "floor", 1.0, True),
+]
+
+
 def report(b: Bench, sizes: list[int]) -> str:
     r = b.results
-    faces = ["floor", "rust", "c", "python", "plain"]
+    names = {"floor": "floor (C, 1 thread: readdir, open, read, close)", "outrig": "outrig's own store",
+             "rust": "Rust face", "c": "C face", "python": "Python face", "plain": "plain Python"}
     lines = [
         "# Benchmark results",
         "",
         f"Machine: {machine()}.  ",
-        f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. Medians; `make bench` regenerates this file"
+        f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. Medians; load is the 1-minute load "
+        "average before–after each group; `make bench` regenerates this file"
         + (" (BENCH_FULL=1 adds 100k sessions)." if 100_000 not in sizes else "."),
         "",
-        "## list (whole root; C reads every field, Python reads id, started_at, exit_code)",
+        "## list",
         "",
-        "| sessions | " + " | ".join(faces) + " | per session (Rust) |",
-        "|---" * (len(faces) + 2) + "|",
+        "Each face is a fresh process per round that makes its store, lists the whole root and "
+        "reads what `outrig-sessions ls` prints of every session (id, start, end, exit code, image "
+        "config, link target), more than once: *fresh* is its first listing (thread start-up and "
+        "a new process's heap included), *warm* the later ones. Ratios are medians of per-round "
+        "ratios of the fresh listings (warm in brackets). Peak RSS is the whole process's "
+        "(the Python faces include the interpreter).",
     ]
     for n in sizes:
-        row = [fmt(r[(f, "list", n)]) for f in faces]
-        lines.append(f"| {n:,} | " + " | ".join(row) + f" | {fmt(r[('rust', 'list', n)] / n)} |")
+        rounds = len(b.lists[("floor", n)])
+        lines += ["", f"### {n:,} sessions ({rounds} rounds, load {loads(b, f'list-{n}')})", "",
+                  "| face | fresh | warm | per session (fresh) | fresh / floor | peak RSS |",
+                  "|---|---|---|---|---|---|"]
+        floor = statistics.median(x[0] for x in b.lists[("floor", n)])
+        for face in LIST_FACES:
+            runs = b.lists[(face, n)]
+            fresh = statistics.median(x[0] for x in runs)
+            warm = statistics.median(x[1] for x in runs)
+            rss = statistics.median(x[2] for x in runs)
+            lines.append(f"| {names[face]} | {fmt(fresh)} | {fmt(warm)} | {fmt(fresh / n)} | "
+                         f"{ratio(b, face, 'floor', n):.2f} | {mib(rss)} |")
+        cli = b.cli_runs[n]
+        lines.append(f"| `outrig-sessions ls --json` (whole process) | {fmt(statistics.median(c[0] for c in cli))} "
+                     f"| - | - | - | {mib(statistics.median(c[1] for c in cli))} |")
+
     lines += ["", "## point operations (per operation)", "",
-              "| operation | sessions | rust | c | python | plain |", "|---|---|---|---|---|---|"]
+              "| operation | sessions | rust | c | python | plain | load |", "|---|---|---|---|---|---|---|"]
     for op in ("get", "remove_by_path"):
         for n in sizes:
-            lines.append(f"| {op} | {n:,} | " + " | ".join(fmt(r[(f, op, n)]) for f in ("rust", "c", "python", "plain")) + " |")
+            lines.append(f"| {op} | {n:,} | " + " | ".join(fmt(r[(f, op, n)]) for f in ("rust", "c", "python", "plain"))
+                         + f" | {loads(b, f'point-{n}')} |")
     for op in ("create", "finalize"):
-        lines.append(f"| {op} | - | " + " | ".join(fmt(r[(f, op, 0)]) for f in ("rust", "c", "python", "plain")) + " |")
+        lines.append(f"| {op} | - | " + " | ".join(fmt(r[(f, op, 0)]) for f in ("rust", "c", "python", "plain"))
+                     + f" | {loads(b, 'writes')} |")
     lines += ["", f"Durable floor: create {fmt(r[('floor', 'create', 0)])}, finalize's write {fmt(r[('floor', 'finalize', 0)])}."]
 
-    n = 10_000
     big, small = max(sizes), min(sizes)
-    targets = [
-        ("Rust list / floor list (10k)", r[("rust", "list", n)] / r[("floor", "list", n)], "≤ 1.00", lambda x: x <= 1.0),
-        ("C list / Rust list (10k)", r[("c", "list", n)] / r[("rust", "list", n)], "≤ 1.05", lambda x: x <= 1.05),
-        ("Python list / Rust list (10k)", r[("python", "list", n)] / r[("rust", "list", n)], "≤ 1.30", lambda x: x <= 1.3),
-        ("plain Python list / Python list (10k)", r[("plain", "list", n)] / r[("python", "list", n)], "≥ 4.00", lambda x: x >= 4.0),
-        ("Rust list with states / list (10k, 10% unfinalized)", r[("rust", "states-list_states", n)] / r[("rust", "states-list", n)], "≤ 1.10", lambda x: x <= 1.1),
-        ("Rust create / floor create", r[("rust", "create", 0)] / r[("floor", "create", 0)], "≤ 1.15", lambda x: x <= 1.15),
-        ("Rust finalize / floor rewrite", r[("rust", "finalize", 0)] / r[("floor", "finalize", 0)], "≤ 1.15", lambda x: x <= 1.15),
-        (f"Rust get {big:,} / {small:,}", r[("rust", "get", big)] / r[("rust", "get", small)], "≤ 1.50", lambda x: x <= 1.5),
-        (f"Rust remove_by_path {big:,} / {small:,}", r[("rust", "remove_by_path", big)] / r[("rust", "remove_by_path", small)], "≤ 1.50", lambda x: x <= 1.5),
+    targets: list[tuple[str, float, str, bool]] = []
+    for n in [s for s in sizes if s >= 10_000]:
+        for name, num, den, bound, upper in LIST_TARGETS:
+            fresh, warm = ratio(b, num, den, n), ratio(b, num, den, n, warm=True)
+            ok = fresh <= bound if upper else fresh >= bound
+            targets.append((f"{name} ({n // 1000}k) [warm {warm:.2f}]", fresh,
+                            f"{'≤' if upper else '≥'} {bound:.2f}", ok))
+    others = [
+        ("Rust list with states / list (10k, 10% unfinalized)", r[("rust", "states-list_states", 10_000)] / r[("rust", "states-list", 10_000)], 1.1, True),
+        ("Rust create / floor create", r[("rust", "create", 0)] / r[("floor", "create", 0)], 1.15, True),
+        ("Rust finalize / floor rewrite", r[("rust", "finalize", 0)] / r[("floor", "finalize", 0)], 1.15, True),
+        (f"Rust get {big:,} / {small:,}", r[("rust", "get", big)] / r[("rust", "get", small)], 1.5, True),
+        (f"Rust remove_by_path {big:,} / {small:,}", r[("rust", "remove_by_path", big)] / r[("rust", "remove_by_path", small)], 1.5, True),
     ]
-    lines += ["", "## Targets", "", "| ratio | measured | target | met |", "|---|---|---|---|"]
+    for name, value, bound, upper in others:
+        targets.append((name, value, f"{'≤' if upper else '≥'} {bound:.2f}", value <= bound if upper else value >= bound))
+    lines += ["", "## Targets", "", "| ratio | measured (fresh) | target | met |", "|---|---|---|---|"]
     missed = set()
     for name, value, target, ok in targets:
-        lines.append(f"| {name} | {value:.2f} | {target} | {'yes' if ok(value) else 'NO'} |")
-        if not ok(value):
+        lines.append(f"| {name} | {value:.2f} | {target} | {'yes' if ok else 'NO'} |")
+        if not ok:
             missed.add(name.split(" (")[0])
     notes = [text for key, text in WHY.items() if key in missed]
     if notes:
@@ -284,18 +400,6 @@ def report(b: Bench, sizes: list[int]) -> str:
 # Why a target can be missed, from profiles (`perf record` of the bench faces at 10k sessions);
 # printed under the table when that target is missed in a run.
 WHY = {
-    "C list / Rust list": (
-        "- **C list**: the Rust face reads the records in place; C needs NUL-terminated copies. "
-        "`outrig_store_list` itself costs what Rust's `list` does (it wraps each record, "
-        "converting nothing). Reading every field, as this face does, converts each session's "
-        "text into one block on the first read (one allocation, ~300 bytes copied), then makes "
-        "13 getter calls and `strlen`s per session, and freeing the listing frees the blocks: "
-        "4 to 6 ms per 10k sessions in all across runs, which no layout of the copies removes while C "
-        "strings must be NUL-terminated. Converting on the listing's worker threads instead "
-        "was measured slower: memory allocated on those threads is slower to free on the "
-        "caller's. A C caller that reads fewer fields pays less. Shared 2-core machines move "
-        "this ratio by about ±0.05 between runs."
-    ),
     "Rust finalize / floor rewrite": (
         "- **finalize**: fsync-bound like its floor (the record's fsync and the directory's); "
         "on top it opens the root and the session directory as descriptors, takes the lock "
@@ -303,29 +407,20 @@ WHY = {
         "microseconds in all, so a miss means disk latency varied between the interleaved "
         "rounds (runs of the same build measured 0.88 to 1.21)."
     ),
-    "plain Python list / Python list": (
-        "- **Python vs plain Python**: both are bound by the same kernel work (open, read, close "
-        "per record: the floor), which is about a third of plain Python's time; the module "
-        "spreads that work over the cores but cannot remove it, so with 2 cores the ceiling "
-        "is about 4.2 and run-to-run noise decides whether a run lands above 4."
-    ),
     "Rust create / floor create": (
         "- **create**: fsync-bound like the floor (three fsyncs each); the difference is the id "
         "draw, the exclusive mkdir and the record's serialization, a few microseconds, so a "
         "miss means disk latency varied between the interleaved rounds."
-    ),
-    "Rust finalize / floor rewrite": (
-        "- **finalize**: beyond the floor's write it locks the directory and reads and parses "
-        "the record; that is microseconds against fsync's hundreds, so a miss is disk noise."
     ),
 }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rust", required=True)
+    ap.add_argument("--cargo", required=True, help="the cargo command that builds the Rust faces")
     ap.add_argument("--c", required=True)
     ap.add_argument("--floor", required=True)
+    ap.add_argument("--cli", required=True, help="the outrig-sessions binary")
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = ap.parse_args()
