@@ -27,6 +27,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -100,20 +101,22 @@ def run_samples(cmd: list[str]) -> list[float]:
 
 
 class Run:
-    """One fresh process: the seconds it printed, its wall time and its peak RSS (bytes)."""
+    """One fresh process: the seconds it printed, its wall time and its peak RSS (bytes), which
+    `peak_rss` (bench/peak_rss.c) measures, since a child of this Python process would report
+    this process's own peak when larger."""
 
-    def __init__(self, cmd: list[str], stdout: int | None = subprocess.PIPE) -> None:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, text=True)
-        out, err = proc.communicate() if stdout == subprocess.PIPE else ("", proc.stderr.read())  # type: ignore[union-attr]
-        # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN is the maximum over all).
-        _, status, usage = os.wait4(proc.pid, 0)
-        self.wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            raise SystemExit(f"{shlex.join(cmd)} failed ({proc.returncode}): {err}")
-        self.rss = usage.ru_maxrss * 1024
-        self.samples = [float(line.split()[0]) for line in (out or "").splitlines() if line.strip()]
+    peak_rss = "peak_rss"
+
+    def __init__(self, cmd: list[str], stdout: int = subprocess.PIPE) -> None:
+        with tempfile.NamedTemporaryFile("r", prefix="peak-rss-") as rss:
+            t0 = time.perf_counter()
+            proc = subprocess.run([Run.peak_rss, rss.name] + cmd, stdout=stdout,
+                                  stderr=subprocess.PIPE, text=True)
+            self.wall = time.perf_counter() - t0
+            if proc.returncode != 0:
+                raise SystemExit(f"{shlex.join(cmd)} failed ({proc.returncode}): {proc.stderr}")
+            self.rss = int(rss.read()) * 1024
+        self.samples = [float(line.split()[0]) for line in (proc.stdout or "").splitlines() if line.strip()]
 
 
 def load() -> float:
@@ -421,10 +424,12 @@ def main() -> None:
     ap.add_argument("--c", required=True)
     ap.add_argument("--floor", required=True)
     ap.add_argument("--cli", required=True, help="the outrig-sessions binary")
+    ap.add_argument("--peak-rss", required=True, help="bench/peak_rss.c, built")
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = ap.parse_args()
     sizes = [1_000, 10_000] + ([100_000] if os.environ.get("BENCH_FULL") == "1" else [])
+    Run.peak_rss = args.peak_rss
     b = Bench(args)
     started = time.monotonic()
     for n in sizes:

@@ -11,10 +11,12 @@ bench-tools: c-lib-release python-module cli
 	ln -sfn $(abspath $(TARGET_DIR))/release/liboutrig.so $(BENCH_BUILD)/lib/liboutrig.so.$(OUTRIG_MAJOR)
 	ln -sfn liboutrig.so.$(OUTRIG_MAJOR) $(BENCH_BUILD)/lib/liboutrig.so
 	$(CC) -O2 -Wall -Wextra -Werror bench/floor.c -o $(BENCH_BUILD)/floor
+	$(CC) -O2 -Wall -Wextra -Werror bench/peak_rss.c -o $(BENCH_BUILD)/peak_rss
 	$(CC) -O2 -std=c11 -Wall -Wextra -Werror -Iinclude bench/bench_c.c -o $(BENCH_BUILD)/bench_c \
 		-L$(BENCH_BUILD)/lib -loutrig -Wl,-rpath,$(abspath $(BENCH_BUILD))/lib
 	$(CARGO) bench -q --bench store --bench outrig_store --no-run
 
 bench: bench-tools
 	$(VENV_PY) bench/run.py --cargo "$(CARGO)" --c $(BENCH_BUILD)/bench_c \
-		--floor $(BENCH_BUILD)/floor --cli $(CLI_BIN) --data $(BENCH_BUILD)/data
+		--floor $(BENCH_BUILD)/floor --cli $(CLI_BIN) --peak-rss $(BENCH_BUILD)/peak_rss \
+		--data $(BENCH_BUILD)/data

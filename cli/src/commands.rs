@@ -123,13 +123,12 @@ impl Ctx<'_> {
     }
 
     fn ls(&mut self, json: bool) -> Outcome {
+        if json {
+            return self.ls_json();
+        }
         let listing = self.store.list()?;
         self.report_skipped(&listing.skipped)?;
-        if json {
-            for s in &listing.sessions {
-                writeln!(self.out, "{}", render::session_json(s)?)?;
-            }
-        } else if listing.sessions.is_empty() {
+        if listing.sessions.is_empty() {
             let root = self.store.root().to_string_lossy();
             let root = escape(&root);
             match listing.skipped.len() {
@@ -140,6 +139,22 @@ impl Ctx<'_> {
             let states = self.store.states(&listing.sessions);
             let table = render::session_table(&listing.sessions, &states, SystemTime::now());
             self.out.write_all(table.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// `ls --json`, newest first. The order needs every record's start time before the first
+    /// line can be printed, so the whole root is read first; what is held meanwhile is each
+    /// session's line, rendered on the thread that read the record (the parsed record is
+    /// dropped there), not the record itself. The lines are then written, and freed, one by
+    /// one.
+    fn ls_json(&mut self) -> Outcome {
+        let (lines, skipped) = self
+            .store
+            .list_with(|s| render::session_line(&s).map(String::into_boxed_str))?;
+        self.report_skipped(&skipped)?;
+        for line in lines {
+            writeln!(self.out, "{}", line?)?;
         }
         Ok(())
     }
