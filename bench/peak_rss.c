@@ -1,4 +1,5 @@
-/* Runs a command and writes its peak resident set size (KiB) to a file, for `make bench`.
+/* Runs a command and writes its peak resident set size (KiB) and its CPU time (user + system,
+ * seconds) to a file, for `make bench`.
  *
  *   peak_rss FILE CMD [ARG...]
  *
@@ -31,7 +32,9 @@ int main(int argc, char **argv) {
     if (wait4(pid, &status, 0, &usage) < 0) { perror("wait4"); return 2; }
     FILE *out = fopen(argv[1], "w");
     if (!out) { perror(argv[1]); return 2; }
-    fprintf(out, "%ld\n", usage.ru_maxrss);
+    double cpu = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                 (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    fprintf(out, "%ld %.6f\n", usage.ru_maxrss, cpu);
     fclose(out);
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
     return WEXITSTATUS(status);

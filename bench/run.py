@@ -101,9 +101,9 @@ def run_samples(cmd: list[str]) -> list[float]:
 
 
 class Run:
-    """One fresh process: the seconds it printed, its wall time and its peak RSS (bytes), which
-    `peak_rss` (bench/peak_rss.c) measures, since a child of this Python process would report
-    this process's own peak when larger."""
+    """One fresh process: the seconds it printed, its wall time, its peak RSS (bytes) and its
+    CPU time (user + system, all threads), which `peak_rss` (bench/peak_rss.c) measures, since
+    a child of this Python process would report this process's own peak when larger."""
 
     peak_rss = "peak_rss"
 
@@ -115,7 +115,8 @@ class Run:
             self.wall = time.perf_counter() - t0
             if proc.returncode != 0:
                 raise SystemExit(f"{shlex.join(cmd)} failed ({proc.returncode}): {proc.stderr}")
-            self.rss = int(rss.read()) * 1024
+            kib, cpu = rss.read().split()
+            self.rss, self.cpu = int(kib) * 1024, float(cpu)
         self.samples = [float(line.split()[0]) for line in (proc.stdout or "").splitlines() if line.strip()]
 
 
@@ -161,10 +162,10 @@ class Bench:
         self.py = [sys.executable, str(HERE / "face_py.py")]
         self.data = Path(args.data)
         self.results: dict[tuple[str, str, int], float] = {}
-        # (face, sessions) -> one (fresh, warm, peak RSS) per round.
-        self.lists: dict[tuple[str, int], list[tuple[float, float, int]]] = {}
-        # sessions -> (seconds, peak RSS) per round of `outrig-sessions ls --json`.
-        self.cli_runs: dict[int, list[tuple[float, int]]] = {}
+        # (face, sessions) -> one (fresh, warm, peak RSS, process CPU) per round.
+        self.lists: dict[tuple[str, int], list[tuple[float, float, int, float]]] = {}
+        # sessions -> (seconds, peak RSS, CPU) per round of `outrig-sessions ls --json`.
+        self.cli_runs: dict[int, list[tuple[float, int, float]]] = {}
         # What the load average was around each group of figures.
         self.loads: dict[str, tuple[float, float]] = {}
 
@@ -191,9 +192,9 @@ class Bench:
             for face in LIST_FACES:
                 run = Run(self.list_cmd(face, root, reps))
                 first, rest = run.samples[0], run.samples[1:]
-                self.lists.setdefault((face, n), []).append((first, statistics.median(rest), run.rss))
+                self.lists.setdefault((face, n), []).append((first, statistics.median(rest), run.rss, run.cpu))
             cli = Run(self.cli + ["--session-root", str(root), "ls", "--json"], stdout=subprocess.DEVNULL)
-            self.cli_runs.setdefault(n, []).append((cli.wall, cli.rss))
+            self.cli_runs.setdefault(n, []).append((cli.wall, cli.rss, cli.cpu))
         self.loads[f"list-{n}"] = (before, load())
 
     def list_states(self, root: Path, n: int) -> None:
@@ -340,25 +341,28 @@ def report(b: Bench, sizes: list[int]) -> str:
         "reads what `outrig-sessions ls` prints of every session (id, start, end, exit code, image "
         "config, link target), more than once: *fresh* is its first listing (thread start-up and "
         "a new process's heap included), *warm* the later ones. Ratios are medians of per-round "
-        "ratios of the fresh listings (warm in brackets). Peak RSS is the whole process's "
-        "(the Python faces include the interpreter).",
+        "ratios of the fresh listings (warm in brackets). Peak RSS and CPU time (user + system, "
+        "all threads) are the whole process's, over all its listings (the Python faces include "
+        "the interpreter's start): CPU time is what a busy machine's load does not change, "
+        "while a listing's time on a loaded 2-core machine loses the second core.",
     ]
     for n in sizes:
         rounds = len(b.lists[("floor", n)])
         lines += ["", f"### {n:,} sessions ({rounds} rounds, load {loads(b, f'list-{n}')})", "",
-                  "| face | fresh | warm | per session (fresh) | fresh / floor | peak RSS |",
-                  "|---|---|---|---|---|---|"]
+                  "| face | fresh | warm | per session (fresh) | fresh / floor | peak RSS | process CPU |",
+                  "|---|---|---|---|---|---|---|"]
         floor = statistics.median(x[0] for x in b.lists[("floor", n)])
         for face in LIST_FACES:
             runs = b.lists[(face, n)]
             fresh = statistics.median(x[0] for x in runs)
             warm = statistics.median(x[1] for x in runs)
             rss = statistics.median(x[2] for x in runs)
+            cpu = statistics.median(x[3] for x in runs)
             lines.append(f"| {names[face]} | {fmt(fresh)} | {fmt(warm)} | {fmt(fresh / n)} | "
-                         f"{ratio(b, face, 'floor', n):.2f} | {mib(rss)} |")
+                         f"{ratio(b, face, 'floor', n):.2f} | {mib(rss)} | {fmt(cpu)} |")
         cli = b.cli_runs[n]
-        lines.append(f"| `outrig-sessions ls --json` (whole process) | {fmt(statistics.median(c[0] for c in cli))} "
-                     f"| - | - | - | {mib(statistics.median(c[1] for c in cli))} |")
+        lines.append(f"| `outrig-sessions ls --json` (whole process, once) | {fmt(statistics.median(c[0] for c in cli))} "
+                     f"| - | - | - | {mib(statistics.median(c[1] for c in cli))} | {fmt(statistics.median(c[2] for c in cli))} |")
 
     lines += ["", "## point operations (per operation)", "",
               "| operation | sessions | rust | c | python | plain | load |", "|---|---|---|---|---|---|---|"]

@@ -383,6 +383,56 @@ mod tests {
 
     const CHILD: &str = "OUTRIG_DESCRIPTOR_EXHAUSTION_CHILD";
 
+    fn part(items: &[&'static str], keys: &[(u64, usize)]) -> Part<&'static str> {
+        let at = |s: u64| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(s);
+        Part {
+            items: items.to_vec(),
+            keys: keys.iter().map(|&(s, i)| (at(s), i)).collect(),
+            skipped: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn ordered_values_stay_in_their_parts_and_list_newest_first() {
+        // Already in order across the parts (the usual case): the concatenation.
+        let sorted = || {
+            vec![
+                part(&["a", "b"], &[(9, 0), (9, 1)]),
+                part(&[], &[]),
+                part(&["c"], &[(3, 3)]),
+            ]
+        };
+        let ordered = Ordered::new(sorted());
+        assert_eq!(ordered.len(), 3);
+        assert_eq!(ordered.iter().copied().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(Ordered::new(sorted()).into_vec(), ["a", "b", "c"]);
+        // Start times against the reading order, ties broken by the candidates' index.
+        let scrambled = || {
+            vec![
+                part(&["old", "tie-2"], &[(1, 0), (5, 2)]),
+                part(&["new", "tie-1"], &[(8, 3), (5, 1)]),
+            ]
+        };
+        let ordered = Ordered::new(scrambled());
+        let want = ["new", "tie-1", "tie-2", "old"];
+        assert_eq!(ordered.iter().copied().collect::<Vec<_>>(), want);
+        assert_eq!(
+            (0..4).map(|i| *ordered.get(i).unwrap()).collect::<Vec<_>>(),
+            want
+        );
+        assert_eq!(ordered.get(4), None);
+        assert_eq!(Ordered::new(scrambled()).into_vec(), want);
+        let single = Ordered::from_vec(vec!["x", "y"]);
+        assert_eq!(
+            (single.len(), single.get(1), single.get(2)),
+            (2, Some(&"y"), None)
+        );
+        assert_eq!(
+            Ordered::<&str>::from_vec(Vec::new()).into_vec(),
+            Vec::<&str>::new()
+        );
+    }
+
     /// Runs out of descriptors in a child process (the test binary run again for this test
     /// alone), so no other test of this binary is starved.
     #[test]
