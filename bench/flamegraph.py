@@ -15,6 +15,7 @@ import argparse
 import html
 import re
 import sys
+import zlib
 from collections import Counter
 
 
@@ -89,7 +90,7 @@ def svg(stacks: Counter[str], title: str) -> str:
             return
         y = height - pad - (level + 1) * row
         share = 100 * node["n"] / total
-        hue = 20 + (hash(name) % 40)
+        hue = 20 + (zlib.crc32(name.encode()) % 40)  # stable across runs, unlike hash()
         label = name if len(name) * 7 < w else name[: max(0, int(w / 7) - 2)] + ".." if w > 21 else ""
         out.append(
             f'<g><title>{html.escape(name)}: {node["n"]} samples, {share:.1f}%</title>'

@@ -398,10 +398,24 @@ def report(b: Bench, sizes: list[int]) -> str:
         lines.append(f"| {name} | {value:.2f} | {target} | {'yes' if ok else 'NO'} |")
         if not ok:
             missed.add(name.split(" (")[0])
-    notes = [text for key, text in WHY.items() if key in missed]
+    notes = [list_note(b, n, name, num, den) for n in sizes for name, num, den, _, _ in LIST_TARGETS
+             if n >= 10_000 and f"{name}" in missed]
+    notes += [text for key, text in WHY.items() if key in missed]
     if notes:
         lines += ["", "## Where the missed targets lose their time", ""] + notes
     return "\n".join(lines) + "\n"
+
+
+def list_note(b: Bench, n: int, name: str, num: str, den: str) -> str:
+    """Why a listing ratio can be missed: the load, and the ratio of the CPU the two spent."""
+    cpu = statistics.median(x[3] / y[3] for x, y in zip(b.lists[(num, n)], b.lists[(den, n)]))
+    return (
+        f"- **{name} ({n // 1000}k)**, at load {loads(b, f'list-{n}')} on {os.cpu_count()} cores: "
+        "the library's faces read on every core; the floor, outrig's store and plain Python on "
+        "one. When the load leaves no core free, a fresh listing's time tends to its process's "
+        f"CPU time, and this ratio to the ratio of CPU times ({cpu:.2f} here); the targets are "
+        "for a quiet machine (load under 1)."
+    )
 
 
 # Why a target can be missed, from profiles (`perf record` of the bench faces at 10k sessions);

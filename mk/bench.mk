@@ -24,8 +24,8 @@ bench: bench-tools
 		--data $(BENCH_BUILD)/data
 
 # Where a listing face spends its time: `perf record` of one fresh C-face process listing
-# PROFILE_ROOT three times, as bench/flamegraph-c-list.svg (a flame graph; hover for counts) and
-# its folded stacks. perf is installed when missing (Debian's linux-perf).
+# PROFILE_ROOT three times, as bench/flamegraph-c-list.svg (a flame graph; hover for counts; the
+# folded stacks stay in $(BENCH_BUILD)). perf is installed when missing (Debian's linux-perf).
 bench-profile: bench-tools
 	@$(call c-need,perf,linux-perf)
 	@test -d $(PROFILE_ROOT) || { echo "no $(PROFILE_ROOT): run 'make bench' first" >&2; exit 1; }
@@ -33,4 +33,4 @@ bench-profile: bench-tools
 		$(BENCH_BUILD)/bench_c list $(PROFILE_ROOT) 3
 	perf script -i $(BENCH_BUILD)/c-list.perf 2>/dev/null | $(VENV_PY) bench/flamegraph.py \
 		--title "C face: 3 listings of $(notdir $(PROFILE_ROOT)) in a fresh process" \
-		--folded bench/flamegraph-c-list.folded bench/flamegraph-c-list.svg
+		--folded $(BENCH_BUILD)/c-list.folded bench/flamegraph-c-list.svg
