@@ -434,6 +434,14 @@ From `make bench-profile` (perf, 3 listings of 10k sessions in one fresh C-face 
 - **Python**: the first `started_at` read in a process loaded the datetime C API, 4-8 ms inside
   the first listing. The module now loads it when it is imported, as a plain script's
   `import datetime` does.
+- **Left**: a fresh process's reading thread grows its malloc arena a page at a time (glibc
+  grows a thread's arena by exactly what an allocation needs, one `mprotect` each): 5,600
+  `mprotect` calls in a fresh C-face listing of 100k sessions, 3,500 for the Rust face, each
+  taking the process's memory-map lock against the other thread's page faults. The records'
+  strings are allocated where they are parsed, so this stays while parsing runs on more than
+  one thread. Converting the C strings on the reading threads, rather than on the caller's
+  first read, was measured again and is slower (10k: 131 against 121 ms fresh; 100k: 1.32
+  against 1.19 s).
 - **Memory**: `ls --json` holds each session's rendered line, not its parsed record, until the
   listing is sorted (newest first needs every start time before the first line can be printed).
   At 100k sessions that took its peak RSS from 89 MB to 60 MB, next to 36 MB of output."""

@@ -12,7 +12,8 @@ use crate::{Session, Skipped};
 /// The value behind an `outrig_listing`.
 pub(crate) struct ListingHandle {
     /// The handles where the listing's threads made them, in the listing's order: a handle
-    /// is several hundred bytes, and moving ten thousand of them cost more than reading them.
+    /// is several hundred bytes, and moving them after the reading took an eighth of a
+    /// listing's time (bench/RESULTS.md).
     sessions: Ordered<SessionHandle>,
     /// Entry name and reason of each skipped entry.
     skipped: Vec<(CString, CString)>,
