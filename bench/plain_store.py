@@ -72,7 +72,10 @@ class PlainStore:
                     continue
                 try:
                     with open(os.path.join(e.path, RECORD), "rb") as f:
-                        out.append(_parse(f.read()))
+                        rec = _parse(f.read())
+                    if e.is_symlink():
+                        rec["link_target"] = os.readlink(e.path)
+                    out.append(rec)
                 except (FileNotFoundError, NotADirectoryError):
                     continue
                 except (ValueError, KeyError, OSError):

@@ -1,17 +1,25 @@
 """`make bench`: measures every face of the store against the floor and plain Python.
 
-Runs the Rust face (`cargo bench --bench store`, built once), the C face (bench_c), the floor
-(floor.c), the Python module and the plain standard-library store (plain_store.py) on the same
-data in one run, takes medians, prints a table and writes bench/RESULTS.md.
+Listing, as users list: each face is a fresh process (the C face `bench_c`, the Rust face
+`cargo bench --bench store`, the Python module and the plain standard-library store through
+face_py.py, outrig's own store `cargo bench --bench outrig_store`, and the floor `floor.c`)
+that makes its store, lists the root and reads every field `outrig-sessions ls` prints, a few
+times; the first listing is the fresh process's figure, the later ones the warm figure. Faces
+take turns in rounds on the same data; the ratios are medians of the per-round ratios. The
+command line's `outrig-sessions ls --json` is timed as a whole process. Every figure comes
+with the machine's load average and each process's peak RSS.
+
+Point operations (get, remove_by_path) and the fsync-bound writes (create, finalize) are
+timed inside one process per face.
 
 Sizes: 1k and 10k sessions; 100k too with BENCH_FULL=1.
-Usage: python bench/run.py --rust CMD --c CMD --floor CMD --data DIR [--out FILE]
-(each CMD is a command line that takes OP ROOT N)
+Usage: python bench/run.py --cargo CARGO --c BIN --floor BIN --cli BIN --data DIR [--out FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shlex
@@ -19,6 +27,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -91,6 +100,31 @@ def run_samples(cmd: list[str]) -> list[float]:
     return [float(line.split()[0]) for line in out.splitlines() if line.strip()]
 
 
+class Run:
+    """One fresh process: the seconds it printed, its wall time, its peak RSS (bytes) and its
+    CPU time (user + system, all threads), which `peak_rss` (bench/peak_rss.c) measures, since
+    a child of this Python process would report this process's own peak when larger."""
+
+    peak_rss = "peak_rss"
+
+    def __init__(self, cmd: list[str], stdout: int = subprocess.PIPE) -> None:
+        with tempfile.NamedTemporaryFile("r", prefix="peak-rss-") as rss:
+            t0 = time.perf_counter()
+            proc = subprocess.run([Run.peak_rss, rss.name] + cmd, stdout=stdout,
+                                  stderr=subprocess.PIPE, text=True)
+            self.wall = time.perf_counter() - t0
+            if proc.returncode != 0:
+                raise SystemExit(f"{shlex.join(cmd)} failed ({proc.returncode}): {proc.stderr}")
+            kib, cpu = rss.read().split()
+            self.rss, self.cpu = int(kib) * 1024, float(cpu)
+        self.samples = [float(line.split()[0]) for line in (proc.stdout or "").splitlines() if line.strip()]
+
+
+def load() -> float:
+    """The machine's 1-minute load average (what `uptime` prints first)."""
+    return os.getloadavg()[0]
+
+
 def timed(f: Callable[[], object], reps: int) -> list[float]:
     samples = []
     for _ in range(reps):
@@ -100,51 +134,82 @@ def timed(f: Callable[[], object], reps: int) -> list[float]:
     return samples
 
 
-def py_list(store: outrig.SessionStore) -> None:
-    for s in store.list():
-        s.id, s.started_at, s.exit_code
+# The listing faces in the order they take their turns and are printed.
+LIST_FACES = ("floor", "outrig", "rust", "c", "python", "plain")
 
 
-def plain_list(store: PlainStore) -> None:
-    for r in store.list():
-        r["id"], r["started_at"], r.get("exit_code")
+def cargo_bench_binary(cargo: list[str], bench: str) -> str:
+    """Builds the bench target (if needed) and returns its executable, so each measurement is
+    a process of its own, not cargo's."""
+    out = subprocess.run(cargo + ["bench", "-q", "--bench", bench, "--no-run", "--message-format=json"],
+                         check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        msg = json.loads(line)
+        if msg.get("reason") == "compiler-artifact" and msg.get("target", {}).get("name") == bench \
+                and msg.get("executable"):
+            return str(msg["executable"])
+    raise SystemExit(f"cargo built no executable for the {bench} bench")
 
 
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
-        self.rust = shlex.split(args.rust)
+        cargo = shlex.split(args.cargo)
+        self.rust = [cargo_bench_binary(cargo, "store")]
+        self.outrig = [cargo_bench_binary(cargo, "outrig_store")]
         self.c = shlex.split(args.c)
         self.floor = shlex.split(args.floor)
+        self.cli = shlex.split(args.cli)
+        self.py = [sys.executable, str(HERE / "face_py.py")]
         self.data = Path(args.data)
         self.results: dict[tuple[str, str, int], float] = {}
+        # (face, sessions) -> one (fresh, warm, peak RSS, process CPU) per round.
+        self.lists: dict[tuple[str, int], list[tuple[float, float, int, float]]] = {}
+        # sessions -> (seconds, peak RSS, CPU) per round of `outrig-sessions ls --json`.
+        self.cli_runs: dict[int, list[tuple[float, int, float]]] = {}
+        # What the load average was around each group of figures.
+        self.loads: dict[str, tuple[float, float]] = {}
 
     def record(self, face: str, op: str, n: int, samples: list[float]) -> None:
         self.results[(face, op, n)] = statistics.median(samples)
 
+    def list_cmd(self, face: str, root: Path, reps: int) -> list[str]:
+        args = ["list", str(root), str(reps)]
+        return {
+            "floor": self.floor + args,
+            "outrig": self.outrig + args,
+            "rust": self.rust + args,
+            "c": self.c + args,
+            "python": self.py + ["python"] + args[1:],
+            "plain": self.py + ["plain"] + args[1:],
+        }[face]
+
     def list_faces(self, root: Path, n: int) -> None:
-        rounds, reps = (5, 3) if n <= 10_000 else (3, 1)
-        store, plain = outrig.SessionStore(root), PlainStore(str(root))
-        got: dict[str, list[float]] = {k: [] for k in ("floor", "rust", "c", "python", "plain")}
-        # Faces take turns, so a burst of noise lands on all of them.
+        """Each face a fresh process per round that lists `reps` times; faces take turns, so a
+        burst of noise lands on all of them."""
+        rounds, reps = (9, 3) if n <= 10_000 else (5, 2)
+        before = load()
         for _ in range(rounds):
-            got["floor"] += run_samples(self.floor + ["list", str(root), str(reps)])
-            got["rust"] += run_samples(self.rust + ["list", str(root), str(reps)])
-            got["c"] += run_samples(self.c + ["list", str(root), str(reps)])
-            got["python"] += timed(lambda: py_list(store), reps)
-            got["plain"] += timed(lambda: plain_list(plain), reps)
-        for face, samples in got.items():
-            self.record(face, "list", n, samples)
+            for face in LIST_FACES:
+                run = Run(self.list_cmd(face, root, reps))
+                first, rest = run.samples[0], run.samples[1:]
+                self.lists.setdefault((face, n), []).append((first, statistics.median(rest), run.rss, run.cpu))
+            cli = Run(self.cli + ["--session-root", str(root), "ls", "--json"], stdout=subprocess.DEVNULL)
+            self.cli_runs.setdefault(n, []).append((cli.wall, cli.rss, cli.cpu))
+        self.loads[f"list-{n}"] = (before, load())
 
     def list_states(self, root: Path, n: int) -> None:
         """Rust list with and without every session's state, taking turns."""
+        before = load()
         got: dict[str, list[float]] = {"list": [], "list_states": []}
         for _ in range(5):
             for op in got:
                 got[op] += run_samples(self.rust + [op, str(root), "3"])
         self.record("rust", "states-list", n, got["list"])
         self.record("rust", "states-list_states", n, got["list_states"])
+        self.loads["states"] = (before, load())
 
     def point_ops(self, root: Path, n: int) -> None:
+        before = load()
         gets = 2000
         self.record("rust", "get", n, run_samples(self.rust + ["get", str(root), str(gets)]))
         self.record("c", "get", n, run_samples(self.c + ["get", str(root), str(gets)]))
@@ -166,9 +231,11 @@ class Bench:
         dirs = extra(root, count, "plai")
         it3 = iter(dirs)
         self.record("plain", "remove_by_path", n, timed(lambda: plain.remove_by_path(str(next(it3))), count))
+        self.loads[f"point-{n}"] = (before, load())
 
     def writes(self) -> None:
         """create and finalize (fsync-bound), faces taking turns in rounds on fresh roots."""
+        before = load()
         rounds, count = 5, 40
         faces = ("floor", "rust", "c", "python", "plain")
         got: dict[tuple[str, str], list[float]] = {(f, op): [] for f in faces for op in ("create", "finalize")}
@@ -184,6 +251,7 @@ class Bench:
                 shutil.rmtree(root, ignore_errors=True)
         for (face, op), samples in got.items():
             self.record(face, op, 0, samples)
+        self.loads["writes"] = (before, load())
 
     def write_face(self, face: str, root: Path, count: int) -> tuple[list[float], list[float]]:
         if face == "floor":
@@ -229,73 +297,180 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, Linux {platform.release()}, Python {platform.python_version()}"
 
 
+def mib(n: float) -> str:
+    return f"{n / 2**20:.1f} MiB"
+
+
+def loads(b: Bench, key: str) -> str:
+    before, after = b.loads[key]
+    return f"{before:.2f}–{after:.2f}"
+
+
+def ratio(b: Bench, num: str, den: str, n: int, warm: bool = False) -> float:
+    """The median over rounds of one face's listing over another's (same round)."""
+    k = 1 if warm else 0
+    return statistics.median(x[k] / y[k] for x, y in zip(b.lists[(num, n)], b.lists[(den, n)]))
+
+
+# The listing's targets: (name, numerator face, denominator face, bound, whether it is an upper
+# bound). The Rust face keeps its figure: at most the floor, fresh and warm.
+LIST_TARGETS = [
+    ("C face / floor", "c", "floor", 1.05, True),
+    ("outrig's store / C face", "outrig", "c", 1.9, False),
+    ("Python face / C face", "python", "c", 1.3, True),
+    ("plain Python / Python face", "plain", "python", 4.0, False),
+    ("Rust face / floor", "rust", "floor", 1.0, True),
+]
+
+
 def report(b: Bench, sizes: list[int]) -> str:
     r = b.results
-    faces = ["floor", "rust", "c", "python", "plain"]
+    names = {"floor": "floor (C, 1 thread: readdir, open, read, close)", "outrig": "outrig's own store",
+             "rust": "Rust face", "c": "C face", "python": "Python face", "plain": "plain Python"}
     lines = [
         "# Benchmark results",
         "",
         f"Machine: {machine()}.  ",
-        f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. Medians; `make bench` regenerates this file"
+        f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. Medians; load is the 1-minute load "
+        "average before–after each group; `make bench` regenerates this file"
         + (" (BENCH_FULL=1 adds 100k sessions)." if 100_000 not in sizes else "."),
         "",
-        "## list (whole root; C reads every field, Python reads id, started_at, exit_code)",
+        "## list",
         "",
-        "| sessions | " + " | ".join(faces) + " | per session (Rust) |",
-        "|---" * (len(faces) + 2) + "|",
+        "Each face is a fresh process per round that makes its store, lists the whole root and "
+        "reads what `outrig-sessions ls` prints of every session (id, start, end, exit code, image "
+        "config, link target), more than once: *fresh* is its first listing (thread start-up and "
+        "a new process's heap included), *warm* the later ones. Ratios are medians of per-round "
+        "ratios of the fresh listings (warm in brackets). Peak RSS and CPU time (user + system, "
+        "all threads) are the whole process's, over all its listings (the Python faces include "
+        "the interpreter's start): CPU time is what a busy machine's load does not change, "
+        "while a listing's time on a loaded 2-core machine loses the second core.",
     ]
     for n in sizes:
-        row = [fmt(r[(f, "list", n)]) for f in faces]
-        lines.append(f"| {n:,} | " + " | ".join(row) + f" | {fmt(r[('rust', 'list', n)] / n)} |")
+        rounds = len(b.lists[("floor", n)])
+        lines += ["", f"### {n:,} sessions ({rounds} rounds, load {loads(b, f'list-{n}')})", "",
+                  "| face | fresh | warm | per session (fresh) | fresh / floor | peak RSS | process CPU |",
+                  "|---|---|---|---|---|---|---|"]
+        floor = statistics.median(x[0] for x in b.lists[("floor", n)])
+        for face in LIST_FACES:
+            runs = b.lists[(face, n)]
+            fresh = statistics.median(x[0] for x in runs)
+            warm = statistics.median(x[1] for x in runs)
+            rss = statistics.median(x[2] for x in runs)
+            cpu = statistics.median(x[3] for x in runs)
+            lines.append(f"| {names[face]} | {fmt(fresh)} | {fmt(warm)} | {fmt(fresh / n)} | "
+                         f"{ratio(b, face, 'floor', n):.2f} | {mib(rss)} | {fmt(cpu)} |")
+        cli = b.cli_runs[n]
+        lines.append(f"| `outrig-sessions ls --json` (whole process, once) | {fmt(statistics.median(c[0] for c in cli))} "
+                     f"| - | - | - | {mib(statistics.median(c[1] for c in cli))} | {fmt(statistics.median(c[2] for c in cli))} |")
+
     lines += ["", "## point operations (per operation)", "",
-              "| operation | sessions | rust | c | python | plain |", "|---|---|---|---|---|---|"]
+              "| operation | sessions | rust | c | python | plain | load |", "|---|---|---|---|---|---|---|"]
     for op in ("get", "remove_by_path"):
         for n in sizes:
-            lines.append(f"| {op} | {n:,} | " + " | ".join(fmt(r[(f, op, n)]) for f in ("rust", "c", "python", "plain")) + " |")
+            lines.append(f"| {op} | {n:,} | " + " | ".join(fmt(r[(f, op, n)]) for f in ("rust", "c", "python", "plain"))
+                         + f" | {loads(b, f'point-{n}')} |")
     for op in ("create", "finalize"):
-        lines.append(f"| {op} | - | " + " | ".join(fmt(r[(f, op, 0)]) for f in ("rust", "c", "python", "plain")) + " |")
+        lines.append(f"| {op} | - | " + " | ".join(fmt(r[(f, op, 0)]) for f in ("rust", "c", "python", "plain"))
+                     + f" | {loads(b, 'writes')} |")
     lines += ["", f"Durable floor: create {fmt(r[('floor', 'create', 0)])}, finalize's write {fmt(r[('floor', 'finalize', 0)])}."]
 
-    n = 10_000
     big, small = max(sizes), min(sizes)
-    targets = [
-        ("Rust list / floor list (10k)", r[("rust", "list", n)] / r[("floor", "list", n)], "≤ 1.00", lambda x: x <= 1.0),
-        ("C list / Rust list (10k)", r[("c", "list", n)] / r[("rust", "list", n)], "≤ 1.05", lambda x: x <= 1.05),
-        ("Python list / Rust list (10k)", r[("python", "list", n)] / r[("rust", "list", n)], "≤ 1.30", lambda x: x <= 1.3),
-        ("plain Python list / Python list (10k)", r[("plain", "list", n)] / r[("python", "list", n)], "≥ 4.00", lambda x: x >= 4.0),
-        ("Rust list with states / list (10k, 10% unfinalized)", r[("rust", "states-list_states", n)] / r[("rust", "states-list", n)], "≤ 1.10", lambda x: x <= 1.1),
-        ("Rust create / floor create", r[("rust", "create", 0)] / r[("floor", "create", 0)], "≤ 1.15", lambda x: x <= 1.15),
-        ("Rust finalize / floor rewrite", r[("rust", "finalize", 0)] / r[("floor", "finalize", 0)], "≤ 1.15", lambda x: x <= 1.15),
-        (f"Rust get {big:,} / {small:,}", r[("rust", "get", big)] / r[("rust", "get", small)], "≤ 1.50", lambda x: x <= 1.5),
-        (f"Rust remove_by_path {big:,} / {small:,}", r[("rust", "remove_by_path", big)] / r[("rust", "remove_by_path", small)], "≤ 1.50", lambda x: x <= 1.5),
+    targets: list[tuple[str, float, str, bool]] = []
+    for n in [s for s in sizes if s >= 10_000]:
+        for name, num, den, bound, upper in LIST_TARGETS:
+            fresh, warm = ratio(b, num, den, n), ratio(b, num, den, n, warm=True)
+            ok = fresh <= bound if upper else fresh >= bound
+            targets.append((f"{name} ({n // 1000}k) [warm {warm:.2f}]", fresh,
+                            f"{'≤' if upper else '≥'} {bound:.2f}", ok))
+    others = [
+        ("Rust list with states / list (10k, 10% unfinalized)", r[("rust", "states-list_states", 10_000)] / r[("rust", "states-list", 10_000)], 1.1, True),
+        ("Rust create / floor create", r[("rust", "create", 0)] / r[("floor", "create", 0)], 1.15, True),
+        ("Rust finalize / floor rewrite", r[("rust", "finalize", 0)] / r[("floor", "finalize", 0)], 1.15, True),
+        (f"Rust get {big:,} / {small:,}", r[("rust", "get", big)] / r[("rust", "get", small)], 1.5, True),
+        (f"Rust remove_by_path {big:,} / {small:,}", r[("rust", "remove_by_path", big)] / r[("rust", "remove_by_path", small)], 1.5, True),
     ]
-    lines += ["", "## Targets", "", "| ratio | measured | target | met |", "|---|---|---|---|"]
+    for name, value, bound, upper in others:
+        targets.append((name, value, f"{'≤' if upper else '≥'} {bound:.2f}", value <= bound if upper else value >= bound))
+    lines += ["", "## Targets", "", "| ratio | measured (fresh) | target | met |", "|---|---|---|---|"]
     missed = set()
     for name, value, target, ok in targets:
-        lines.append(f"| {name} | {value:.2f} | {target} | {'yes' if ok(value) else 'NO'} |")
-        if not ok(value):
+        lines.append(f"| {name} | {value:.2f} | {target} | {'yes' if ok else 'NO'} |")
+        if not ok:
             missed.add(name.split(" (")[0])
-    notes = [text for key, text in WHY.items() if key in missed]
+    lines += ["", PROFILE]
+    notes = list_note(b, [s for s in sizes if s >= 10_000], missed)
+    notes += [text for key, text in WHY.items() if key in missed]
     if notes:
         lines += ["", "## Where the missed targets lose their time", ""] + notes
     return "\n".join(lines) + "\n"
 
 
+# Where the listing's time went, from `make bench-profile` (perf) at 10k sessions; the flame
+# graphs are committed beside this file.
+PROFILE = """## Where a listing's time goes
+
+From `make bench-profile` (perf, 3 listings of 10k sessions in one fresh C-face process):
+`flamegraph-c-list.svg` now, `flamegraph-c-list-before.svg` at 04c2145.
+
+- **Before**: 12.6% of the samples were `memcpy`, much of it into freshly faulted pages
+  (`clear_page`). Each session, wrapped in its C handle (the record, an inline slot for a lease
+  that holds a second copy of a record, the converted strings' slots), was moved whole after it
+  was read: pushed, appended from each thread's vector into one, moved out of its sort key by
+  the final `collect` and shrunk. That work, 13% of the samples, ran on the calling thread after
+  the readers had finished, so it added to the listing's time. Two threads were started per
+  listing, and growing their malloc arenas took 649 `mprotect` calls per fresh process.
+- **Now**: a session stays where the thread that read it put it. Only the sort keys (start
+  time and position, 40 bytes) are checked, and sorted only when ids and start times disagree.
+  The C listing indexes through that order, Rust and Python get one vector, each session moved
+  once. The handle boxes its lease and converts the logs directory apart. The calling thread
+  reads a share itself, so one thread is started (356 `mprotect` calls). `memcpy` is down to
+  6%, mostly each handle's one move into its thread's vector and the parser's strings. After
+  the reading, the calling thread only checks the keys before the caller reads its fields. The
+  system calls per session are unchanged (`openat2`, two `read`s, `close`; `strace -c`), and
+  77% of the samples are in the kernel: the C face's CPU time stays about 1.4x the floor's
+  (parsing, and the records' allocations), which two cores turn into less time than the floor's
+  when the machine has the second core to give.
+- **Python**: the first `started_at` read in a process loaded the datetime C API, 4-8 ms inside
+  the first listing. The module now loads it when it is imported, as a plain script's
+  `import datetime` does.
+- **Left**: a fresh process's reading thread grows its malloc arena a page at a time (glibc
+  grows a thread's arena by exactly what an allocation needs, one `mprotect` each): 5,600
+  `mprotect` calls in a fresh C-face listing of 100k sessions, 3,500 for the Rust face, each
+  taking the process's memory-map lock against the other thread's page faults. The records'
+  strings are allocated where they are parsed, so this stays while parsing runs on more than
+  one thread. Converting the C strings on the reading threads, rather than on the caller's
+  first read, was measured again and is slower (10k: 131 against 121 ms fresh; 100k: 1.32
+  against 1.19 s).
+- **Memory**: `ls --json` holds each session's rendered line, not its parsed record, until the
+  listing is sorted (newest first needs every start time before the first line can be printed).
+  At 100k sessions that took its peak RSS from 89 MB to 60 MB, next to 36 MB of output."""
+
+
+def list_note(b: Bench, sizes: list[int], missed: set[str]) -> list[str]:
+    """Why listing ratios can be missed: the load, and the ratios of the CPU time spent."""
+    cpu = []
+    for name, num, den, _, _ in LIST_TARGETS:
+        if name not in missed:
+            continue
+        for n in sizes:
+            r = statistics.median(x[3] / y[3] for x, y in zip(b.lists[(num, n)], b.lists[(den, n)]))
+            cpu.append(f"{name} {r:.2f} ({n // 1000}k)")
+    if not cpu:
+        return []
+    load = ", ".join(f"{n // 1000}k at {loads(b, f'list-{n}')}" for n in sizes)
+    return [
+        f"- **Listing ratios** (load {load}, on {os.cpu_count()} cores): the library's faces "
+        "read on every core; the floor, outrig's store and plain Python on one. When the load "
+        "leaves no core free, a listing's time tends to its process's CPU time, and a ratio to "
+        "the ratio of the CPU times, which were: " + "; ".join(cpu) + ". The targets are for a "
+        "quiet machine (load under 1)."
+    ]
+
+
 # Why a target can be missed, from profiles (`perf record` of the bench faces at 10k sessions);
 # printed under the table when that target is missed in a run.
 WHY = {
-    "C list / Rust list": (
-        "- **C list**: the Rust face reads the records in place; C needs NUL-terminated copies. "
-        "`outrig_store_list` itself costs what Rust's `list` does (it wraps each record, "
-        "converting nothing). Reading every field, as this face does, converts each session's "
-        "text into one block on the first read (one allocation, ~300 bytes copied), then makes "
-        "13 getter calls and `strlen`s per session, and freeing the listing frees the blocks: "
-        "4 to 6 ms per 10k sessions in all across runs, which no layout of the copies removes while C "
-        "strings must be NUL-terminated. Converting on the listing's worker threads instead "
-        "was measured slower: memory allocated on those threads is slower to free on the "
-        "caller's. A C caller that reads fewer fields pays less. Shared 2-core machines move "
-        "this ratio by about ±0.05 between runs."
-    ),
     "Rust finalize / floor rewrite": (
         "- **finalize**: fsync-bound like its floor (the record's fsync and the directory's); "
         "on top it opens the root and the session directory as descriptors, takes the lock "
@@ -303,33 +478,26 @@ WHY = {
         "microseconds in all, so a miss means disk latency varied between the interleaved "
         "rounds (runs of the same build measured 0.88 to 1.21)."
     ),
-    "plain Python list / Python list": (
-        "- **Python vs plain Python**: both are bound by the same kernel work (open, read, close "
-        "per record: the floor), which is about a third of plain Python's time; the module "
-        "spreads that work over the cores but cannot remove it, so with 2 cores the ceiling "
-        "is about 4.2 and run-to-run noise decides whether a run lands above 4."
-    ),
     "Rust create / floor create": (
         "- **create**: fsync-bound like the floor (three fsyncs each); the difference is the id "
         "draw, the exclusive mkdir and the record's serialization, a few microseconds, so a "
         "miss means disk latency varied between the interleaved rounds."
-    ),
-    "Rust finalize / floor rewrite": (
-        "- **finalize**: beyond the floor's write it locks the directory and reads and parses "
-        "the record; that is microseconds against fsync's hundreds, so a miss is disk noise."
     ),
 }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rust", required=True)
+    ap.add_argument("--cargo", required=True, help="the cargo command that builds the Rust faces")
     ap.add_argument("--c", required=True)
     ap.add_argument("--floor", required=True)
+    ap.add_argument("--cli", required=True, help="the outrig-sessions binary")
+    ap.add_argument("--peak-rss", required=True, help="bench/peak_rss.c, built")
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = ap.parse_args()
     sizes = [1_000, 10_000] + ([100_000] if os.environ.get("BENCH_FULL") == "1" else [])
+    Run.peak_rss = args.peak_rss
     b = Bench(args)
     started = time.monotonic()
     for n in sizes:

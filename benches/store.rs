@@ -3,7 +3,9 @@
 //!
 //! ```text
 //! cargo bench --bench store -- OP ROOT N
-//!   list            N listings of the whole root
+//!   list            N listings of the whole root, each making the store and reading the
+//!                   fields `outrig-sessions ls` prints (id, start, end, exit code, image
+//!                   config, link target); the first line is the fresh process's listing
 //!   list_states     N listings with every session's state (one container probe, which
 //!                   answers "none running" without spawning an engine)
 //!   get             N gets of ids spread over the root
@@ -82,8 +84,9 @@ fn run(op: &str, root: &str, n: usize) {
         "list" => {
             for _ in 0..n {
                 time(&mut || {
+                    let store = SessionStore::new(root).expect("root");
                     let listing = store.list().unwrap();
-                    black_box(listing.sessions.len());
+                    black_box(listing.sessions.iter().map(touch_ls).sum::<usize>());
                 });
             }
         }
@@ -148,4 +151,14 @@ fn run(op: &str, root: &str, n: usize) {
             std::process::exit(2);
         }
     }
+}
+
+/// Reads the fields `outrig-sessions ls` prints, as the other faces do.
+fn touch_ls(s: &outrig::Session) -> usize {
+    s.id.as_str().len()
+        + usize::from(s.started_at > SystemTime::UNIX_EPOCH)
+        + usize::from(s.ended_at.is_some())
+        + s.exit_code.map_or(0, |c| c as usize & 1)
+        + s.image_config_name.as_ref().map_or(0, String::len)
+        + s.link_target.as_ref().map_or(0, |p| p.as_os_str().len())
 }

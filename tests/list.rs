@@ -204,6 +204,48 @@ fn listing_many_entries_uses_the_parallel_path_and_keeps_order() {
 }
 
 #[test]
+fn parallel_listings_sort_by_start_time_when_ids_disagree() {
+    let (_tmp, store) = store();
+    let template = String::from_utf8(
+        store
+            .create(&spec("c").started_at(at(0)))
+            .unwrap()
+            .to_json()
+            .unwrap(),
+    )
+    .unwrap();
+    let first = store.list().unwrap().sessions.remove(0);
+    store.remove(&first.id).unwrap();
+    let stamp = |t: SystemTime| jiff::Timestamp::try_from(t).unwrap().to_string();
+    // Ids in one order, start times in a scrambled one (several sharing a second), over more
+    // entries than one thread reads: each thread's share comes back out of order.
+    let mut want = Vec::new();
+    for i in 0..700u64 {
+        let id = format!("20260501T{:06}-{:04x}", i / 10, i);
+        let started = at((i * 7919) % 350);
+        let dir = store.root().join(&id);
+        fs::create_dir(&dir).unwrap();
+        let text = template
+            .replace(first.id.as_str(), &id)
+            .replace(&stamp(first.started_at), &stamp(started))
+            .replace(
+                &*first.session_dir.to_string_lossy(),
+                &dir.to_string_lossy(),
+            );
+        fs::write(dir.join("session.json"), text).unwrap();
+        want.push((started, id));
+    }
+    want.sort_by(|a, b| b.cmp(a));
+    let listing = store.list().unwrap();
+    let got: Vec<_> = listing
+        .sessions
+        .iter()
+        .map(|s| (s.started_at, s.id.as_str().to_owned()))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
 fn clean_removes_finished_and_abandoned_sessions_older_than_the_cutoff() {
     let (_tmp, store) = store();
     // Nothing runs here but the container "up".

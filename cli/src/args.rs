@@ -71,7 +71,9 @@ pub enum Command {
     #[command(after_help = AFTER_HELP)]
     Ls {
         /// One JSON object per session and line: the record's own fields as in session.json,
-        /// plus `link_target` for a symlinked entry.
+        /// plus `link_target` for a symlinked entry and `state`. Newest first, so printed once
+        /// every record is read; until then each finished session's line is held, not its
+        /// parsed record.
         #[arg(long)]
         json: bool,
     },

@@ -167,15 +167,12 @@ impl Ctx<'_> {
     }
 
     fn ls(&mut self, json: bool) -> Outcome {
+        if json {
+            return self.ls_json();
+        }
         let listing = self.store.list()?;
         self.report_skipped(&listing.skipped)?;
-        if json {
-            let liveness = self.store.liveness(&listing.sessions);
-            for (s, state) in listing.sessions.iter().zip(&liveness.states) {
-                writeln!(self.out, "{}", render::session_json_with_state(s, *state)?)?;
-            }
-            self.report_unknown(&liveness)?;
-        } else if listing.sessions.is_empty() {
+        if listing.sessions.is_empty() {
             // As `outrig ls`: stdout is for the table; the notice goes to stderr, status 0.
             let root = self.store.root().to_string_lossy();
             let root = escape(&root);
@@ -208,6 +205,49 @@ impl Ctx<'_> {
                 escape(why)
             )?;
         }
+        Ok(())
+    }
+
+    /// `ls --json`, newest first. The order needs every record's start time before the first
+    /// line can be printed, so the whole root is read first; what is held meanwhile is each
+    /// session's line, rendered on the thread that read the record (the parsed record is
+    /// dropped there), not the record itself. The lines are then written, and freed, one by
+    /// one.
+    ///
+    /// A finished session's line is complete at once; an unfinalized one's record is kept until
+    /// the states of all of them are known (one lease probe each, one container probe for all).
+    fn ls_json(&mut self) -> Outcome {
+        let (mut lines, skipped) = self.store.list_with(|s| {
+            if s.is_finalized() {
+                JsonLine::Done(
+                    render::session_line(&s, State::Finished).map(String::into_boxed_str),
+                )
+            } else {
+                JsonLine::Open(s)
+            }
+        })?;
+        self.report_skipped(&skipped)?;
+        let open: Vec<Session> = lines
+            .iter()
+            .filter_map(|l| match l {
+                JsonLine::Open(s) => Some(s.clone()),
+                JsonLine::Done(_) => None,
+            })
+            .collect();
+        let liveness = self.store.liveness(&open);
+        let mut states = liveness.states.iter();
+        for line in &mut lines {
+            if let JsonLine::Open(s) = line {
+                let state = *states.next().expect("one state per open session");
+                *line = JsonLine::Done(render::session_line(s, state).map(String::into_boxed_str));
+            }
+        }
+        for line in lines {
+            if let JsonLine::Done(line) = line {
+                writeln!(self.out, "{}", line?)?;
+            }
+        }
+        self.report_unknown(&liveness)?;
         Ok(())
     }
 
@@ -648,6 +688,13 @@ impl Ctx<'_> {
         }
         Ok(())
     }
+}
+
+/// One session of `ls --json`: its line, or the record of an unfinalized session until its
+/// state is known.
+enum JsonLine {
+    Done(Outcome<Box<str>>),
+    Open(Session),
 }
 
 /// A session `discard` will remove.

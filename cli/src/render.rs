@@ -120,13 +120,35 @@ pub fn session_json(s: &Session) -> Outcome<Value> {
 }
 
 /// [`session_json`] with the session's state (`"state": "running"`, ...) after the record's
-/// fields: what `ls --json` and `show --json` print.
+/// fields: what `show --json` prints.
 pub fn session_json_with_state(s: &Session, state: State) -> Outcome<Value> {
     let Value::Object(mut record) = session_json(s)? else {
         unreachable!("session_json returns an object");
     };
     record.insert("state".to_owned(), Value::String(state.as_str().to_owned()));
     Ok(Value::Object(record))
+}
+
+/// [`session_json_with_state`] as the one line `ls --json` prints, written straight from the
+/// record by its own serializer (compact, the same fields, order and values) without the
+/// object in between: `ls --json` holds this line for every session until the listing is
+/// sorted.
+pub fn session_line(s: &Session, state: State) -> Outcome<String> {
+    let Ok(mut line) = serde_json::to_string(s) else {
+        // A record the serializer refuses (a path that is not UTF-8, a time out of range):
+        // the object's way gives the core's own error for it.
+        return session_json_with_state(s, state).map(|v| v.to_string());
+    };
+    // The record is an object with at least its id: insert before its closing brace.
+    line.pop();
+    if let Some(target) = &s.link_target {
+        line.push_str(",\"link_target\":");
+        line.push_str(&Value::String(target.to_string_lossy().into_owned()).to_string());
+    }
+    line.push_str(",\"state\":\"");
+    line.push_str(state.as_str());
+    line.push_str("\"}");
+    Ok(line)
 }
 
 /// Every field of a record, one `name  value` line each: the known fields in the record's
@@ -210,6 +232,52 @@ fn field_text(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_line_ls_json_holds_is_the_object_show_json_prints() {
+        let record = r#"{
+  "id": "20260501T134412-3f2a",
+  "started_at": "2026-05-01T13:44:12.123456789+02:00",
+  "container_name": "c \u001b \"q\" é",
+  "sidecar_container_names": ["s1", "s2"],
+  "image_tag": "t",
+  "container_config_name": "legacy",
+  "working_dir": "/w",
+  "session_dir": "/d",
+  "exit_code": -3,
+  "zz_newer": {"b": [1, 2.5, null, true], "a": "x"},
+  "aa_newer": 1e300
+}"#;
+        let mut s = Session::from_json(record.as_bytes()).unwrap();
+        let line = session_line(&s, State::Abandoned).unwrap();
+        assert_eq!(
+            line,
+            session_json_with_state(&s, State::Abandoned)
+                .unwrap()
+                .to_string()
+        );
+        assert!(!line.contains("link_target"), "{line}");
+        assert!(line.ends_with(r#","state":"abandoned"}"#), "{line}");
+        s.link_target = Some("/target \"quoted\"\n".into());
+        let line = session_line(&s, State::Finished).unwrap();
+        assert_eq!(
+            line,
+            session_json_with_state(&s, State::Finished)
+                .unwrap()
+                .to_string()
+        );
+        assert!(
+            line.ends_with(r#","link_target":"/target \"quoted\"\n","state":"finished"}"#),
+            "{line}"
+        );
+        // A record the core cannot write fails the same way both ways.
+        s.started_at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1 << 40);
+        let (a, b) = (
+            session_line(&s, State::Finished).unwrap_err(),
+            session_json(&s).unwrap_err(),
+        );
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    }
 
     #[test]
     fn sizes_read_like_people_write_them() {

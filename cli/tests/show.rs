@@ -52,6 +52,7 @@ id                       20260501T134412-3f2a
 started_at               2026-05-01T13:44:12.123456789Z
 ended_at                 2026-05-01T14:19:51Z
 duration                 35m38s
+state                    finished
 container_name           outrig-20260501T134412-3f2a
 sidecar_container_names  web, db
 image_tag                localhost/outrig-coding:d8aa33
@@ -84,6 +85,7 @@ fn show_marks_absent_values_and_running_sessions() {
     };
     assert_eq!(field("ended_at"), "- (running)");
     assert!(field("duration").ends_with(" so far"), "{}", run.stdout);
+    assert_eq!(field("state"), "running", "this process holds its lease");
     assert_eq!(field("exit_code"), "-");
     assert_eq!(field("image_config_name"), "-");
     assert_eq!(field("agent_name"), "-");
@@ -91,11 +93,11 @@ fn show_marks_absent_values_and_running_sessions() {
     let canonical = fs::canonicalize(&work).unwrap();
     assert_eq!(field("session_dir"), canonical.to_str().unwrap());
     assert_eq!(field("link_target"), canonical.to_str().unwrap());
-    assert_eq!(run.stdout.lines().count(), 13, "{}", run.stdout);
+    assert_eq!(run.stdout.lines().count(), 14, "{}", run.stdout);
 }
 
 #[test]
-fn show_json_is_the_record_plus_link_target() {
+fn show_json_is_the_record_plus_link_target_and_state() {
     let sb = Sandbox::new();
     let work = sb.path().join("explicit");
     let s = sb
@@ -108,10 +110,12 @@ fn show_json_is_the_record_plus_link_target() {
     let got: Value = serde_json::from_str(&run.stdout).unwrap();
     let mut want: Value = serde_json::from_slice(&s.to_json().unwrap()).unwrap();
     want["link_target"] = Value::String(fs::canonicalize(&work).unwrap().to_str().unwrap().into());
+    want["state"] = Value::String("running".into());
     assert_eq!(got, want);
     let keys: Vec<&String> = got.as_object().unwrap().keys().collect();
     assert_eq!(keys.first().unwrap().as_str(), "id");
-    assert_eq!(keys.last().unwrap().as_str(), "link_target");
+    assert_eq!(keys[keys.len() - 2].as_str(), "link_target");
+    assert_eq!(keys.last().unwrap().as_str(), "state");
 }
 
 #[test]

@@ -5,18 +5,23 @@ use std::ffi::{CString, c_char};
 use super::handle::{self, outrig_listing, outrig_session};
 use super::session::SessionHandle;
 use super::strings::{index, to_cstring_lossy};
+use crate::error::{Error, Result};
+use crate::store::Ordered;
 use crate::{Session, Skipped};
 
 /// The value behind an `outrig_listing`.
 pub(crate) struct ListingHandle {
-    sessions: Vec<SessionHandle>,
+    /// The handles where the listing's threads made them, in the listing's order: a handle
+    /// is several hundred bytes, and moving them after the reading took an eighth of a
+    /// listing's time (bench/RESULTS.md).
+    sessions: Ordered<SessionHandle>,
     /// Entry name and reason of each skipped entry.
     skipped: Vec<(CString, CString)>,
 }
 
 impl ListingHandle {
     /// A listing of converted sessions and the skipped entries.
-    pub(crate) fn new(sessions: Vec<SessionHandle>, skipped: &[Skipped]) -> Self {
+    pub(crate) fn new(sessions: Ordered<SessionHandle>, skipped: &[Skipped]) -> Self {
         Self {
             sessions,
             skipped: skipped
@@ -28,12 +33,23 @@ impl ListingHandle {
 
     /// A listing of `sessions` with nothing skipped (what a clean removed).
     pub(crate) fn from_sessions(sessions: Vec<Session>) -> Self {
-        Self::new(sessions.into_iter().map(SessionHandle::new).collect(), &[])
+        let handles = sessions.into_iter().map(SessionHandle::new).collect();
+        Self::new(Ordered::from_vec(handles), &[])
     }
 
     /// The listed records, in order (copies: the core asks for a slice of records).
     pub(crate) fn sessions(&self) -> Vec<Session> {
         self.sessions.iter().map(|h| h.session().clone()).collect()
+    }
+
+    /// Session `i`, or an error naming the listing's length.
+    fn session(&self, i: usize) -> Result<&SessionHandle> {
+        self.sessions.get(i).ok_or_else(|| {
+            Error::invalid(format!(
+                "index {i} is out of range: the listing has {} entries",
+                self.sessions.len()
+            ))
+        })
     }
 }
 
@@ -62,8 +78,7 @@ pub unsafe extern "C" fn outrig_listing_get(
 ) -> *const outrig_session {
     ffi_boundary! {
         let listing = arg_ref!(listing, "listing");
-        let session = index(&listing.sessions, i, "listing")?;
-        Ok(handle::as_raw::<outrig_session>(session))
+        Ok(handle::as_raw::<outrig_session>(listing.session(i)?))
     }
 }
 

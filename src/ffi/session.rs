@@ -22,7 +22,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::{LiveSession, Session};
 
 /// The text fields a C caller reads, each converted once.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Field {
     Id,
     ContainerName,
@@ -32,10 +32,13 @@ enum Field {
     WorkingDir,
     SessionDir,
     LinkTarget,
+    /// Not a field of the record but derived from one, and rarely read: converted on its own,
+    /// so a listing's reader does not pay for a path join per session.
     LogsDir,
 }
 
-const FIELDS: usize = 9;
+/// The fields converted together: all but `LogsDir`.
+const FIELDS: usize = 8;
 
 impl Field {
     fn name(self) -> &'static str {
@@ -58,8 +61,9 @@ impl Field {
 enum Slot {
     /// The record does not have it.
     Absent,
-    /// It starts at this offset of the block, NUL-terminated.
-    At(usize),
+    /// It starts at this offset of the block, NUL-terminated (a record is at most
+    /// `MAX_RECORD_BYTES`, so an offset fits; a small slot keeps the handle small).
+    At(u32),
     /// It holds a NUL byte, which a C string cannot carry.
     HoldsNul,
 }
@@ -74,10 +78,13 @@ struct CTexts {
 pub(crate) struct SessionHandle {
     session: Session,
     /// The lease, for a session this process created (`outrig_store_create`) until it is
-    /// finalized or the handle freed.
-    lease: Option<LiveSession>,
+    /// finalized or the handle freed. Boxed: a listing holds thousands of handles and none
+    /// of them has a lease.
+    lease: Option<Box<LiveSession>>,
     /// The text fields, converted on the first read of any of them.
     texts: OnceLock<CTexts>,
+    /// The logs directory, converted on its first read.
+    logs_dir: OnceLock<Result<CString, String>>,
     /// The sidecar names, converted on first read.
     sidecars: OnceLock<Vec<Result<CString, String>>>,
 }
@@ -88,6 +95,7 @@ impl SessionHandle {
             session,
             lease: None,
             texts: OnceLock::new(),
+            logs_dir: OnceLock::new(),
             sidecars: OnceLock::new(),
         }
     }
@@ -95,7 +103,7 @@ impl SessionHandle {
     /// A handle that holds the lease of the session `create` made.
     pub(crate) fn leased(live: LiveSession) -> Self {
         let mut handle = Self::new(live.session().clone());
-        handle.lease = Some(live);
+        handle.lease = Some(Box::new(live));
         handle
     }
 
@@ -131,7 +139,6 @@ impl SessionHandle {
             Field::WorkingDir,
             Field::SessionDir,
             Field::LinkTarget,
-            Field::LogsDir,
         ];
         let parts = ALL.map(|field| self.bytes(field));
         // One allocation of the exact size: no growth, no shrink.
@@ -143,7 +150,8 @@ impl SessionHandle {
                 None => Slot::Absent,
                 Some(b) if b.contains(&0) => Slot::HoldsNul,
                 Some(b) => {
-                    let at = block.len();
+                    let at =
+                        u32::try_from(block.len()).expect("a record's text fits its size limit");
                     block.extend_from_slice(b);
                     block.push(0);
                     Slot::At(at)
@@ -158,10 +166,17 @@ impl SessionHandle {
 
     /// The field as a C string borrowed from the handle; NULL when the field is absent.
     fn text(&self, field: Field) -> Result<*const c_char> {
+        if field == Field::LogsDir {
+            let dir = self.logs_dir.get_or_init(|| {
+                let bytes = self.bytes(field).unwrap_or_default();
+                to_c(&bytes, &self.session.id, field.name())
+            });
+            return borrowed(dir);
+        }
         let texts = self.texts.get_or_init(|| self.convert());
         match texts.slots[field as usize] {
             Slot::Absent => Ok(std::ptr::null()),
-            Slot::At(at) => Ok(texts.block[at..].as_ptr().cast()),
+            Slot::At(at) => Ok(texts.block[at as usize..].as_ptr().cast()),
             Slot::HoldsNul => Err(Error::new(
                 ErrorKind::CorruptRecord,
                 strings::nul_message(&format!(

@@ -81,22 +81,33 @@ impl SessionStore {
         T: Send,
         F: Fn(Session) -> T + Sync,
     {
+        let (ordered, skipped) = self.list_ordered(convert)?;
+        Ok((ordered.into_vec(), skipped))
+    }
+
+    /// Lists like [`list_with`](Self::list_with), leaving each converted session where the
+    /// thread that read it put it: a wrapper that can index the listing in place (the C ABI)
+    /// moves no session after it was read.
+    pub(crate) fn list_ordered<T, F>(&self, convert: F) -> Result<(Ordered<T>, Vec<Skipped>)>
+    where
+        T: Send,
+        F: Fn(Session) -> T + Sync,
+    {
         let root = match open::dir(&self.root) {
             Ok(root) => root,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Vec::new(), Vec::new())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok((Ordered::from_vec(Vec::new()), Vec::new()));
+            }
             Err(e) => return Err(self.listing_failed(e)),
         };
         let mut candidates = candidates(&root).map_err(|e| self.listing_failed(e))?;
         // Ids sort by start time, so reading in name order gives records almost in listing
-        // order; the final sort by start time then finds them sorted.
+        // order; the final order by start time is then usually the reading order itself.
         candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0));
-        let (mut keyed, skipped) = self
+        let (parts, skipped) = self
             .load_all(&root, &candidates, &convert)
             .map_err(|e| self.listing_failed(e))?;
-        // Newest first by start time; the same second by id (the candidates' index), newest
-        // first too. Stable and nearly sorted already: one pass when ids and times agree.
-        keyed.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        Ok((keyed.into_iter().map(|(_, _, t)| t).collect(), skipped))
+        Ok((Ordered::new(parts), skipped))
     }
 
     /// The error of a listing that failed as a whole.
@@ -104,53 +115,163 @@ impl SessionStore {
         Error::io("reading session root", &self.root, e).with_kind(ErrorKind::Io)
     }
 
-    /// Reads every candidate, spreading the work over the available cores. Each session
-    /// comes with its sort key: its start time and its candidate's index.
-    #[allow(clippy::type_complexity)]
+    /// Reads every candidate, spreading the work over the available cores: the calling thread
+    /// reads the first share itself and one thread is started per other share. Each share's
+    /// sessions come back in its reading order, with their sort keys beside them.
     fn load_all<T: Send>(
         &self,
         root: &OwnedFd,
         candidates: &[(Vec<u8>, bool)],
         convert: &(impl Fn(Session) -> T + Sync),
-    ) -> io::Result<(Vec<(SystemTime, usize, T)>, Vec<Skipped>)> {
-        // Each worker fills its own vectors, which are appended once at the end: a record is
-        // moved as few times as possible (they are a few hundred bytes each).
+    ) -> io::Result<(Vec<Part<T>>, Vec<Skipped>)> {
         let load_chunk = |first: usize, chunk: &[(Vec<u8>, bool)]| {
             let mut scratch = Scratch::default();
-            let (mut sessions, mut skipped) = (Vec::with_capacity(chunk.len()), Vec::new());
+            let mut part = Part {
+                items: Vec::with_capacity(chunk.len()),
+                keys: Vec::with_capacity(chunk.len()),
+                skipped: Vec::new(),
+            };
             for (i, (name, is_link)) in chunk.iter().enumerate() {
                 match load_entry(&self.root, root, name, *is_link, &mut scratch) {
-                    Outcome::Session(s) => sessions.push((s.started_at, first + i, convert(s))),
-                    Outcome::Skipped(s) => skipped.push(s),
+                    Outcome::Session(s) => {
+                        part.keys.push((s.started_at, first + i));
+                        part.items.push(convert(s));
+                    }
+                    Outcome::Skipped(s) => part.skipped.push(s),
                     Outcome::NotASession => {}
                     Outcome::Failed(e) => return Err(e),
                 }
             }
-            Ok((sessions, skipped))
+            Ok(part)
         };
         let threads = thread::available_parallelism().map_or(1, |n| n.get());
-        if threads == 1 || candidates.len() < PARALLEL_THRESHOLD {
-            return load_chunk(0, candidates);
+        let mut parts = if threads == 1 || candidates.len() < PARALLEL_THRESHOLD {
+            vec![load_chunk(0, candidates)?]
+        } else {
+            let chunk_len = candidates.len().div_ceil(threads);
+            thread::scope(|scope| {
+                let mut chunks = candidates.chunks(chunk_len).enumerate();
+                let own = chunks.next().map(|(_, chunk)| chunk).unwrap_or_default();
+                let workers: Vec<_> = chunks
+                    .map(|(k, chunk)| scope.spawn(move || load_chunk(k * chunk_len, chunk)))
+                    .collect();
+                // This thread's share, while the others read theirs: one thread fewer to start.
+                let mut parts = vec![load_chunk(0, own)];
+                parts.extend(workers.into_iter().map(|w| {
+                    w.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                }));
+                parts.into_iter().collect::<io::Result<Vec<_>>>()
+            })?
+        };
+        let skipped = parts
+            .iter_mut()
+            .flat_map(|p| std::mem::take(&mut p.skipped))
+            .collect();
+        Ok((parts, skipped))
+    }
+}
+
+/// What one listing thread read: its sessions in reading order, their sort keys (start time,
+/// candidate index) beside them, and the entries it skipped.
+struct Part<T> {
+    items: Vec<T>,
+    keys: Vec<(SystemTime, usize)>,
+    skipped: Vec<Skipped>,
+}
+
+/// The sessions of a listing where its threads put them, and the listing's order over them.
+///
+/// A listing reads its sessions on several threads, each into a vector of its own; this keeps
+/// those vectors and sorts only small keys, so a session (several hundred bytes, or more in a
+/// wrapper's handle) is written once, by the thread that read it, however the listing sorts.
+pub(crate) struct Ordered<T> {
+    parts: Vec<Vec<T>>,
+    /// Where each session of the listing is, newest first: (part, index in the part).
+    order: Vec<(usize, usize)>,
+}
+
+// Indexing in place is for the C ABI; Rust and Python take the vector.
+#[cfg_attr(not(feature = "capi"), allow(dead_code))]
+impl<T> Ordered<T> {
+    /// Orders the threads' parts newest first: by start time; for the same time by id (the
+    /// candidates' index), newest first too.
+    fn new(parts: Vec<Part<T>>) -> Self {
+        let mut keys: Vec<(SystemTime, usize, usize, usize)> = parts
+            .iter()
+            .enumerate()
+            .flat_map(|(p, part)| {
+                (part.keys.iter().enumerate()).map(move |(j, &(time, index))| (time, index, p, j))
+            })
+            .collect();
+        let newest_first = |a: &(SystemTime, usize, usize, usize),
+                            b: &(SystemTime, usize, usize, usize)| {
+            b.0.cmp(&a.0).then(a.1.cmp(&b.1))
+        };
+        // Read in id order, the keys are usually sorted already (ids carry their start time).
+        if !keys.is_sorted_by(|a, b| newest_first(a, b).is_le()) {
+            keys.sort_unstable_by(newest_first);
         }
-        let chunk_len = candidates.len().div_ceil(threads);
-        thread::scope(|scope| {
-            let workers: Vec<_> = candidates
-                .chunks(chunk_len)
+        Self {
+            parts: parts.into_iter().map(|p| p.items).collect(),
+            order: keys.into_iter().map(|(_, _, p, j)| (p, j)).collect(),
+        }
+    }
+
+    /// Values already in order (what a clean removed, one session read alone).
+    pub(crate) fn from_vec(items: Vec<T>) -> Self {
+        Self {
+            order: (0..items.len()).map(|j| (0, j)).collect(),
+            parts: vec![items],
+        }
+    }
+
+    /// The number of sessions.
+    pub(crate) fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Session `i` of the listing (0 is the newest).
+    pub(crate) fn get(&self, i: usize) -> Option<&T> {
+        let &(p, j) = self.order.get(i)?;
+        Some(&self.parts[p][j])
+    }
+
+    /// The sessions, newest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
+        self.order.iter().map(|&(p, j)| &self.parts[p][j])
+    }
+
+    /// The sessions as one vector, newest first, each moved once.
+    pub(crate) fn into_vec(self) -> Vec<T> {
+        let concatenated = {
+            let mut at = self
+                .parts
+                .iter()
                 .enumerate()
-                .map(|(k, chunk)| scope.spawn(move || load_chunk(k * chunk_len, chunk)))
-                .collect();
-            let mut parts = workers.into_iter().map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            });
-            let (mut sessions, mut skipped) = parts.next().unwrap_or(Ok(Default::default()))?;
-            for part in parts {
-                let (mut more, mut more_skipped) = part?;
-                sessions.append(&mut more);
-                skipped.append(&mut more_skipped);
+                .flat_map(|(p, part)| (0..part.len()).map(move |j| (p, j)));
+            self.order.iter().all(|&o| at.next() == Some(o))
+        };
+        if concatenated {
+            let mut out = Vec::with_capacity(self.order.len());
+            for part in self.parts {
+                out.extend(part);
             }
-            Ok((sessions, skipped))
-        })
+            return out;
+        }
+        let mut slots: Vec<Vec<Option<T>>> = self
+            .parts
+            .into_iter()
+            .map(|part| part.into_iter().map(Some).collect())
+            .collect();
+        self.order
+            .iter()
+            .map(|&(p, j)| {
+                slots[p][j]
+                    .take()
+                    .expect("the order names each session once")
+            })
+            .collect()
     }
 }
 
@@ -261,6 +382,56 @@ mod tests {
     use crate::NewSession;
 
     const CHILD: &str = "OUTRIG_DESCRIPTOR_EXHAUSTION_CHILD";
+
+    fn part(items: &[&'static str], keys: &[(u64, usize)]) -> Part<&'static str> {
+        let at = |s: u64| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(s);
+        Part {
+            items: items.to_vec(),
+            keys: keys.iter().map(|&(s, i)| (at(s), i)).collect(),
+            skipped: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn ordered_values_stay_in_their_parts_and_list_newest_first() {
+        // Already in order across the parts (the usual case): the concatenation.
+        let sorted = || {
+            vec![
+                part(&["a", "b"], &[(9, 0), (9, 1)]),
+                part(&[], &[]),
+                part(&["c"], &[(3, 3)]),
+            ]
+        };
+        let ordered = Ordered::new(sorted());
+        assert_eq!(ordered.len(), 3);
+        assert_eq!(ordered.iter().copied().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(Ordered::new(sorted()).into_vec(), ["a", "b", "c"]);
+        // Start times against the reading order, ties broken by the candidates' index.
+        let scrambled = || {
+            vec![
+                part(&["old", "tie-2"], &[(1, 0), (5, 2)]),
+                part(&["new", "tie-1"], &[(8, 3), (5, 1)]),
+            ]
+        };
+        let ordered = Ordered::new(scrambled());
+        let want = ["new", "tie-1", "tie-2", "old"];
+        assert_eq!(ordered.iter().copied().collect::<Vec<_>>(), want);
+        assert_eq!(
+            (0..4).map(|i| *ordered.get(i).unwrap()).collect::<Vec<_>>(),
+            want
+        );
+        assert_eq!(ordered.get(4), None);
+        assert_eq!(Ordered::new(scrambled()).into_vec(), want);
+        let single = Ordered::from_vec(vec!["x", "y"]);
+        assert_eq!(
+            (single.len(), single.get(1), single.get(2)),
+            (2, Some(&"y"), None)
+        );
+        assert_eq!(
+            Ordered::<&str>::from_vec(Vec::new()).into_vec(),
+            Vec::<&str>::new()
+        );
+    }
 
     /// Runs out of descriptors in a child process (the test binary run again for this test
     /// alone), so no other test of this binary is starved.

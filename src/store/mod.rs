@@ -35,6 +35,8 @@ use crate::record::Session;
 pub use clean::{CleanFailure, CleanMode, Cleaning};
 pub use create::NewSession;
 pub use lease::LiveSession;
+#[cfg(feature = "capi")]
+pub(crate) use list::Ordered;
 pub use list::{Listing, Skipped};
 pub use logs::{LogFile, MAX_LOG_DEPTH};
 pub use remove::Removal;

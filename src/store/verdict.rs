@@ -83,10 +83,12 @@ impl SessionStore {
             .filter(|&i| !sessions[i].is_finalized())
             .collect();
         let mut unleased = Vec::new();
-        if !open.is_empty()
-            && let Ok(root) = self.open_root()
-        {
-            for (&i, held) in open.iter().zip(probe_leases(&root, sessions, &open)) {
+        if !open.is_empty() {
+            let root = self.open_root().ok();
+            for (&i, held) in open
+                .iter()
+                .zip(probe_leases(root.as_ref(), sessions, &open))
+            {
                 match held {
                     Some(true) => states[i] = State::Running,
                     Some(false) => unleased.push(i),
@@ -221,11 +223,15 @@ const PARALLEL_PROBES: usize = 256;
 
 /// [`lease_held`] for `sessions[i]` of each `i` in `which`, in that order, spread over the
 /// cores when there are many; `None` where the directory could not be opened.
-fn probe_leases(root: &OwnedFd, sessions: &[Session], which: &[usize]) -> Vec<Option<bool>> {
+fn probe_leases(
+    root: Option<&OwnedFd>,
+    sessions: &[Session],
+    which: &[usize],
+) -> Vec<Option<bool>> {
     let probe = |chunk: &[usize]| -> Vec<Option<bool>> {
         chunk
             .iter()
-            .map(|&i| lease_held(root, &sessions[i].id).ok())
+            .map(|&i| session_lease_held(root, &sessions[i]).ok())
             .collect()
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -246,6 +252,26 @@ fn probe_leases(root: &OwnedFd, sessions: &[Session], which: &[usize]) -> Vec<Op
             })
             .collect()
     })
+}
+
+/// Whether a lease is held on `session`: through the root's entry of its id, or, when the root
+/// has none (a session named by its directory, outside this store's root), through the
+/// directory its record says holds it. A probe acts on nothing, so following the record's
+/// path costs nothing; a path that leads to some other locked directory only errs towards
+/// "running".
+fn session_lease_held(root: Option<&OwnedFd>, session: &Session) -> std::io::Result<bool> {
+    if let Some(root) = root {
+        match lease_held(root, &session.id) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            answer => return answer,
+        }
+    }
+    let dir = rustix::fs::open(
+        &session.session_dir,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NONBLOCK,
+        Mode::empty(),
+    )?;
+    Ok(lock::is_held_elsewhere(dir.as_fd())?)
 }
 
 /// Whether a lease is held on the session `id`: a non-blocking attempt at its directory's lock
