@@ -65,11 +65,23 @@ c-tools:
 c-cmake-tool:
 	@$(call c-need,$(CMAKE),cmake)
 
+# The C libraries: the crate with its C ABI, built as a cdylib and a staticlib. The package
+# lists only the rlib, so a Rust dependent never builds these (Cargo.toml says why). The
+# shared library gets its SONAME here, with the major version only (it changes with an
+# incompatible C ABI: README, "Keeping the ABI"), so programs linked against liboutrig.so
+# record liboutrig.so.$(OUTRIG_MAJOR). tests/c_interop.rs runs the same command, so that
+# `make test` builds the libraries once.
+C_LIB_BUILD := $(CARGO) rustc -p outrig --lib --features capi --crate-type cdylib \
+	--crate-type staticlib
+C_LIB_RUSTC_ARGS := -- -C link-arg=-Wl,-soname,liboutrig.so.$(OUTRIG_MAJOR)
+
 c-lib:
-	$(CARGO) build -q -p outrig --lib --features capi
+	$(call step,c-lib,building the C library (first build: a few minutes))
+	$(C_LIB_BUILD) $(C_LIB_RUSTC_ARGS)
 
 c-lib-release:
-	$(CARGO) build -q -p outrig --lib --release --features capi
+	$(call step,c-lib-release,building the optimized C library (first build: a few minutes))
+	$(C_LIB_BUILD) --release $(C_LIB_RUSTC_ARGS)
 
 # The debug libraries, with the SONAME link the shared one is found by.
 c-libdir: c-lib
@@ -82,6 +94,7 @@ c-launcher: c-libdir
 
 # Every test program, linked against the shared library and against the static one.
 c-tests: c-libdir c-launcher
+	$(call step,c-tests,compiling the C and C++ tests against the shared and static libraries)
 	$(CC) $(C_FLAGS) $(C_TEST_SRC) -o $(C_BUILD)/test_shared $(SHARED_LINK)
 	$(CC) $(C_FLAGS) $(C_TEST_SRC) -o $(C_BUILD)/test_static $(STATIC_LINK)
 	$(CC) $(C_FLAGS) $(SAN_FLAGS) $(C_TEST_SRC) -o $(C_BUILD)/test_asan_shared $(SHARED_LINK)
@@ -120,6 +133,7 @@ test-c-nodiscard:
 	done
 
 test-c: c-tools test-c-header test-c-nodiscard c-tests test-c-install test-c-cmake
+	$(call step,test-c,running the C and C++ tests: plain; under valgrind; with ASan/UBSan)
 	$(C_BUILD)/test_shared
 	$(C_BUILD)/test_static
 	$(C_BUILD)/test_cpp_shared
@@ -138,15 +152,18 @@ test-c: c-tools test-c-header test-c-nodiscard c-tests test-c-install test-c-cma
 # and static through outrig-static.pc); checks the libraries are stripped and that
 # uninstall-c removes exactly what install-c put there.
 test-c-install: c-tools
+	$(call step,test-c-install,installing the C library into a temporary prefix; pkg-config builds)
 	CC="$(CC)" MAKE="$(MAKE)" tests/c/install_test.sh
 
 # Installs into a temporary prefix and builds and runs a CMake project that finds the package
 # and links each imported target (tests/cmake/consumer).
 test-c-cmake: c-cmake-tool
+	$(call step,test-c-cmake,building C and C++ programs against the installed CMake package)
 	CC="$(CC)" CXX="$(CXX)" MAKE="$(MAKE)" CMAKE="$(CMAKE)" tests/cmake/cmake_test.sh
 
 # Runs the launcher under a fresh root; the Python demo lists the same root afterwards.
 demo-c: c-launcher
+	$(call step,demo-c,running the C launcher: one session under $(DEMO_ROOT))
 	rm -rf $(DEMO_ROOT)
 	$(C_BUILD)/launcher --root $(DEMO_ROOT) --name outrig-demo-c --agent demo \
 		-- sh -c 'echo hello from the agent; echo "working in $$PWD" >&2'

@@ -13,6 +13,7 @@ cli:
 	$(CARGO) build --release -p outrig-sessions
 
 test-cli: demo-c python-module
+	$(call step,test-cli,the command line's tests and clippy)
 	OUTRIG_SESSIONS_C_ROOT="$(abspath $(DEMO_ROOT))" OUTRIG_SESSIONS_PYTHON="$(VENV_PY)" \
 		$(CARGO) test -p outrig-sessions -- --include-ignored
 	$(CARGO) clippy -p outrig-sessions --all-targets -- -D warnings

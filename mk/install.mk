@@ -5,4 +5,5 @@ TEST_STEPS += test-install
 .PHONY: test-install
 
 test-install:
+	$(call step,test-install,make install and make uninstall into a temporary prefix)
 	MAKE="$(MAKE)" tests/install/uninstall_test.sh

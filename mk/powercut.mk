@@ -9,6 +9,7 @@ TEST_STEPS += test-powercut
 export OUTRIG_REQUIRE_FUSE := 1
 
 test-powercut:
+	$(call step,test-powercut,lossyfs's tests and clippy)
 	$(CARGO) test -p lossyfs
 	$(CARGO) clippy -p lossyfs --all-targets -- -D warnings
 

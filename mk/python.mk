@@ -29,6 +29,7 @@ python-venv: $(VENV)/.tools
 # python3-venv); without it, make the venv without pip and install pip into it with the system's
 # pip, else fall back to virtualenv.
 $(VENV)/.tools: mk/python.mk
+	$(call step,python-venv,making the Python virtualenv $(VENV) with $(PY_TOOLS))
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV) \
 	|| { rm -rf $(VENV) && $(PYTHON) -m venv --without-pip $(VENV) \
@@ -41,10 +42,12 @@ $(VENV)/.tools: mk/python.mk
 # Builds the abi3 extension with the venv's maturin (on PATH for the build hook) and installs
 # the package; cargo rebuilds only what changed.
 python-module: $(VENV)/.tools
-	PATH="$(VENV_BIN):$$PATH" $(VENV_PY) -m pip install --quiet --no-build-isolation \
+	$(call step,python-module,building and installing the Python module (first build: a few minutes))
+	PATH="$(VENV_BIN):$$PATH" $(VENV_PY) -m pip install --no-build-isolation \
 		--force-reinstall --no-deps ./bindings/python
 
 test-python: python-module $(C_DEMO)
+	$(call step,test-python,the Python tests; mypy --strict; stubtest; clippy of the binding)
 	cd bindings/python && $(PY_TEST_ENV) $(VENV_PY) -m pytest -q -p no:cacheprovider tests
 	$(VENV_PY) -m mypy --strict --cache-dir $(BUILD)/mypy-cache $(wildcard examples/*.py) \
 		bindings/python/python/outrig/__init__.pyi bindings/python/python/outrig/aio.pyi \
@@ -53,11 +56,13 @@ test-python: python-module $(C_DEMO)
 	$(CARGO) clippy -p outrig-python --all-targets -- -D warnings
 
 demo-python: python-module $(C_DEMO)
+	$(call step,demo-python,listing $(DEMO_ROOT) from Python)
 	$(VENV_PY) examples/list_sessions.py $(DEMO_ROOT)
 
 # The wheel (abi3, stripped) and the sdist, with the venv's maturin; a source install from the
 # sdist needs Rust.
 wheel: $(VENV)/.tools
+	$(call step,wheel,building the wheel and the sdist (first build: a few minutes))
 	rm -rf $(WHEEL_DIR)
 	cd bindings/python && PATH="$(VENV_BIN):$$PATH" maturin build --release --quiet \
 		--out $(abspath $(WHEEL_DIR))
@@ -65,6 +70,7 @@ wheel: $(VENV)/.tools
 
 # The wheel in a fresh virtualenv, on a PATH without cargo or rustc (see the script).
 test-python-wheel: wheel $(C_DEMO)
+	$(call step,test-python-wheel,the Python tests on the installed wheel without Rust)
 	WHEEL_DIR="$(abspath $(WHEEL_DIR))" WHEEL_VENV="$(abspath $(WHEEL_VENV))" \
 	TOOLS_PY="$(VENV_PY)" PYTHON="$(PYTHON)" $(filter-out CARGO=%,$(PY_TEST_ENV)) \
 		bindings/python/tests/wheel_test.sh

@@ -30,16 +30,28 @@ struct Libraries {
 fn libraries() -> &'static Libraries {
     static LIBS: OnceLock<Libraries> = OnceLock::new();
     LIBS.get_or_init(|| {
-        // `cargo test` builds only the rlib; build the C libraries of the same profile.
+        // `cargo test` builds only the rlib (the package's one crate type); build the C
+        // libraries of the same profile, with the command mk/c.mk's `c-lib` runs (its SONAME
+        // argument included), so that `make test` builds them once.
         let out = Command::new(env!("CARGO"))
             .args([
-                "build",
+                "rustc",
                 "-p",
                 "outrig",
                 "--lib",
                 "--features",
                 "capi",
+                "--crate-type",
+                "cdylib",
+                "--crate-type",
+                "staticlib",
                 "--message-format=json",
+                "--",
+                "-C",
+                concat!(
+                    "link-arg=-Wl,-soname,liboutrig.so.",
+                    env!("CARGO_PKG_VERSION_MAJOR")
+                ),
             ])
             .current_dir(ROOT)
             .output()
