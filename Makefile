@@ -10,6 +10,11 @@ BUILD := build
 # interop tests read it): shared by the mk files.
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 DEMO_ROOT ?= $(BUILD)/demo-root
+# What `make install` installs: the release build. The install tests in `make test` install the
+# debug build the other tests already made (INSTALL_PROFILE=debug), the same rules and files
+# without a second, optimized build of the library and the command line.
+INSTALL_PROFILE ?= release
+TEST_INSTALL_PROFILE := debug
 
 TEST_STEPS := test-rust
 DEMO_STEPS :=
@@ -49,11 +54,14 @@ test-rust:
 	$(call step,test-rust-doc,the Rust documentation tests)
 	$(CARGO) test --doc
 
+# One clippy over the whole workspace (the core, the Python module, the command line and
+# lossyfs, every target) and one of the core with its C ABI: each package checked once per
+# configuration, not once per face.
 lint:
 	$(call step,lint,formatting; clippy with and without the C ABI; the docs)
 	$(CARGO) fmt --all --check
-	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) clippy --all-targets --features capi -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p outrig --all-targets --features capi -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib -q
 
 fmt:

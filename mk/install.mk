@@ -6,4 +6,4 @@ TEST_STEPS += test-install
 
 test-install:
 	$(call step,test-install,make install and make uninstall into a temporary prefix)
-	MAKE="$(MAKE)" tests/install/uninstall_test.sh
+	INSTALL_PROFILE=$(TEST_INSTALL_PROFILE) MAKE="$(MAKE)" tests/install/uninstall_test.sh

@@ -1,7 +1,8 @@
 # The Python module (bindings/python, `import outrig`). `make test` makes a virtualenv under
 # $(BUILD) with maturin, pytest and mypy from pip, builds and installs the module into it, and
 # runs its pytest suite, `mypy --strict` on the examples, the stubs and a typed test, stubtest
-# (the stubs against the built module), and clippy on the binding crate. `make wheel` builds the
+# (the stubs against the built module); the binding crate's clippy is in `make lint`, with the
+# whole workspace's. `make wheel` builds the
 # abi3 wheel and the sdist into $(WHEEL_DIR); `make test` also installs that wheel into a fresh
 # virtualenv and runs the suite there with no cargo or rustc on PATH. `make demo` lists, from
 # Python, the root the C launcher wrote.
@@ -47,13 +48,12 @@ python-module: $(VENV)/.tools
 		--force-reinstall --no-deps ./bindings/python
 
 test-python: python-module $(C_DEMO)
-	$(call step,test-python,the Python tests; mypy --strict; stubtest; clippy of the binding)
+	$(call step,test-python,the Python tests; mypy --strict; stubtest)
 	cd bindings/python && $(PY_TEST_ENV) $(VENV_PY) -m pytest -q -p no:cacheprovider tests
 	$(VENV_PY) -m mypy --strict --cache-dir $(BUILD)/mypy-cache $(wildcard examples/*.py) \
 		bindings/python/python/outrig/__init__.pyi bindings/python/python/outrig/aio.pyi \
 		bindings/python/tests/test_typed_usage.py bindings/python/tests/test_typed_aio.py
 	$(VENV_PY) -m mypy.stubtest outrig
-	$(CARGO) clippy -p outrig-python --all-targets -- -D warnings
 
 demo-python: python-module $(C_DEMO)
 	$(call step,demo-python,listing $(DEMO_ROOT) from Python)
