@@ -30,7 +30,7 @@ python-venv: $(VENV)/.tools
 # python3-venv); without it, make the venv without pip and install pip into it with the system's
 # pip, else fall back to virtualenv.
 $(VENV)/.tools: mk/python.mk
-	$(call step,python-venv,making the Python virtualenv $(VENV) with $(PY_TOOLS))
+	$(call step,python-venv,making the Python virtualenv $(VENV) with maturin; pytest and mypy)
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV) \
 	|| { rm -rf $(VENV) && $(PYTHON) -m venv --without-pip $(VENV) \
@@ -66,7 +66,11 @@ wheel: $(VENV)/.tools
 	rm -rf $(WHEEL_DIR)
 	cd bindings/python && PATH="$(VENV_BIN):$$PATH" maturin build --release --quiet \
 		--out $(abspath $(WHEEL_DIR))
-	cd bindings/python && PATH="$(VENV_BIN):$$PATH" maturin sdist --out $(abspath $(WHEEL_DIR))
+	cd bindings/python && PATH="$(VENV_BIN):$$PATH" maturin sdist --out $(abspath $(WHEEL_DIR)) \
+		>$(abspath $(BUILD))/sdist.log 2>&1 || { cat $(BUILD)/sdist.log; exit 1; }
+	@cat $(BUILD)/sdist.log
+	@if grep -q '^warning' $(BUILD)/sdist.log; then echo "maturin sdist warned (above):" \
+		"each package's Cargo.toml needs homepage, repository and documentation" >&2; exit 1; fi
 
 # The wheel in a fresh virtualenv, on a PATH without cargo or rustc (see the script).
 test-python-wheel: wheel $(C_DEMO)
