@@ -418,9 +418,12 @@ fn the_readme_cpp_program_builds_and_runs() {
         "{cxx} could not build the README's C++ program"
     );
 
-    // It opens outrig's default root: give it one of its own, and no global config.
+    // It runs on the root it is given, never outrig's own (HOME points at a scratch
+    // directory that must stay empty).
     let home = tmp.path().join("home");
+    let root = tmp.path().join("root");
     let out = Command::new(&demo)
+        .arg(&root)
         .env("HOME", &home)
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_CONFIG_HOME", home.join("config"))
@@ -431,13 +434,16 @@ fn the_readme_cpp_program_builds_and_runs() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let store = SessionStore::new(home.join("data/outrig/sessions")).unwrap();
+    assert!(!home.exists(), "the README's C++ program touched $HOME");
+    let store = SessionStore::new(&root).unwrap();
     let listing = store.list().unwrap();
     assert_eq!(listing.sessions.len(), 1);
     let s = &listing.sessions[0];
     assert_eq!(s.exit_code, Some(0));
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        format!("{}  OUTRIG_STATE_FINISHED\n", s.id)
+        format!("{}  finished\n", s.id)
     );
+    let log = store.find_log(&s.id, "agent.log").unwrap();
+    assert_eq!(fs::read_to_string(log).unwrap(), "hello\n");
 }
