@@ -16,7 +16,7 @@ DEMO_ROOT ?= $(BUILD)/demo-root
 INSTALL_PROFILE ?= release
 TEST_INSTALL_PROFILE := debug
 
-TEST_STEPS := test-rust
+TEST_STEPS := test-rust test-make
 DEMO_STEPS :=
 
 # $(call step,NAME,WHAT): the first line of a long step's recipe. Says what starts ("== WHAT"),
@@ -26,7 +26,7 @@ DEMO_STEPS :=
 STEP_TIMES := $(abspath $(BUILD))/step-times
 step = @echo "== $(2)"$(if $(filter $(MAKELEVEL),$(OUTRIG_TIMED_LEVEL)),; echo "$(1) $$(date +%s.%N)" >>$(STEP_TIMES))
 
-.PHONY: all demo test test-steps test-rust lint fmt bench install clean
+.PHONY: all demo test test-steps test-rust test-make lint fmt bench install clean
 all:
 	$(CARGO) build --release
 
@@ -54,15 +54,22 @@ test-rust:
 	$(call step,test-rust-doc,the Rust documentation tests)
 	$(CARGO) test --doc
 
+# What a first run prints (tests/make/first_run_test.sh, with make -n): each build is announced
+# before it starts, none is quieted, and make test ends with the time of each step.
+test-make:
+	tests/make/first_run_test.sh
+
 # One clippy over the whole workspace (the core, the Python module, the command line and
 # lossyfs, every target) and one of the core with its C ABI: each package checked once per
 # configuration, not once per face.
 lint:
-	$(call step,lint,formatting; clippy with and without the C ABI; the docs)
+	$(call step,lint,formatting; clippy of the workspace)
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(call step,lint-capi,clippy of the core with its C ABI)
 	$(CARGO) clippy -p outrig --all-targets --features capi -- -D warnings
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib -q
+	$(call step,lint-doc,the documentation)
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib
 
 fmt:
 	$(CARGO) fmt --all

@@ -64,7 +64,7 @@ demo-python: python-module $(C_DEMO)
 wheel: $(VENV)/.tools
 	$(call step,wheel,building the wheel and the sdist (first build: a few minutes))
 	rm -rf $(WHEEL_DIR)
-	cd bindings/python && PATH="$(VENV_BIN):$$PATH" maturin build --release --quiet \
+	cd bindings/python && PATH="$(VENV_BIN):$$PATH" maturin build --release \
 		--out $(abspath $(WHEEL_DIR))
 	cd bindings/python && PATH="$(VENV_BIN):$$PATH" maturin sdist --out $(abspath $(WHEEL_DIR)) \
 		>$(abspath $(BUILD))/sdist.log 2>&1 || { cat $(BUILD)/sdist.log; exit 1; }
