@@ -112,6 +112,52 @@ fn tool_output(program: &str, args: &[&str], file: &Path) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// A Rust dependent builds the rlib only: the package lists no cdylib or staticlib, which
+/// every dependent would otherwise build and link too (the C library is built by the command
+/// in `libraries()`, which names those crate types itself).
+#[test]
+fn rust_dependents_build_only_the_rlib() {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
+        .current_dir(ROOT)
+        .output()
+        .expect("run cargo metadata");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let package = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "outrig")
+        .expect("the outrig package");
+    let lib = package["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| {
+            t["kind"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k == "rlib" || k == "lib")
+        })
+        .expect("outrig's library target");
+    assert_eq!(lib["crate_types"], serde_json::json!(["rlib"]), "{lib}");
+    // And the C library's build still makes both C libraries from it.
+    assert!(libraries().shared.ends_with("liboutrig.so"));
+    assert!(libraries().static_lib.ends_with("liboutrig.a"));
+}
+
 #[test]
 fn the_shared_library_has_its_soname_and_exports_exactly_the_header() {
     let so = &libraries().shared;
