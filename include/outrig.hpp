@@ -6,42 +6,112 @@
  * function here converts and delegates to the C function of the same name, whose documentation
  * in outrig.h says what it does, what it refuses and when it blocks.
  *
- * - Ownership: outrig::store, spec, session, listing, logs and strings own their C handle, free
- *   it in their destructor, and are move-only. A session_ref is borrowed from the listing it
- *   came from and must not outlive it.
+ * - Ownership: outrig::store, spec, session, live_session, listing, logs, strings and file own
+ *   their C handle (or descriptor), free it in their destructor, and are move-only. A
+ *   session_ref is borrowed from the listing it came from and must not outlive it.
  * - Errors: a failed call throws outrig::error (a std::runtime_error) carrying the
- *   outrig_status and the library's message. Functions documented as not failing are noexcept.
+ *   outrig_status and the library's message; e.code() is a std::error_code of
+ *   outrig::error_category(), so `e.code() == outrig::errc::busy` works. Functions documented
+ *   as not failing are noexcept.
  * - Values: strings in as std::string_view (an embedded NUL byte is refused with
  *   OUTRIG_ERR_INVALID_ARGUMENT, as C could not see past it), paths as std::filesystem::path;
  *   out as std::string, std::filesystem::path, std::optional for what a record may lack, and
  *   std::chrono (system_clock time points, nanosecond durations) for times.
  * - Threads: as in C. A store may be used from any number of threads at once; sessions and
  *   listings may be read from several threads.
- * - Leases: the session from store::create holds the session's lease until it is finalized
- *   (store::finalize by id from this process goes through the lease) or the session object is
- *   destroyed (unfinalized: the session is then abandoned). See outrig_store_create.
+ * - Leases: the live_session from store::create holds the session's lease until it is
+ *   finalized (live_session::finalize, or store::finalize by id from this process, which goes
+ *   through the lease) or the object is destroyed (unfinalized: the session is then
+ *   abandoned). See outrig_store_create. It keeps its store's handle alive, so it may outlive
+ *   the outrig::store object it came from.
  */
 #ifndef OUTRIG_HPP
 #define OUTRIG_HPP
 
 #include "outrig.h"
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <iterator>
 #include <limits>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 namespace outrig {
+
+/// The statuses of outrig.h as a scoped enum, for std::error_code: `e.code() ==
+/// outrig::errc::busy`. The values are the C statuses'.
+enum class errc {
+    invalid_argument = OUTRIG_ERR_INVALID_ARGUMENT,
+    not_found = OUTRIG_ERR_NOT_FOUND,
+    already_exists = OUTRIG_ERR_ALREADY_EXISTS,
+    dir_not_usable = OUTRIG_ERR_DIR_NOT_USABLE,
+    corrupt_record = OUTRIG_ERR_CORRUPT_RECORD,
+    config = OUTRIG_ERR_CONFIG,
+    io = OUTRIG_ERR_IO,
+    panic = OUTRIG_ERR_PANIC,
+    busy = OUTRIG_ERR_BUSY,
+};
+
+namespace detail {
+class category final : public std::error_category {
+public:
+    const char *name() const noexcept override { return "outrig"; }
+    std::string message(int value) const override {
+        switch (static_cast<outrig_status>(value)) {
+        case OUTRIG_OK: return "success";
+        case OUTRIG_ERR_INVALID_ARGUMENT: return "invalid argument";
+        case OUTRIG_ERR_NOT_FOUND: return "not found";
+        case OUTRIG_ERR_ALREADY_EXISTS: return "already exists";
+        case OUTRIG_ERR_DIR_NOT_USABLE: return "directory not usable";
+        case OUTRIG_ERR_CORRUPT_RECORD: return "corrupt record";
+        case OUTRIG_ERR_CONFIG: return "configuration error";
+        case OUTRIG_ERR_IO: return "I/O error";
+        case OUTRIG_ERR_PANIC: return "internal error in liboutrig";
+        case OUTRIG_ERR_BUSY: return "busy";
+        }
+        return "unknown outrig status " + std::to_string(value);
+    }
+    /// Lets callers test an outrig error against the portable conditions too
+    /// (`e.code() == std::errc::no_such_file_or_directory` for not_found).
+    std::error_condition default_error_condition(int value) const noexcept override {
+        switch (static_cast<outrig_status>(value)) {
+        case OUTRIG_ERR_INVALID_ARGUMENT: return std::errc::invalid_argument;
+        case OUTRIG_ERR_NOT_FOUND: return std::errc::no_such_file_or_directory;
+        case OUTRIG_ERR_ALREADY_EXISTS: return std::errc::file_exists;
+        case OUTRIG_ERR_BUSY: return std::errc::device_or_resource_busy;
+        case OUTRIG_ERR_IO: return std::errc::io_error;
+        default: return std::error_condition(value, *this);
+        }
+    }
+};
+} // namespace detail
+
+/// The error category of outrig's statuses (name "outrig"); one object for the program.
+inline const std::error_category &error_category() noexcept {
+    static const detail::category instance;
+    return instance;
+}
+
+/// An error code of outrig's category (found by argument-dependent lookup for errc).
+inline std::error_code make_error_code(errc e) noexcept {
+    return std::error_code(static_cast<int>(e), error_category());
+}
 
 /// A failed call: the status (what kind of failure) and the library's message (which path or
 /// id, and what to do).
@@ -53,12 +123,27 @@ public:
     /// The status the C function returned.
     outrig_status status() const noexcept { return status_; }
 
+    /// The status as a std::error_code of outrig::error_category().
+    std::error_code code() const noexcept {
+        return std::error_code(static_cast<int>(status_), error_category());
+    }
+
     /// The status as spelled in outrig.h ("OUTRIG_ERR_BUSY").
     const char *status_name() const noexcept { return outrig_status_name(status_); }
 
 private:
     outrig_status status_;
 };
+
+} // namespace outrig
+
+namespace std {
+/// outrig::errc converts to std::error_code implicitly, as std::errc does.
+template <>
+struct is_error_code_enum<outrig::errc> : true_type {};
+} // namespace std
+
+namespace outrig {
 
 /// Time points of records: nanoseconds since the Unix epoch in C.
 using time_point = std::chrono::system_clock::time_point;
@@ -75,6 +160,95 @@ enum class state {
 inline const char *state_name(state s) noexcept {
     return outrig_state_name(static_cast<outrig_state>(s));
 }
+
+/// The state as `outrig ls` shows it: "running", "finished", "abandoned" or "unknown".
+inline const char *to_string(state s) noexcept {
+    switch (s) {
+    case state::running: return "running";
+    case state::finished: return "finished";
+    case state::abandoned: return "abandoned";
+    case state::unknown: return "unknown";
+    }
+    return "unknown";
+}
+
+/// Writes to_string(s).
+inline std::ostream &operator<<(std::ostream &out, state s) { return out << to_string(s); }
+
+/// What a clean does with the sessions it selects: remove them, or only report them.
+enum class clean_mode {
+    remove,
+    dry_run,
+};
+
+/// An open file descriptor, owned: closed when the object is destroyed. Move-only; get()
+/// lends the descriptor, release() hands it over (the caller then closes it).
+class file {
+public:
+    file() noexcept = default;
+    /// Takes ownership of `fd` (-1 for none).
+    explicit file(int fd) noexcept : fd_(fd) {}
+    file(file &&other) noexcept : fd_(other.release()) {}
+    file &operator=(file &&other) noexcept {
+        if (this != &other) {
+            reset(other.release());
+        }
+        return *this;
+    }
+    file(const file &) = delete;
+    file &operator=(const file &) = delete;
+    ~file() { reset(); }
+
+    /// The descriptor, still owned by this object (-1 when none).
+    int get() const noexcept { return fd_; }
+    /// Gives up the descriptor without closing it; this object then holds none.
+    int release() noexcept { return std::exchange(fd_, -1); }
+    /// Closes the descriptor held, if any, and takes `fd`.
+    void reset(int fd = -1) noexcept {
+        if (fd_ >= 0) {
+            ::close(fd_);
+        }
+        fd_ = fd;
+    }
+    explicit operator bool() const noexcept { return fd_ >= 0; }
+
+    /// Writes all of `data`, retrying short writes and EINTR; throws outrig::error (io) with
+    /// the system's message on failure.
+    void write_all(std::string_view data) {
+        while (!data.empty()) {
+            ssize_t n = ::write(fd_, data.data(), data.size());
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n < 0) {
+                throw error(OUTRIG_ERR_IO, std::string("writing a log: ") + std::strerror(errno));
+            }
+            data.remove_prefix(static_cast<std::size_t>(n));
+        }
+    }
+
+    /// Reads from the current offset to the end; throws outrig::error (io) on failure.
+    std::string read_all() {
+        std::string out;
+        char buf[8192];
+        for (;;) {
+            ssize_t n = ::read(fd_, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n < 0) {
+                throw error(OUTRIG_ERR_IO, std::string("reading a log: ") + std::strerror(errno));
+            }
+            if (n == 0) {
+                return out;
+            }
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+
+private:
+    int fd_ = -1;
+};
 
 /// The exit code to record for a child's waitpid status: its exit code, or 128+N for signal N.
 inline int exit_code_from_wait_status(int status) noexcept {
@@ -280,8 +454,18 @@ public:
 
     std::size_t size() const noexcept { return outrig_listing_len(handle_.get()); }
     bool empty() const noexcept { return size() == 0; }
+    /// Session i, unchecked: i must be below size().
     session_ref operator[](std::size_t i) const noexcept {
         return session_ref(outrig_listing_get(handle_.get(), i));
+    }
+    /// Session i; std::out_of_range when i is not below size().
+    session_ref at(std::size_t i) const {
+        if (i >= size()) {
+            throw std::out_of_range("outrig::listing::at: index " + std::to_string(i) +
+                                    " is not below the listing's size " +
+                                    std::to_string(size()));
+        }
+        return (*this)[i];
     }
 
     /// Iterates the sessions in order.
@@ -382,10 +566,78 @@ struct cleaning {
 using container_probe =
     std::function<std::optional<std::vector<std::string>>(const std::vector<std::string> &)>;
 
+namespace detail {
+
+/// A store's C handle with the probe it calls, shared by the store object and the
+/// live_sessions it created, so that a session can finalize itself whatever became of the
+/// store object.
+struct store_core {
+    /// Declared first, so it is destroyed after the handle that calls it.
+    std::shared_ptr<container_probe> probe;
+    owned<outrig_store, outrig_store_free> handle;
+};
+
+inline void set_sidecars(const outrig_store *store, std::string_view id,
+                         const std::vector<std::string> &names) {
+    std::vector<std::string> copies;
+    std::vector<const char *> pointers;
+    copies.reserve(names.size());
+    for (const auto &n : names) {
+        copies.push_back(c_text(n, "names"));
+    }
+    for (const auto &c : copies) {
+        pointers.push_back(c.c_str());
+    }
+    check(outrig_store_set_sidecar_containers(store, c_text(id, "id").c_str(), pointers.data(),
+                                              pointers.size()));
+}
+
+} // namespace detail
+
+/// The session store::create made: a session that holds its lease and can finalize itself,
+/// as a launcher needs (create, run the agent, finalize with its exit code). Destroyed
+/// unfinalized, it lets the lease go and the session is abandoned once nothing runs it.
+class live_session : public session {
+public:
+    live_session(outrig_session *raw, std::shared_ptr<const detail::store_core> store) noexcept
+        : session(raw), store_(std::move(store)) {}
+
+    /// Finalizes the session now with `exit_code` (record exit_code_from_wait_status of the
+    /// child's status), through the lease, which then ends (outrig_store_finalize).
+    void finalize(int exit_code) const {
+        detail::check(outrig_store_finalize(store(), own_id().c_str(), exit_code));
+    }
+    /// Finalizes with the end time `ended_at` (outrig_store_finalize_at).
+    void finalize_at(time_point ended_at, int exit_code) const {
+        detail::check(outrig_store_finalize_at(store(), own_id().c_str(), detail::to_ns(ended_at),
+                                               exit_code));
+    }
+    /// Replaces the sidecar container names, in start order; the lease stays
+    /// (outrig_store_set_sidecar_containers). The object's own fields are those of create.
+    void set_sidecar_containers(const std::vector<std::string> &names) const {
+        detail::set_sidecars(store(), own_id(), names);
+    }
+
+private:
+    /// The id, or a clear refusal for a moved-from object.
+    std::string own_id() const {
+        if (raw() == nullptr) {
+            throw error(OUTRIG_ERR_INVALID_ARGUMENT,
+                        "this outrig::live_session was moved from; use the object it was moved to");
+        }
+        return id();
+    }
+    const outrig_store *store() const noexcept {
+        return store_ ? store_->handle.get() : nullptr;
+    }
+    std::shared_ptr<const detail::store_core> store_;
+};
+
 /// A session store (outrig_store).
 class store {
 public:
-    /// The store at `root` (outrig_store_open).
+    /// The store at `root` (outrig_store_open). Trying things out? Give it a root of its own
+    /// (a temporary directory): open_default() is outrig's real store.
     static store open(const std::filesystem::path &root) {
         outrig_store *raw = nullptr;
         detail::check(outrig_store_open(detail::c_text(root.native(), "root").c_str(), &raw));
@@ -417,10 +669,10 @@ public:
     store with_container_probe(container_probe probe) const {
         auto held = std::make_shared<container_probe>(std::move(probe));
         outrig_store *raw = nullptr;
-        detail::check(outrig_store_with_container_probe(handle_.get(), &call_probe,
+        detail::check(outrig_store_with_container_probe(this->raw(), &call_probe,
                                                          held.get(), &raw));
         store made(raw);
-        made.probe_ = std::move(held);
+        made.core_->probe = std::move(held);
         return made;
     }
 
@@ -428,19 +680,28 @@ public:
     /// sessions are then state::unknown).
     store without_container_probe() const {
         outrig_store *raw = nullptr;
-        detail::check(outrig_store_with_container_probe(handle_.get(), nullptr, nullptr, &raw));
+        detail::check(outrig_store_with_container_probe(this->raw(), nullptr, nullptr, &raw));
         return store(raw);
     }
 
-    const outrig_store *raw() const noexcept { return handle_.get(); }
+    /// Move-only, as every owning type here (the handle is shared only with the live
+    /// sessions this store created).
+    store(store &&) noexcept = default;
+    store &operator=(store &&) noexcept = default;
+    store(const store &) = delete;
+    store &operator=(const store &) = delete;
+    ~store() = default;
+
+    /// The C handle (NULL in a moved-from store, which every call then refuses).
+    const outrig_store *raw() const noexcept { return core_ ? core_->handle.get() : nullptr; }
 
     std::filesystem::path root() const { return detail::required(outrig_store_root(raw())); }
 
-    /// Creates a session; the result holds its lease.
-    session create(const spec &s) const {
+    /// Creates a session; the result holds its lease and finalizes itself.
+    live_session create(const spec &s) const {
         outrig_session *raw_session = nullptr;
         detail::check(outrig_store_create(raw(), s.raw(), &raw_session));
-        return session(raw_session);
+        return live_session(raw_session, core_);
     }
 
     void finalize(std::string_view id, int exit_code) const {
@@ -451,15 +712,7 @@ public:
                                                detail::to_ns(ended_at), exit_code));
     }
     void set_sidecar_containers(std::string_view id, const std::vector<std::string> &names) const {
-        std::vector<std::string> copies;
-        std::vector<const char *> pointers;
-        copies.reserve(names.size());
-        for (const auto &n : names) {
-            copies.push_back(detail::c_text(n, "names"));
-            pointers.push_back(copies.back().c_str());
-        }
-        detail::check(outrig_store_set_sidecar_containers(
-            raw(), detail::c_text(id, "id").c_str(), pointers.data(), pointers.size()));
+        detail::set_sidecars(raw(), id, names);
     }
 
     session get(std::string_view id) const {
@@ -511,38 +764,40 @@ public:
     }
 
     /// outrig_store_clean: finished sessions that ended, and abandoned ones that started,
-    /// more than `older_than` ago.
-    cleaning clean(std::chrono::seconds older_than, bool dry_run = false) const {
+    /// more than `older_than` ago; with clean_mode::dry_run, only reports them.
+    cleaning clean(std::chrono::seconds older_than, clean_mode mode = clean_mode::remove) const {
         outrig_listing *r = nullptr, *k = nullptr, *u = nullptr;
-        detail::check(outrig_store_clean(raw(), older_than.count(), dry_run, &r, &k, &u));
+        detail::check(outrig_store_clean(raw(), older_than.count(), dry(mode), &r, &k, &u));
         return {listing(r), listing(k), listing(u)};
     }
-    cleaning clean_before(time_point before, bool dry_run = false) const {
+    cleaning clean_before(time_point before, clean_mode mode = clean_mode::remove) const {
         outrig_listing *r = nullptr, *k = nullptr, *u = nullptr;
         detail::check(
-            outrig_store_clean_before(raw(), detail::to_ns(before), dry_run, &r, &k, &u));
+            outrig_store_clean_before(raw(), detail::to_ns(before), dry(mode), &r, &k, &u));
         return {listing(r), listing(k), listing(u)};
     }
-    cleaning clean_session(std::string_view id, bool dry_run = false) const {
+    cleaning clean_session(std::string_view id, clean_mode mode = clean_mode::remove) const {
         outrig_listing *r = nullptr, *k = nullptr, *u = nullptr;
         detail::check(outrig_store_clean_session(raw(), detail::c_text(id, "id").c_str(),
-                                                 dry_run, &r, &k, &u));
+                                                 dry(mode), &r, &k, &u));
         return {listing(r), listing(k), listing(u)};
     }
 
-    /// Opens log `name` of session `id` for appending; the descriptor is the caller's.
-    int append_log(std::string_view id, std::string_view name) const {
+    /// Opens log `name` of session `id` for appending (created when missing); the file
+    /// closes when the returned object is destroyed.
+    file append_log(std::string_view id, std::string_view name) const {
         int fd = -1;
         detail::check(outrig_store_append_log(raw(), detail::c_text(id, "id").c_str(),
                                               detail::c_text(name, "name").c_str(), &fd));
-        return fd;
+        return file(fd);
     }
-    /// Opens existing log `name` of session `id` for reading; the descriptor is the caller's.
-    int read_log(std::string_view id, std::string_view name) const {
+    /// Opens existing log `name` of session `id` for reading; the file closes when the
+    /// returned object is destroyed.
+    file read_log(std::string_view id, std::string_view name) const {
         int fd = -1;
         detail::check(outrig_store_read_log(raw(), detail::c_text(id, "id").c_str(),
                                             detail::c_text(name, "name").c_str(), &fd));
-        return fd;
+        return file(fd);
     }
     std::filesystem::path log_path(std::string_view id, std::string_view name) const {
         char *path = nullptr;
@@ -568,7 +823,11 @@ public:
     }
 
 private:
-    explicit store(outrig_store *raw) noexcept : probe_(), handle_(raw) {}
+    explicit store(outrig_store *raw)
+        : core_(std::make_shared<detail::store_core>(
+              detail::store_core{nullptr, detail::owned<outrig_store, outrig_store_free>(raw)})) {}
+
+    static bool dry(clean_mode mode) noexcept { return mode == clean_mode::dry_run; }
 
     static bool call_probe(void *userdata, const char *const *names, std::size_t count,
                            bool *running) noexcept {
@@ -590,10 +849,8 @@ private:
         }
     }
 
-    /// The probe's callable, alive as long as the store that calls it (declared first, so it
-    /// is destroyed after the handle).
-    std::shared_ptr<container_probe> probe_;
-    detail::owned<outrig_store, outrig_store_free> handle_;
+    /// The handle and its probe, shared with the live_sessions this store created.
+    std::shared_ptr<detail::store_core> core_;
 };
 
 /// A start time as `outrig ls` shows it (outrig_format_started_at).

@@ -65,11 +65,23 @@ c-tools:
 c-cmake-tool:
 	@$(call c-need,$(CMAKE),cmake)
 
+# The C libraries: the crate with its C ABI, built as a cdylib and a staticlib. The package
+# lists only the rlib, so a Rust dependent never builds these (Cargo.toml says why). The
+# shared library gets its SONAME here, with the major version only (it changes with an
+# incompatible C ABI: README, "Keeping the ABI"), so programs linked against liboutrig.so
+# record liboutrig.so.$(OUTRIG_MAJOR). tests/c_interop.rs runs the same command, so that
+# `make test` builds the libraries once.
+C_LIB_BUILD := $(CARGO) rustc -p outrig --lib --features capi --crate-type cdylib \
+	--crate-type staticlib
+C_LIB_RUSTC_ARGS := -- -C link-arg=-Wl,-soname,liboutrig.so.$(OUTRIG_MAJOR)
+
 c-lib:
-	$(CARGO) build -q -p outrig --lib --features capi
+	$(call step,c-lib,building the C library (first build: a few minutes))
+	$(C_LIB_BUILD) $(C_LIB_RUSTC_ARGS)
 
 c-lib-release:
-	$(CARGO) build -q -p outrig --lib --release --features capi
+	$(call step,c-lib-release,building the optimized C library (first build: a few minutes))
+	$(C_LIB_BUILD) --release $(C_LIB_RUSTC_ARGS)
 
 # The debug libraries, with the SONAME link the shared one is found by.
 c-libdir: c-lib
@@ -82,6 +94,7 @@ c-launcher: c-libdir
 
 # Every test program, linked against the shared library and against the static one.
 c-tests: c-libdir c-launcher
+	$(call step,c-tests,compiling the C and C++ tests against the shared and static libraries)
 	$(CC) $(C_FLAGS) $(C_TEST_SRC) -o $(C_BUILD)/test_shared $(SHARED_LINK)
 	$(CC) $(C_FLAGS) $(C_TEST_SRC) -o $(C_BUILD)/test_static $(STATIC_LINK)
 	$(CC) $(C_FLAGS) $(SAN_FLAGS) $(C_TEST_SRC) -o $(C_BUILD)/test_asan_shared $(SHARED_LINK)
@@ -119,41 +132,50 @@ test-c-nodiscard:
 		echo "$$compile -DIGNORE_STATUS: refused, as it must be"; \
 	done
 
+# Each test program: plain, under valgrind, and built with ASan/UBSan. The runs are independent
+# (each its own temporary root) and mostly wait (lock timeouts) or run one thread at a time
+# under valgrind, so test-c runs them four at once, each one's output printed whole.
+C_RUNS_PLAIN := $(addprefix c-run-plain-,shared static cpp_shared cpp_static hpp_shared hpp_static)
+C_RUNS_VALGRIND := $(addprefix c-run-valgrind-,shared static cpp_shared hpp_shared)
+C_RUNS_ASAN := $(addprefix c-run-asan-,hpp_asan asan_shared asan_static)
+C_RUNS := $(C_RUNS_PLAIN) $(C_RUNS_VALGRIND) $(C_RUNS_ASAN)
+.PHONY: $(C_RUNS)
+$(C_RUNS_PLAIN): c-run-plain-%:
+	$(C_BUILD)/test_$*
+$(C_RUNS_VALGRIND): c-run-valgrind-%:
+	$(VALGRIND_RUN) $(C_BUILD)/test_$*
+$(C_RUNS_ASAN): c-run-asan-%:
+	ASAN_OPTIONS=detect_leaks=1 $(C_BUILD)/test_$*
+
 test-c: c-tools test-c-header test-c-nodiscard c-tests test-c-install test-c-cmake
-	$(C_BUILD)/test_shared
-	$(C_BUILD)/test_static
-	$(C_BUILD)/test_cpp_shared
-	$(C_BUILD)/test_cpp_static
-	$(C_BUILD)/test_hpp_shared
-	$(C_BUILD)/test_hpp_static
-	$(VALGRIND_RUN) $(C_BUILD)/test_shared
-	$(VALGRIND_RUN) $(C_BUILD)/test_static
-	$(VALGRIND_RUN) $(C_BUILD)/test_cpp_shared
-	$(VALGRIND_RUN) $(C_BUILD)/test_hpp_shared
-	ASAN_OPTIONS=detect_leaks=1 $(C_BUILD)/test_hpp_asan
-	ASAN_OPTIONS=detect_leaks=1 $(C_BUILD)/test_asan_shared
-	ASAN_OPTIONS=detect_leaks=1 $(C_BUILD)/test_asan_static
+	$(call step,test-c,running the C and C++ tests: plain; under valgrind; with ASan/UBSan)
+	$(MAKE) --no-print-directory -j4 --output-sync=target $(C_RUNS)
 
 # Installs into a temporary prefix and builds and runs the launcher through pkg-config (shared,
 # and static through outrig-static.pc); checks the libraries are stripped and that
 # uninstall-c removes exactly what install-c put there.
-test-c-install: c-tools
-	CC="$(CC)" MAKE="$(MAKE)" tests/c/install_test.sh
+test-c-install: c-tools c-lib
+	$(call step,test-c-install,installing the C library into a temporary prefix; pkg-config builds)
+	INSTALL_PROFILE=$(TEST_INSTALL_PROFILE) CC="$(CC)" MAKE="$(MAKE)" tests/c/install_test.sh
 
 # Installs into a temporary prefix and builds and runs a CMake project that finds the package
 # and links each imported target (tests/cmake/consumer).
-test-c-cmake: c-cmake-tool
-	CC="$(CC)" CXX="$(CXX)" MAKE="$(MAKE)" CMAKE="$(CMAKE)" tests/cmake/cmake_test.sh
+test-c-cmake: c-cmake-tool c-lib
+	$(call step,test-c-cmake,building C and C++ programs against the installed CMake package)
+	INSTALL_PROFILE=$(TEST_INSTALL_PROFILE) CC="$(CC)" CXX="$(CXX)" MAKE="$(MAKE)" \
+		CMAKE="$(CMAKE)" tests/cmake/cmake_test.sh
 
 # Runs the launcher under a fresh root; the Python demo lists the same root afterwards.
 demo-c: c-launcher
+	$(call step,demo-c,running the C launcher: one session under $(DEMO_ROOT))
 	rm -rf $(DEMO_ROOT)
 	$(C_BUILD)/launcher --root $(DEMO_ROOT) --name outrig-demo-c --agent demo \
 		-- sh -c 'echo hello from the agent; echo "working in $$PWD" >&2'
 
 # The installed files, relative to $(PREFIX); `uninstall-c` removes exactly these. The
 # libraries are installed stripped (the release .so shrinks from ~10 MB to ~1.3 MB): the .so
-# keeps its dynamic symbols, the .a loses only debug information, keeping what a link needs.
+# keeps its dynamic symbols, the .a loses only debug information, keeping what a link needs
+# (and a debug build's .debug_gdb_scripts, gdb's pretty-printer hook, which -g leaves).
 C_INSTALL_LIB := lib/liboutrig.so.$(OUTRIG_VERSION) lib/liboutrig.so.$(OUTRIG_MAJOR) \
 	lib/liboutrig.so lib/liboutrig.a
 C_INSTALL_META := lib/pkgconfig/outrig.pc lib/pkgconfig/outrig-static.pc \
@@ -169,18 +191,18 @@ C_SUBST := sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(OUTRIG_VERSION)|' \
 
 # The C library alone (header, libraries, pkg-config and CMake files), without building the
 # command line; `make install` is this plus the other faces' installs.
-install-c: c-lib-release
+install-c: $(if $(filter debug,$(INSTALL_PROFILE)),c-lib,c-lib-release)
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/lib/cmake/outrig
 	install -m 644 include/outrig.h $(DESTDIR)$(PREFIX)/include/outrig.h
 	install -m 644 include/outrig.hpp $(DESTDIR)$(PREFIX)/include/outrig.hpp
-	install -m 755 $(TARGET_DIR)/release/liboutrig.so \
+	install -m 755 $(TARGET_DIR)/$(INSTALL_PROFILE)/liboutrig.so \
 		$(DESTDIR)$(PREFIX)/lib/liboutrig.so.$(OUTRIG_VERSION)
 	$(STRIP) --strip-unneeded $(DESTDIR)$(PREFIX)/lib/liboutrig.so.$(OUTRIG_VERSION)
 	ln -sfn liboutrig.so.$(OUTRIG_VERSION) $(DESTDIR)$(PREFIX)/lib/liboutrig.so.$(OUTRIG_MAJOR)
 	ln -sfn liboutrig.so.$(OUTRIG_MAJOR) $(DESTDIR)$(PREFIX)/lib/liboutrig.so
-	install -m 644 $(TARGET_DIR)/release/liboutrig.a $(DESTDIR)$(PREFIX)/lib/liboutrig.a
-	$(STRIP) -g $(DESTDIR)$(PREFIX)/lib/liboutrig.a
+	install -m 644 $(TARGET_DIR)/$(INSTALL_PROFILE)/liboutrig.a $(DESTDIR)$(PREFIX)/lib/liboutrig.a
+	$(STRIP) -g -R .debug_gdb_scripts $(DESTDIR)$(PREFIX)/lib/liboutrig.a
 	$(C_SUBST) mk/outrig.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/outrig.pc
 	$(C_SUBST) mk/outrig-static.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/outrig-static.pc
 	$(C_SUBST) mk/outrigConfig.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/outrig/outrigConfig.cmake

@@ -1,4 +1,4 @@
-# The command line, outrig-sessions (cli/): its tests and lints in `make test`, its binary in
+# The command line, outrig-sessions (cli/): its tests in `make test` (its lints in `make lint`), its binary in
 # `make install PREFIX=...` (to $(PREFIX)/bin; DESTDIR is honored).
 #
 # Its tests also run it on roots the other faces wrote: the C launcher's demo root (`demo-c`,
@@ -7,15 +7,15 @@
 TEST_STEPS += test-cli
 .PHONY: cli test-cli install-cli uninstall-cli
 
-CLI_BIN = $(TARGET_DIR)/release/outrig-sessions
+CLI_BIN = $(TARGET_DIR)/$(INSTALL_PROFILE)/outrig-sessions
 
 cli:
-	$(CARGO) build --release -p outrig-sessions
+	$(CARGO) build $(if $(filter debug,$(INSTALL_PROFILE)),,--release) -p outrig-sessions
 
 test-cli: demo-c python-module
+	$(call step,test-cli,the command line's tests)
 	OUTRIG_SESSIONS_C_ROOT="$(abspath $(DEMO_ROOT))" OUTRIG_SESSIONS_PYTHON="$(VENV_PY)" \
 		$(CARGO) test -p outrig-sessions -- --include-ignored
-	$(CARGO) clippy -p outrig-sessions --all-targets -- -D warnings
 
 install-cli: cli
 	install -d $(DESTDIR)$(PREFIX)/bin

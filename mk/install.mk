@@ -5,4 +5,5 @@ TEST_STEPS += test-install
 .PHONY: test-install
 
 test-install:
-	MAKE="$(MAKE)" tests/install/uninstall_test.sh
+	$(call step,test-install,make install and make uninstall into a temporary prefix)
+	INSTALL_PROFILE=$(TEST_INSTALL_PROFILE) MAKE="$(MAKE)" tests/install/uninstall_test.sh

@@ -1,7 +1,7 @@
 # The power-cut harness (tests/powercut/ on tests/lossyfs, a FUSE filesystem that loses what
 # was not fsynced). Its bounded run is part of `cargo test --all-targets` (test-rust); this file
 # makes FUSE required there, so a machine without it fails `make test` instead of skipping the
-# harness, and adds lossyfs's own tests and lints, and the long run to `make stress`. lossyfs
+# harness, and adds lossyfs's own tests (its lints are in `make lint`), and the long run to `make stress`. lossyfs
 # mounts with mount(2) as root: no libfuse or fusermount is needed.
 TEST_STEPS += test-powercut
 .PHONY: test-powercut stress-powercut mutants
@@ -11,8 +11,8 @@ export OUTRIG_REQUIRE_FUSE := 1
 # `mutants.py --check` only checks that every mutant's edit still applies to the core (no
 # build): a core change that moves a durability step shows here, not first in `make mutants`.
 test-powercut:
+	$(call step,test-powercut,lossyfs's tests)
 	$(CARGO) test -p lossyfs
-	$(CARGO) clippy -p lossyfs --all-targets -- -D warnings
 	python3 tests/powercut/mutants/mutants.py --check
 
 # More states booted per cut and more concurrent cuts, the concurrent ones within a time

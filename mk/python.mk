@@ -1,7 +1,8 @@
 # The Python module (bindings/python, `import outrig`). `make test` makes a virtualenv under
 # $(BUILD) with maturin, pytest and mypy from pip, builds and installs the module into it, and
 # runs its pytest suite, `mypy --strict` on the examples, the stubs and a typed test, stubtest
-# (the stubs against the built module), and clippy on the binding crate. `make wheel` builds the
+# (the stubs against the built module); the binding crate's clippy is in `make lint`, with the
+# whole workspace's. `make wheel` builds the
 # abi3 wheel and the sdist into $(WHEEL_DIR); `make test` also installs that wheel into a fresh
 # virtualenv and runs the suite there with no cargo or rustc on PATH. `make demo` lists, from
 # Python, the root the C launcher wrote.
@@ -29,6 +30,7 @@ python-venv: $(VENV)/.tools
 # python3-venv); without it, make the venv without pip and install pip into it with the system's
 # pip, else fall back to virtualenv.
 $(VENV)/.tools: mk/python.mk
+	$(call step,python-venv,making the Python virtualenv $(VENV) with maturin; pytest and mypy)
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV) \
 	|| { rm -rf $(VENV) && $(PYTHON) -m venv --without-pip $(VENV) \
@@ -41,30 +43,38 @@ $(VENV)/.tools: mk/python.mk
 # Builds the abi3 extension with the venv's maturin (on PATH for the build hook) and installs
 # the package; cargo rebuilds only what changed.
 python-module: $(VENV)/.tools
-	PATH="$(VENV_BIN):$$PATH" $(VENV_PY) -m pip install --quiet --no-build-isolation \
+	$(call step,python-module,building and installing the Python module (first build: a few minutes))
+	PATH="$(VENV_BIN):$$PATH" $(VENV_PY) -m pip install --no-build-isolation \
 		--force-reinstall --no-deps ./bindings/python
 
 test-python: python-module $(C_DEMO)
+	$(call step,test-python,the Python tests; mypy --strict; stubtest)
 	cd bindings/python && $(PY_TEST_ENV) $(VENV_PY) -m pytest -q -p no:cacheprovider tests
 	$(VENV_PY) -m mypy --strict --cache-dir $(BUILD)/mypy-cache $(wildcard examples/*.py) \
 		bindings/python/python/outrig/__init__.pyi bindings/python/python/outrig/aio.pyi \
 		bindings/python/tests/test_typed_usage.py bindings/python/tests/test_typed_aio.py
 	$(VENV_PY) -m mypy.stubtest outrig
-	$(CARGO) clippy -p outrig-python --all-targets -- -D warnings
 
 demo-python: python-module $(C_DEMO)
+	$(call step,demo-python,listing $(DEMO_ROOT) from Python)
 	$(VENV_PY) examples/list_sessions.py $(DEMO_ROOT)
 
 # The wheel (abi3, stripped) and the sdist, with the venv's maturin; a source install from the
 # sdist needs Rust.
 wheel: $(VENV)/.tools
+	$(call step,wheel,building the wheel and the sdist (first build: a few minutes))
 	rm -rf $(WHEEL_DIR)
-	cd bindings/python && PATH="$(VENV_BIN):$$PATH" maturin build --release --quiet \
+	cd bindings/python && PATH="$(VENV_BIN):$$PATH" maturin build --release \
 		--out $(abspath $(WHEEL_DIR))
-	cd bindings/python && PATH="$(VENV_BIN):$$PATH" maturin sdist --out $(abspath $(WHEEL_DIR))
+	cd bindings/python && PATH="$(VENV_BIN):$$PATH" maturin sdist --out $(abspath $(WHEEL_DIR)) \
+		>$(abspath $(BUILD))/sdist.log 2>&1 || { cat $(BUILD)/sdist.log; exit 1; }
+	@cat $(BUILD)/sdist.log
+	@if grep -q '^warning' $(BUILD)/sdist.log; then echo "maturin sdist warned (above):" \
+		"each package's Cargo.toml needs homepage, repository and documentation" >&2; exit 1; fi
 
 # The wheel in a fresh virtualenv, on a PATH without cargo or rustc (see the script).
 test-python-wheel: wheel $(C_DEMO)
+	$(call step,test-python-wheel,the Python tests on the installed wheel without Rust)
 	WHEEL_DIR="$(abspath $(WHEEL_DIR))" WHEEL_VENV="$(abspath $(WHEEL_VENV))" \
 	TOOLS_PY="$(VENV_PY)" PYTHON="$(PYTHON)" $(filter-out CARGO=%,$(PY_TEST_ENV)) \
 		bindings/python/tests/wheel_test.sh

@@ -2,7 +2,8 @@
 DEMO_STEPS += demo-rust
 .PHONY: demo-rust stress
 demo-rust:
-	$(CARGO) run -q --example sessions
+	$(call step,demo-rust,building and running the Rust example (examples/sessions.rs))
+	$(CARGO) run --example sessions
 
 # The reliability suite with its numbers turned up (more processes' work, more kills, more
 # fuzz cases); `make test` runs the bounded version.

@@ -71,7 +71,10 @@ impl fmt::Display for ErrorKind {
 
 /// An error from the session store: a [`kind`](Error::kind), a message that names the path or id
 /// concerned and says what to do, and the underlying I/O error when there is one.
-#[derive(Debug)]
+///
+/// `Debug` reads like the message, with the kind after it (`no session ... under /x
+/// (NotFound)`), because that is what `fn main() -> outrig::Result<()>` prints on failure, as
+/// with `std::io::Error`; `{:#?}` gives every field.
 pub struct Error {
     kind: ErrorKind,
     message: String,
@@ -158,6 +161,29 @@ impl Error {
     }
 }
 
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            f.debug_struct("Error")
+                .field("kind", &self.kind)
+                .field("message", &self.message)
+                .field("source", &self.source)
+                .field("path", &self.path)
+                .finish()
+        } else {
+            write!(f, "{} ({:?})", self.message, self.kind)
+        }
+    }
+}
+
+// An `io::Error` may hold a custom error (a `Box<dyn Error + Send + Sync>`), which is not
+// `UnwindSafe` as far as the compiler knows, so neither would this type be. Nothing in an
+// `Error` can be left half-changed by a panic: it is never mutated through a shared reference
+// and is complete once built. So a caller may hold one across `catch_unwind`, as the C boundary
+// and Python binding do.
+impl std::panic::UnwindSafe for Error {}
+impl std::panic::RefUnwindSafe for Error {}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -203,6 +229,34 @@ mod tests {
             next = s.source();
         }
         assert_eq!(chain.matches("Not a directory").count(), 1, "{chain}");
+    }
+
+    #[test]
+    fn debug_reads_like_the_message_with_the_kind() {
+        let e = Error::new(
+            ErrorKind::Config,
+            "cannot read /etc/x.toml: bad key; fix the file",
+        );
+        assert_eq!(
+            format!("{e:?}"),
+            "cannot read /etc/x.toml: bad key; fix the file (Config)"
+        );
+        // What `fn main() -> Result<()>` prints: the message, not a struct.
+        assert!(!format!("{e:?}").contains("message:"));
+        let io = Error::io("reading", Path::new("/x"), io::Error::from_raw_os_error(2));
+        let full = format!("{io:#?}");
+        for field in ["kind: NotFound", "message:", "source:", "path: Some("] {
+            assert!(full.contains(field), "{field} missing from {full}");
+        }
+    }
+
+    #[test]
+    fn errors_cross_catch_unwind() {
+        fn unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>(_: &T) {}
+        let e = Error::io("reading", Path::new("/x"), io::Error::other("custom"));
+        unwind_safe(&e);
+        let caught = std::panic::catch_unwind(|| e.kind());
+        assert_eq!(caught.ok(), Some(ErrorKind::Io));
     }
 
     fn libc_enoent() -> i32 {

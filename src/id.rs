@@ -73,6 +73,23 @@ impl FromStr for SessionId {
     }
 }
 
+/// The same validation as [`SessionId::parse`], for generic code (`id.try_into()?`).
+impl TryFrom<&str> for SessionId {
+    type Error = Error;
+    fn try_from(s: &str) -> Result<Self> {
+        Self::parse(s)
+    }
+}
+
+/// The same validation as [`SessionId::parse`], keeping the string's allocation.
+impl TryFrom<String> for SessionId {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        check_name(&s, "session id")?;
+        Ok(Self(s))
+    }
+}
+
 impl AsRef<str> for SessionId {
     fn as_ref(&self) -> &str {
         &self.0
@@ -151,6 +168,21 @@ mod tests {
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         );
         assert_eq!(SessionId::parse(s).unwrap(), id);
+    }
+
+    #[test]
+    fn try_from_validates_as_parse_does() {
+        let from_str: SessionId = "20260501T134412-3f2a".try_into().unwrap();
+        let from_string = SessionId::try_from(String::from("20260501T134412-3f2a")).unwrap();
+        assert_eq!(from_str, from_string);
+        assert_eq!(from_str.as_str(), "20260501T134412-3f2a");
+        for bad in ["", "../x", ".hidden", "a/b", "a\0b"] {
+            let e = SessionId::try_from(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+            assert!(e.message().contains("invalid session id"), "{e}");
+            let e = SessionId::try_from(bad.to_owned()).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        }
     }
 
     #[test]

@@ -30,16 +30,28 @@ struct Libraries {
 fn libraries() -> &'static Libraries {
     static LIBS: OnceLock<Libraries> = OnceLock::new();
     LIBS.get_or_init(|| {
-        // `cargo test` builds only the rlib; build the C libraries of the same profile.
+        // `cargo test` builds only the rlib (the package's one crate type); build the C
+        // libraries of the same profile, with the command mk/c.mk's `c-lib` runs (its SONAME
+        // argument included), so that `make test` builds them once.
         let out = Command::new(env!("CARGO"))
             .args([
-                "build",
+                "rustc",
                 "-p",
                 "outrig",
                 "--lib",
                 "--features",
                 "capi",
+                "--crate-type",
+                "cdylib",
+                "--crate-type",
+                "staticlib",
                 "--message-format=json",
+                "--",
+                "-C",
+                concat!(
+                    "link-arg=-Wl,-soname,liboutrig.so.",
+                    env!("CARGO_PKG_VERSION_MAJOR")
+                ),
             ])
             .current_dir(ROOT)
             .output()
@@ -98,6 +110,52 @@ fn tool_output(program: &str, args: &[&str], file: &Path) -> String {
         .unwrap_or_else(|e| panic!("run {program}: {e}"));
     assert!(out.status.success(), "{program} {}", file.display());
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// A Rust dependent builds the rlib only: the package lists no cdylib or staticlib, which
+/// every dependent would otherwise build and link too (the C library is built by the command
+/// in `libraries()`, which names those crate types itself).
+#[test]
+fn rust_dependents_build_only_the_rlib() {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
+        .current_dir(ROOT)
+        .output()
+        .expect("run cargo metadata");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let package = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "outrig")
+        .expect("the outrig package");
+    let lib = package["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| {
+            t["kind"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k == "rlib" || k == "lib")
+        })
+        .expect("outrig's library target");
+    assert_eq!(lib["crate_types"], serde_json::json!(["rlib"]), "{lib}");
+    // And the C library's build still makes both C libraries from it.
+    assert!(libraries().shared.ends_with("liboutrig.so"));
+    assert!(libraries().static_lib.ends_with("liboutrig.a"));
 }
 
 #[test]
@@ -406,9 +464,12 @@ fn the_readme_cpp_program_builds_and_runs() {
         "{cxx} could not build the README's C++ program"
     );
 
-    // It opens outrig's default root: give it one of its own, and no global config.
+    // It runs on the root it is given, never outrig's own (HOME points at a scratch
+    // directory that must stay empty).
     let home = tmp.path().join("home");
+    let root = tmp.path().join("root");
     let out = Command::new(&demo)
+        .arg(&root)
         .env("HOME", &home)
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_CONFIG_HOME", home.join("config"))
@@ -419,13 +480,16 @@ fn the_readme_cpp_program_builds_and_runs() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let store = SessionStore::new(home.join("data/outrig/sessions")).unwrap();
+    assert!(!home.exists(), "the README's C++ program touched $HOME");
+    let store = SessionStore::new(&root).unwrap();
     let listing = store.list().unwrap();
     assert_eq!(listing.sessions.len(), 1);
     let s = &listing.sessions[0];
     assert_eq!(s.exit_code, Some(0));
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        format!("{}  OUTRIG_STATE_FINISHED\n", s.id)
+        format!("{}  finished\n", s.id)
     );
+    let log = store.find_log(&s.id, "agent.log").unwrap();
+    assert_eq!(fs::read_to_string(log).unwrap(), "hello\n");
 }

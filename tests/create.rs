@@ -296,3 +296,27 @@ fn concurrent_explicit_creates_of_one_directory_admit_one() {
     assert_eq!(store.list().unwrap().sessions.len(), 1);
     assert_eq!(names(store.root()).len(), 1, "losers left no link");
 }
+
+#[test]
+fn the_root_is_normalised_lexically_in_records_and_messages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let written = tmp.path().join("app/./sub/../../root");
+    let store = SessionStore::new(&written).unwrap();
+    assert_eq!(store.root(), tmp.path().join("root"));
+    let s = store.create(&spec("norm")).unwrap();
+    assert_eq!(s.session_dir, tmp.path().join("root").join(s.id.as_str()));
+    let missing = outrig::SessionId::parse("20000101T000000-0000").unwrap();
+    let e = store.get(&missing).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert!(!e.message().contains(".."), "{e}");
+    assert!(
+        e.message()
+            .contains(&*tmp.path().join("root").to_string_lossy()),
+        "{e}"
+    );
+    // `..` at `/` stays at `/`, as the kernel has it.
+    assert_eq!(
+        SessionStore::new("/../..").unwrap().root(),
+        std::path::Path::new("/")
+    );
+}

@@ -128,7 +128,7 @@ fn session_dir_alone(command: &Command) -> Option<&Path> {
 /// Help and version go to stdout with status 0; a bare `outrig-sessions` prints the help with
 /// status 2; any other parse error is one line naming the problem and where help is.
 fn usage_error(e: &clap::Error) -> ExitCode {
-    use clap::error::ErrorKind as K;
+    use clap::error::{ContextKind, ContextValue, ErrorKind as K};
     match e.kind() {
         K::DisplayHelp | K::DisplayVersion => {
             let _ = e.print();
@@ -148,12 +148,20 @@ fn usage_error(e: &clap::Error) -> ExitCode {
                 .map(|l| l.trim().trim_start_matches("error: "))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let tips: String = text
+            let mut tips: String = text
                 .lines()
                 .map(str::trim)
                 .filter(|l| l.starts_with("tip: "))
                 .map(|l| format!("; {l}"))
                 .collect();
+            // The usual names for removing something are too far from `discard` (outrig's
+            // name) for clap to suggest it.
+            if let (K::InvalidSubcommand, Some(ContextValue::String(typed))) =
+                (e.kind(), e.get(ContextKind::InvalidSubcommand))
+                && matches!(typed.as_str(), "rm" | "remove" | "delete" | "del")
+            {
+                tips.push_str("; tip: to remove a session, use 'discard' (as outrig does)");
+            }
             // "Usage: outrig-sessions discard [OPTIONS] ..." names the command to ask about.
             let command: Vec<&str> = text
                 .lines()

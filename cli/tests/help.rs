@@ -118,6 +118,25 @@ fn mistyped_commands_and_options_get_clap_suggestions() {
 }
 
 #[test]
+fn removing_under_another_name_points_to_discard() {
+    let sb = Sandbox::new();
+    for name in ["rm", "remove", "delete", "del"] {
+        let run = sb.run_bare(&[name, "20260501T134412-3f2a"], None);
+        assert_code(&run, 2);
+        assert_eq!(run.stdout, "");
+        let line = assert_one_error_line(&run, &format!("unrecognized subcommand '{name}'"));
+        assert!(
+            line.contains("tip: to remove a session, use 'discard'"),
+            "{line}"
+        );
+        assert!(line.ends_with("; see 'outrig-sessions --help'"), "{line}");
+    }
+    // Other unknown commands get no such tip.
+    let run = sb.run_bare(&["frobnicate"], None);
+    assert!(!run.stderr.contains("discard"), "{}", run.stderr);
+}
+
+#[test]
 fn config_is_refused_with_a_pointer_to_global_config() {
     let sb = Sandbox::new();
     let config = sb.path().join("config.toml");

@@ -82,6 +82,28 @@ pub(crate) fn absolute(p: &Path) -> Result<PathBuf> {
     std::path::absolute(p).map_err(|e| Error::io("making the path absolute:", p, e))
 }
 
+/// `p` made absolute, then normalised lexically: `.` components dropped and each `..` taking
+/// off the component before it (`/home/me/app/../root` is `/home/me/root`), so the paths in
+/// records and messages read as a person would write them. Lexical, not resolved: when the
+/// component before a `..` is a symlink, the result names a different directory than the
+/// kernel would. Used for the store's root only, where the caller gave the path and means the
+/// directory as written.
+pub(crate) fn absolute_normalized(p: &Path) -> Result<PathBuf> {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in absolute(p)?.components() {
+        match part {
+            Component::CurDir => {}
+            // At `/`, `..` is `/` again, as the kernel has it.
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use std::os::fd::AsFd as _;

@@ -72,6 +72,11 @@ impl SessionStore {
     /// the store (and every `session_dir` it records) stays absolute. The root need not exist:
     /// `create` makes it, and listing a missing root gives no sessions.
     ///
+    /// The root is normalised lexically, so messages and records name `/home/me/root`, not
+    /// `/home/me/app/../root`: `.` components go, and `..` takes off the component before it
+    /// without looking at the filesystem (when that component is a symlink, the store's root is
+    /// the directory as written, not the one the kernel would reach through the link).
+    ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`] for an empty path; [`ErrorKind::Io`] when the current
     /// directory cannot be read.
@@ -83,7 +88,7 @@ impl SessionStore {
             ));
         }
         Ok(Self {
-            root: fsio::absolute(&root)?,
+            root: fsio::absolute_normalized(&root)?,
             lock_wait: fsio::lock::LOCK_WAIT,
             probe: ContainerProbe::default(),
         })

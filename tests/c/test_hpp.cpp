@@ -7,7 +7,10 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
+#include <sstream>
 #include <string>
+#include <system_error>
 #include <type_traits>
 #include <vector>
 
@@ -53,7 +56,38 @@ static_assert(!std::is_copy_constructible_v<outrig::listing>);
 static_assert(!std::is_copy_constructible_v<outrig::logs>);
 static_assert(!std::is_copy_constructible_v<outrig::strings>);
 static_assert(!std::is_copy_constructible_v<outrig::spec>);
+static_assert(!std::is_copy_constructible_v<outrig::live_session>);
+static_assert(std::is_nothrow_move_constructible_v<outrig::live_session>);
+static_assert(!std::is_copy_constructible_v<outrig::file>);
+static_assert(!std::is_copy_assignable_v<outrig::file>);
+static_assert(std::is_nothrow_move_constructible_v<outrig::file>);
+static_assert(std::is_nothrow_move_assignable_v<outrig::file>);
 static_assert(std::is_base_of_v<std::runtime_error, outrig::error>);
+static_assert(std::is_error_code_enum_v<outrig::errc>);
+// A clean's mode is a word, not a bool: `clean(age, true)` does not compile.
+static_assert(!std::is_invocable_v<decltype(&outrig::store::clean), const outrig::store &,
+                                   std::chrono::seconds, bool>);
+static_assert(std::is_same_v<decltype(std::declval<outrig::store &>().append_log("", "")),
+                             outrig::file>);
+
+// Whether `fd` is an open descriptor.
+bool is_open(int fd) { return fcntl(fd, F_GETFD) != -1; }
+
+// Runs `body`, which must throw outrig::error whose code() is `want` (through the category).
+template <typename F>
+void check_code(F body, outrig::errc want, int line) {
+    try {
+        body();
+        check(false, "an outrig::error was thrown", line);
+    } catch (const outrig::error &e) {
+        check(e.code() == want, "e.code() == the outrig::errc wanted", line);
+        check(e.code().category() == outrig::error_category(), "the outrig category", line);
+        check(std::string(e.code().category().name()) == "outrig", "category name", line);
+        check(static_cast<int>(e.code().value()) == static_cast<int>(e.status()),
+              "code().value() is the status", line);
+    }
+}
+#define CHECK_CODE(body, want) check_code([&] { body; }, (want), __LINE__)
 
 struct temp_dir {
     std::string path;
@@ -110,22 +144,43 @@ void test_sessions_and_errors(const std::filesystem::path &root) {
     CHECK(!live.ended_at() && !live.exit_code() && !live.duration());
     CHECK(live.to_json().find(id) != std::string::npos);
 
-    // Logs through descriptors.
-    int fd = store.append_log(id, "agent.log");
-    CHECK(fd >= 0 && write(fd, "hello\n", 6) == 6);
-    close(fd);
+    // Logs through owned descriptors: closed when the file object goes.
+    int seen_fd = -1;
+    {
+        outrig::file log = store.append_log(id, "agent.log");
+        seen_fd = log.get();
+        CHECK(log && is_open(seen_fd));
+        log.write_all("hel");
+        CHECK(write(log.get(), "lo\n", 3) == 3); // get() lends the descriptor
+        outrig::file moved_log = std::move(log);
+        CHECK(!log && log.get() == -1 && moved_log.get() == seen_fd);
+        CHECK(is_open(seen_fd)); // a move does not close
+    }
+    CHECK(!is_open(seen_fd)); // destroyed: closed
     outrig::logs files = store.logs(id);
     CHECK(files.size() == 1 && files.name(0) == "agent.log" && files.file_size(0) == 6);
     CHECK(store.find_log(id, "agent.log") == root / id / "logs" / "agent.log");
-    fd = store.read_log(id, "agent.log");
-    char buf[8] = {};
-    CHECK(fd >= 0 && read(fd, buf, sizeof buf) == 6);
-    close(fd);
-    CHECK(std::string(buf) == "hello\n");
+    {
+        outrig::file log = store.read_log(id, "agent.log");
+        CHECK(log.read_all() == "hello\n");
+        CHECK(log.read_all().empty()); // at the end
+        // release() hands the descriptor over: the object no longer closes it.
+        int fd = log.release();
+        CHECK(!log && is_open(fd));
+        log = outrig::file(); // assigning an empty file closes nothing
+        CHECK(is_open(fd));
+        close(fd);
+        // Assigning over an open file closes the one it held.
+        outrig::file a = store.read_log(id, "agent.log");
+        int a_fd = a.get();
+        a = store.read_log(id, "agent.log");
+        CHECK(!is_open(a_fd) || a.get() == a_fd);
+    }
 
     // Finalize by id goes through this process's lease, which ends.
     store.finalize(id, outrig::exit_code_from_wait_status(15));
     CHECK(!live.leased());
+    CHECK_CODE(store.get("20260501T134412-3f2a"), outrig::errc::not_found);
     outrig::session done = store.get(id);
     CHECK(done.exit_code() == std::optional<int>(143));
     CHECK(done.ended_at() && *done.ended_at() >= done.started_at());
@@ -157,6 +212,24 @@ void test_sessions_and_errors(const std::filesystem::path &root) {
     }
     CHECK(i == 3);
     CHECK(std::string(outrig::state_name(outrig::state::abandoned)) == "OUTRIG_STATE_ABANDONED");
+    CHECK(std::string(outrig::to_string(outrig::state::finished)) == "finished");
+    CHECK(std::string(outrig::to_string(outrig::state::running)) == "running");
+    CHECK(std::string(outrig::to_string(outrig::state::abandoned)) == "abandoned");
+    CHECK(std::string(outrig::to_string(outrig::state::unknown)) == "unknown");
+    {
+        std::ostringstream out;
+        out << outrig::state::finished << "/" << states.at(0);
+        CHECK(out.str() == "finished/" + std::string(outrig::to_string(states[0])));
+    }
+
+    // at() checks the index; operator[] does not.
+    CHECK(all.at(0).id() == all[0].id());
+    try {
+        all.at(all.size());
+        CHECK(false);
+    } catch (const std::out_of_range &e) {
+        CHECK(std::string(e.what()).find("3") != std::string::npos);
+    }
 
     // A probe that throws cannot tell; no probe cannot either.
     outrig::store throwing = store.with_container_probe(
@@ -173,7 +246,7 @@ void test_sessions_and_errors(const std::filesystem::path &root) {
 
     // Clean with a zero cutoff: the finished and the abandoned one would go; the running one is
     // kept as running.
-    outrig::cleaning dry = store.clean(std::chrono::seconds(0), true);
+    outrig::cleaning dry = store.clean(std::chrono::seconds(0), outrig::clean_mode::dry_run);
     CHECK(dry.removed.size() == 2);
     for (outrig::session_ref s : dry.removed) {
         CHECK(s.id() == id || s.container_name() == "down-crashed");
@@ -197,9 +270,18 @@ void test_sessions_and_errors(const std::filesystem::path &root) {
                  "missing.log");
     try {
         store.finalize("bad id", 0);
+        CHECK(false);
     } catch (const outrig::error &e) {
         CHECK(std::string(e.status_name()) == "OUTRIG_ERR_INVALID_ARGUMENT");
+        CHECK(e.code() == outrig::errc::invalid_argument);
+        CHECK(e.code() != outrig::errc::busy);
+        // The portable condition too, as for std::errc.
+        CHECK(e.code() == std::errc::invalid_argument);
+        CHECK(e.code().message() == "invalid argument");
     }
+    CHECK_CODE(store.get("../escape"), outrig::errc::invalid_argument);
+    CHECK(outrig::make_error_code(outrig::errc::busy).message() == "busy");
+    CHECK(std::error_code(outrig::errc::not_found) == std::errc::no_such_file_or_directory);
 
     // Remove returns what stayed; a moved-from store is never freed twice. The one session left
     // has a container the probe sees running, which a remove refuses as `outrig discard` does,
@@ -212,11 +294,58 @@ void test_sessions_and_errors(const std::filesystem::path &root) {
     CHECK(moved.list().empty());
 }
 
+// The session create returns finalizes itself, updates its sidecars, and outlives the store
+// object it came from; another process's view of it is busy while it runs.
+void test_live_session(const std::filesystem::path &root) {
+    std::optional<outrig::live_session> live;
+    std::string id;
+    {
+        outrig::store store = outrig::store::open(root).without_container_probe();
+        live.emplace(store.create(basic("live-agent")));
+        id = live->id();
+        CHECK(live->leased());
+        live->set_sidecar_containers({"live-web", "live-db"});
+        CHECK(live->leased()); // a sidecar update keeps the lease
+        CHECK((store.get(id).sidecar_container_names() ==
+               std::vector<std::string>{"live-web", "live-db"}));
+    } // the store object is gone; the live session keeps its handle
+    live->finalize(7);
+    CHECK(!live->leased());
+    outrig::store store = outrig::store::open(root);
+    outrig::session done = store.get(id);
+    CHECK(done.exit_code() == std::optional<int>(7));
+    CHECK(store.state(id) == outrig::state::finished);
+
+    // finalize_at records the given end time; finalizing again overwrites.
+    outrig::live_session other = store.create(basic("live-at"));
+    auto start = other.started_at();
+    other.finalize_at(start + std::chrono::seconds(90), 130);
+    outrig::session at = store.get(other.id());
+    CHECK(at.exit_code() == std::optional<int>(130));
+    CHECK(at.duration() == std::optional<std::chrono::nanoseconds>(std::chrono::seconds(90)));
+    CHECK_THROWS(other.set_sidecar_containers({"ok", ""}), OUTRIG_ERR_INVALID_ARGUMENT, "");
+
+    // A moved-from live session refuses, saying so.
+    outrig::live_session moved = std::move(other);
+    CHECK_THROWS(other.finalize(0), OUTRIG_ERR_INVALID_ARGUMENT, "moved from");
+    CHECK_THROWS(other.set_sidecar_containers({}), OUTRIG_ERR_INVALID_ARGUMENT, "moved from");
+    moved.finalize(0);
+    CHECK(store.get(moved.id()).exit_code() == std::optional<int>(0));
+
+    // A session removed meanwhile: finalize says it is not found.
+    outrig::live_session doomed = store.create(basic("live-gone"));
+    const std::string doomed_id = doomed.id();
+    doomed.finalize(0);
+    store.remove(doomed_id);
+    CHECK_CODE(doomed.finalize(1), outrig::errc::not_found);
+}
+
 } // namespace
 
 int main() {
     temp_dir tmp;
     test_sessions_and_errors(std::filesystem::path(tmp.path) / "root");
+    test_live_session(std::filesystem::path(tmp.path) / "live");
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

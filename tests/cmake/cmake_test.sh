@@ -2,9 +2,10 @@
 # Installs liboutrig into a temporary prefix (`make install-c PREFIX=...`), moves the installed
 # tree elsewhere (the CMake package finds its files relative to itself), then configures,
 # builds and runs tests/cmake/consumer against it: a C program linked with outrig::outrig, one
-# with outrig::outrig_static, and a C++ one (through the installed outrig.hpp) with
-# outrig::outrig_static. Also checks the version file refuses what it must, and builds the
-# README's C program with the README's CMakeLists.txt. Prints "N passed, N failed" last.
+# with outrig::outrig_static, and a C++ one (through the installed outrig.hpp) with each of
+# outrig::outrig_cxx_static and outrig::outrig_cxx (which must raise the consumer's C++14 to
+# C++17). Also checks the version file refuses what it must, and builds the README's C and C++
+# programs with the README's CMakeLists.txt. Prints "N passed, N failed" last.
 set -eu
 cd "$(dirname "$0")/../.."
 MAKE=${MAKE:-make}
@@ -68,6 +69,12 @@ check "the C++ consumer links no liboutrig.so" \
            ! readelf -d '$work/build/consumer_cxx' | grep NEEDED | grep -q liboutrig"
 check "the C++ consumer lists that session" \
     sh -c "'$work/build/consumer_cxx' '$work/root-static' | grep -qx 'sessions: 1'"
+check "the C++ consumer through outrig::outrig_cxx links liboutrig.so.$major" \
+    sh -c "readelf -d '$work/build/consumer_cxx_shared' | grep NEEDED | grep -q 'liboutrig.so.$major'"
+check "it lists that session too" \
+    sh -c "'$work/build/consumer_cxx_shared' '$work/root-static' | grep -qx 'sessions: 1'"
+check "outrig::outrig_cxx compiled the C++ consumer as C++17" \
+    grep -rq -- '-std=c++17' "$work/build/CMakeFiles/consumer_cxx_shared.dir/flags.make"
 
 # The version file: the same major version at or below this one is found, anything else not.
 check "asking for $major.0 is met" configure "$work/low" "$major.0"
@@ -92,16 +99,24 @@ readme_block() {
 mkdir "$work/readme"
 readme_block cmake >"$work/readme/CMakeLists.txt"
 readme_block c >"$work/readme/demo.c"
-check "the README has a CMake example and a C program" \
-    sh -c "grep -q outrig::outrig '$work/readme/CMakeLists.txt' &&
-           grep -q 'int main' '$work/readme/demo.c'"
-check "the README's CMake example builds its C program" sh -c \
-    "CC='$CC' '$CMAKE' -S '$work/readme' -B '$work/readme/build' -DCMAKE_PREFIX_PATH='$prefix' \
-        >'$work/readme.log' 2>&1 && '$CMAKE' --build '$work/readme/build' >>'$work/readme.log' 2>&1"
+readme_block cpp >"$work/readme/demo.cpp"
+check "the README has a CMake example, a C program and a C++ one" \
+    sh -c "grep -q outrig::outrig_cxx '$work/readme/CMakeLists.txt' &&
+           grep -q 'int main' '$work/readme/demo.c' && grep -q 'int main' '$work/readme/demo.cpp'"
+check "the README's CMake example builds its C and C++ programs" sh -c \
+    "CC='$CC' CXX='$CXX' '$CMAKE' -S '$work/readme' -B '$work/readme/build' \
+        -DCMAKE_PREFIX_PATH='$prefix' >'$work/readme.log' 2>&1 &&
+     '$CMAKE' --build '$work/readme/build' >>'$work/readme.log' 2>&1"
+if [ "$failed" != 0 ]; then cat "$work/readme.log" >&2; fi
 check "the README's program runs" \
     sh -c "'$work/readme/build/demo' '$work/readme-root' >'$work/readme.out' 2>&1"
 check "the README's program made one finalized session" \
     sh -c "grep -l '\"exit_code\": 0' '$work'/readme-root/*/session.json | wc -l | grep -qx 1"
+check "the README's C++ program runs on the root it is given" \
+    sh -c "'$work/readme/build/demo_cpp' '$work/readme-cpp-root' >'$work/readme-cpp.out' 2>&1"
+check "it lists its one session as finished" \
+    sh -c "grep -qx '[0-9T]*-[0-9a-f]*  finished' '$work/readme-cpp.out' &&
+           ls '$work/readme-cpp-root' | wc -l | grep -qx 1"
 
 echo "$passed passed, $failed failed"
 test "$failed" = 0

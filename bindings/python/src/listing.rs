@@ -15,6 +15,9 @@ use crate::session::{PySession, PySkipped};
 /// The records, shared by a listing and its iterators.
 type Records = Arc<[Arc<outrig::Session>]>;
 
+/// What a listing pickles as: `Listing._from_pickle` and its arguments.
+type PickledListing<'py> = (Bound<'py, PyAny>, (Vec<PySession>, Vec<PySkipped>));
+
 /// The sessions under a root, newest first (a `Sequence[Session]`), and in `skipped` the
 /// entries whose records could not be read.
 #[pyclass(frozen, sequence, module = "outrig", name = "Listing")]
@@ -126,6 +129,33 @@ impl PyListing {
     #[getter]
     fn skipped(&self) -> Vec<PySkipped> {
         self.skipped.iter().cloned().map(PySkipped::from).collect()
+    }
+
+    /// Pickles as its sessions and skipped entries (each session as its record).
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<PickledListing<'py>> {
+        let me = slf.get();
+        let sessions = me.sessions.iter().cloned().map(PySession::from).collect();
+        Ok((
+            slf.get_type().getattr("_from_pickle")?,
+            (sessions, me.skipped()),
+        ))
+    }
+
+    /// Unpickles what `__reduce__` gave.
+    #[classmethod]
+    #[pyo3(name = "_from_pickle")]
+    fn from_pickle(
+        _cls: &Bound<'_, pyo3::types::PyType>,
+        sessions: Vec<PyRef<'_, PySession>>,
+        skipped: Vec<PyRef<'_, PySkipped>>,
+    ) -> Self {
+        Self::new(
+            sessions.iter().map(|s| s.inner.clone()).collect(),
+            skipped
+                .iter()
+                .map(|s| outrig::Skipped::from(&**s))
+                .collect(),
+        )
     }
 
     fn __repr__(&self) -> String {

@@ -287,15 +287,16 @@ impl PySession {
         let s = &*self.inner;
         let text = |v: &str| -> PyResult<String> { Ok(PyString::new(py, v).repr()?.to_string()) };
         let opt = |v: Option<String>| v.unwrap_or_else(|| "None".to_owned());
+        // Times as the datetimes the attributes give (their repr), not as strings.
+        let time = |t: std::time::SystemTime| -> PyResult<String> {
+            Ok(crate::convert::to_datetime(py, t)?.repr()?.to_string())
+        };
         Ok(format!(
             "Session(id={}, started_at={}, ended_at={}, exit_code={}, container_name={}, \
              image_tag={}, session_dir={})",
             text(s.id.as_str())?,
-            text(&format!("{} UTC", outrig::format_started_at(s.started_at)))?,
-            opt(s
-                .ended_at
-                .map(|t| text(&format!("{} UTC", outrig::format_started_at(t))))
-                .transpose()?),
+            time(s.started_at)?,
+            opt(s.ended_at.map(time).transpose()?),
             opt(s.exit_code.map(|c| c.to_string())),
             text(&s.container_name)?,
             text(&s.image_tag)?,
@@ -319,6 +320,15 @@ impl From<outrig::Skipped> for PySkipped {
         Self {
             entry: s.entry,
             reason: s.reason,
+        }
+    }
+}
+
+impl From<&PySkipped> for outrig::Skipped {
+    fn from(s: &PySkipped) -> Self {
+        Self {
+            entry: s.entry.clone(),
+            reason: s.reason.clone(),
         }
     }
 }

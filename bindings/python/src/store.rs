@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use outrig::{CleanMode, NewSession, SessionStore};
-use pyo3::exceptions::PyRuntimeError;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
@@ -21,11 +21,20 @@ use crate::session::{PyLogFile, PySession};
 /// `SessionStore()` uses the root outrig would (the global config's `session-root`, else
 /// `$XDG_DATA_HOME/outrig/sessions` or `~/.local/share/outrig/sessions`); `SessionStore(root)`
 /// names one (a relative root is made absolute now). A store holds no open files and may be
-/// shared between threads; every call goes to the filesystem with the GIL released.
+/// shared between threads; every call goes to the filesystem with the GIL released. It pickles
+/// as its root and its `container_probe` argument (for `multiprocessing`).
 #[pyclass(frozen, eq, hash, module = "outrig", name = "SessionStore")]
-#[derive(PartialEq)]
 pub struct PySessionStore {
     inner: SessionStore,
+    /// The `container_probe` argument as given (None, a bool or a callable), for pickling.
+    probe_arg: Option<Py<PyAny>>,
+}
+
+/// Stores are equal when their roots and probes are (the core's equality).
+impl PartialEq for PySessionStore {
+    fn eq(&self, other: &Self) -> bool {
+        self.inner == other.inner
+    }
 }
 
 impl std::hash::Hash for PySessionStore {
@@ -47,6 +56,14 @@ fn new_session(
     session_dir: Option<PathBuf>,
     started_at: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<NewSession> {
+    // Recorded absolute, as outrig records its working directory: a relative one would mean
+    // nothing to a reader in another directory. Made absolute lexically against the current
+    // directory, as os.path.abspath would (an empty one is left for the core to refuse).
+    let working_dir = if working_dir.as_os_str().is_empty() {
+        working_dir
+    } else {
+        std::path::absolute(&working_dir)?
+    };
     let mut new = NewSession::new(container_name.0, image_tag.0, working_dir);
     new.image_config_name = image_config_name.map(|t| t.0);
     new.agent_name = agent_name.map(|t| t.0);
@@ -74,6 +91,7 @@ impl PySessionStore {
         };
         Ok(Self {
             inner: inner.with_container_probe(probe),
+            probe_arg: container_probe.map(|p| p.clone().unbind()),
         })
     }
 
@@ -97,7 +115,45 @@ impl PySessionStore {
         })?;
         Ok(Self {
             inner: inner.with_container_probe(probe),
+            probe_arg: container_probe.map(|p| p.clone().unbind()),
         })
+    }
+
+    /// Pickles as `SessionStore(root, container_probe=...)`: the resolved root and the probe
+    /// argument as given. A probe callable must itself pickle (a module-level function does, a
+    /// lambda or a local function does not): otherwise a `TypeError` says so.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyAny>,))> {
+        let py = slf.py();
+        let me = slf.get();
+        let probe = match &me.probe_arg {
+            Some(p) => p.bind(py).clone(),
+            None => py.None().into_bound(py),
+        };
+        if probe.is_callable() {
+            let pickle = py.import("pickle")?;
+            if let Err(e) = pickle.call_method1("dumps", (&probe,)) {
+                let err = PyTypeError::new_err(format!(
+                    "cannot pickle SessionStore({}): its container_probe {} cannot be pickled \
+                     ({}); give a module-level function (or None, or False) as container_probe \
+                     to send the store to another process",
+                    me.inner.root().display(),
+                    probe.repr()?,
+                    e.value(py)
+                ));
+                err.set_cause(py, Some(e));
+                return Err(err);
+            }
+        }
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("container_probe", probe)?;
+        let rebuild = py
+            .import("functools")?
+            .getattr("partial")?
+            .call((slf.get_type(),), Some(&kwargs))?;
+        let root = me.inner.root().into_pyobject(py)?.into_any();
+        Ok((rebuild, (root,)))
     }
 
     /// The state of session `id`: `State.RUNNING` (its lease is held by a launcher, or one of
@@ -132,7 +188,8 @@ impl PySessionStore {
     /// Without `session_dir` the session gets a fresh directory `<root>/<id>`. With it, the
     /// record goes into that directory (created when missing, refused with
     /// `DirNotUsableError` when it holds anything) and `<root>/<id>` becomes a symlink to it.
-    /// `started_at` (an aware datetime) defaults to now.
+    /// `started_at` (an aware datetime) defaults to now. A relative `working_dir` is recorded
+    /// absolute, against the current directory, as outrig records it.
     #[pyo3(signature = (
         *,
         container_name,

@@ -121,8 +121,11 @@ def test_equality_and_hash(session: outrig.Session) -> None:
 
 def test_repr(session: outrig.Session) -> None:
     assert repr(session) == (
-        "Session(id='20260501T134412-3f2a', started_at='2026-05-01 13:44:12 UTC', "
-        "ended_at='2026-05-01 13:50:14 UTC', exit_code=0, "
+        "Session(id='20260501T134412-3f2a', "
+        "started_at=datetime.datetime(2026, 5, 1, 13, 44, 12, 123456, "
+        "tzinfo=datetime.timezone.utc), "
+        "ended_at=datetime.datetime(2026, 5, 1, 13, 50, 14, tzinfo=datetime.timezone.utc), "
+        "exit_code=0, "
         "container_name='outrig-20260501T134412-3f2a', "
         "image_tag='localhost/outrig-coding:d8aa33', "
         "session_dir='/home/me/.local/share/outrig/sessions/20260501T134412-3f2a')"
@@ -132,6 +135,8 @@ def test_repr(session: outrig.Session) -> None:
     ).replace('"session_dir": "/home/me/.local/share/outrig/sessions/20260501T134412-3f2a"',
               '"session_dir": "/it\'s"'))
     assert "ended_at=None, exit_code=None" in repr(running)
+    # The times are the attributes' own reprs: what `started_at` gives, not a string.
+    assert f"started_at={session.started_at!r}," in repr(session)
     assert "session_dir=\"/it's\"" in repr(running)
 
 

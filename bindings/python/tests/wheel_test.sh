@@ -43,6 +43,10 @@ for f in pyproject.toml Cargo.toml Cargo.lock src/lib.rs bindings/python/Cargo.t
     python/outrig/py.typed; do
     check "the sdist holds $f" sh -c "echo '$sdist_files' | grep -qx 'outrig-$version/$f'"
 done
+# The repository's test rigs are not what a source build needs (Cargo.toml's exclude).
+for d in tests/powercut tests/c tests/cmake tests/abi abi; do
+    check "the sdist leaves out $d/" sh -c "! echo '$sdist_files' | grep -q '^outrig-$version/$d/'"
+done
 
 rm -rf "$WHEEL_VENV"
 "$PYTHON" -m venv --without-pip "$WHEEL_VENV"
@@ -57,6 +61,16 @@ done)
 no_rust_path=$WHEEL_VENV/bin:${no_rust_path%:}
 check "no cargo or rustc on the test's PATH" \
     env PATH="$no_rust_path" sh -c '! command -v cargo && ! command -v rustc' >/dev/null
+
+# The sdist without Rust, as the README says to install it: MATURIN_NO_INSTALL_RUST=1 makes
+# maturin stop at once with a message naming cargo, instead of downloading a toolchain.
+status=0
+env -u CARGO -u RUSTUP_HOME -u CARGO_HOME PATH="$(dirname "$TOOLS_PY"):$no_rust_path" \
+    MATURIN_NO_INSTALL_RUST=1 "$TOOLS_PY" -m pip wheel --no-build-isolation --no-deps \
+    --wheel-dir "$WHEEL_VENV/sdist-out" "$sdist" >"$WHEEL_VENV/no-rust.log" 2>&1 || status=$?
+check "the sdist without cargo and MATURIN_NO_INSTALL_RUST=1 fails" test "$status" != 0
+check "its message says cargo is missing" grep -q "Cargo.*is not installed" "$WHEEL_VENV/no-rust.log"
+check "it built nothing" test ! -e "$WHEEL_VENV/sdist-out/outrig-$version-cp39-abi3-"*.whl
 where=$(cd / && env PATH="$no_rust_path" "$venv_py" -c 'import outrig; print(outrig.__file__)')
 in_venv=$(cd / && "$venv_py" -c 'import outrig, sys; print(outrig.__file__.startswith(sys.prefix))')
 check "outrig imports from the fresh virtualenv" test "$in_venv" = True

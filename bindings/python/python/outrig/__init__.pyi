@@ -154,7 +154,8 @@ class LogFile:
 
 @final
 class Listing(Sequence[Session]):
-    """The sessions of a root, newest first; ``skipped`` holds the unreadable entries."""
+    """The sessions of a root, newest first; ``skipped`` holds the unreadable entries.
+    Pickles with its sessions (each as its record) and skipped entries."""
 
     @property
     def skipped(self) -> list[Skipped]: ...
@@ -225,7 +226,8 @@ class SessionContext:
 @final
 class SessionStore:
     """The session records under one root directory. Thread-safe; filesystem work releases
-    the GIL."""
+    the GIL. Pickles (for multiprocessing) as its root and its container_probe argument: a
+    probe callable must pickle too (a module-level function; a lambda raises TypeError)."""
 
     def __new__(cls, root: _StrPath | None = None, *, container_probe: _Probe = None) -> Self:
         """A store at ``root`` (made absolute), or at outrig's own root when None.
@@ -256,7 +258,9 @@ class SessionStore:
         sidecar_container_names: Sequence[str] = (),
         session_dir: _StrPath | None = None,
         started_at: datetime | None = None,
-    ) -> LiveSession: ...
+    ) -> LiveSession:
+        """Creates a session holding its lease. A relative ``working_dir`` is recorded
+        absolute (against the current directory), as outrig records it."""
     def state(self, id: str) -> State: ...
     def states(self, sessions: Sequence[Session]) -> builtins.list[State]:
         """Each session's state, with one container probe for all."""
