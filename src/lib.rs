@@ -48,6 +48,7 @@ mod record;
 mod root;
 mod state;
 mod store;
+mod watch;
 
 pub use error::{Error, ErrorKind, Result};
 pub use format::{format_duration, format_started_at};
@@ -64,6 +65,10 @@ pub use state::{State, exit_code, exit_code_from_returncode, exit_code_from_wait
 pub use store::{
     CleanMode, Cleaning, ENTER_SCRIPT, LOGS_DIR, Listing, LiveSession, LogFile, MAX_LOG_DEPTH,
     NewSession, Removal, SessionStore, Skipped,
+};
+pub use watch::{
+    Event, EventKind, LEASE_CONFIRM, POLL_INTERVAL, RECHECK_INTERVAL, WaitOutcome, Waiter,
+    WatchSource, Watcher,
 };
 
 /// The README's Rust example, compiled by `cargo test --doc` so it cannot drift from the API.
