@@ -460,19 +460,21 @@ fn a_watcher_sees_every_change_of_a_storm_exactly_once() {
     assert_eq!(watcher.watch_count(), 1);
 }
 
-/// Makes more notifications on the root than the kernel queues: entries a listing ignores
-/// (their names start with a dot), made and deleted.
+/// Makes more notifications on the root than the kernel queues: a file a listing ignores
+/// (its name starts with a dot) renamed to and fro, two notifications a rename.
 fn flood(root: &Path) {
     let queued: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
         .unwrap()
         .trim()
         .parse()
         .unwrap();
-    for i in 0..queued / 2 + 100 {
-        let p = root.join(format!(".flood-{i}"));
-        std::fs::create_dir(&p).unwrap();
-        std::fs::remove_dir(&p).unwrap();
+    let (a, b) = (root.join(".flood-a"), root.join(".flood-b"));
+    std::fs::write(&a, b"").unwrap();
+    for _ in 0..queued / 4 + 100 {
+        std::fs::rename(&a, &b).unwrap();
+        std::fs::rename(&b, &a).unwrap();
     }
+    std::fs::remove_file(&a).unwrap();
 }
 
 #[test]

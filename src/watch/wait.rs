@@ -147,11 +147,14 @@ impl Waiter {
             if let Some(outcome) = self.outcome() {
                 return Ok(outcome);
             }
-            if deadline.is_some_and(|d| d <= Instant::now()) {
-                return Ok(WaitOutcome::TimedOut);
-            }
+            // Past the deadline, the work that is due is still done (without sleeping): a zero
+            // timeout asks "has it ended by now?".
+            let passed = deadline.is_some_and(|d| d <= Instant::now());
             // Events are taken in by the engine; a signal only ends this sleep early.
             self.engine.next(deadline)?;
+            if passed {
+                return Ok(self.outcome().unwrap_or(WaitOutcome::TimedOut));
+            }
         }
     }
 }
