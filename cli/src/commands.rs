@@ -41,7 +41,8 @@ impl Ctx<'_> {
     /// Runs one command.
     pub fn run(&mut self, command: Command) -> Outcome {
         match command {
-            Command::Ls { json } => self.ls(json),
+            Command::Ls { json, watch: true } => self.ls_watch(json),
+            Command::Ls { json, .. } => self.ls(json),
             Command::Show { id, json } => {
                 let id = session_arg::resolve(&self.store, &id)?;
                 self.show(&id, json)
@@ -89,6 +90,7 @@ impl Ctx<'_> {
                 };
                 self.clean(&older_than, session.as_ref(), dry_run, yes)
             }
+            Command::Wait { ids, timeout } => self.wait(&ids, timeout.as_ref()),
         }
     }
 
