@@ -2,7 +2,7 @@
 # and a plain standard-library Python store, at 1k and 10k sessions (BENCH_FULL=1 adds 100k).
 # Prints a table and writes bench/RESULTS.md. Variables used in the recipes come from the other
 # mk files (expanded when the recipe runs).
-.PHONY: bench bench-tools
+.PHONY: bench bench-tools bench-watch
 BENCH_BUILD := $(BUILD)/bench
 
 bench-tools: c-lib-release python-module
@@ -17,3 +17,9 @@ bench-tools: c-lib-release python-module
 bench: bench-tools
 	$(VENV_PY) bench/run.py --rust "$(CARGO) bench -q --bench store --" \
 		--c $(BENCH_BUILD)/bench_c --floor $(BENCH_BUILD)/floor --data $(BENCH_BUILD)/data
+	$(MAKE) bench-watch
+
+# wait and watch against polling loops (benches/watch.rs): writes its own section of
+# bench/RESULTS.md, whatever wrote the rest.
+bench-watch:
+	$(CARGO) bench -q --bench watch -- --write bench/RESULTS.md
