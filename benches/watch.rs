@@ -164,8 +164,15 @@ fn write_section(file: &Path, report: &str) {
     const BEGIN: &str = "<!-- watch bench: begin (make bench-watch writes this section) -->";
     const END: &str = "<!-- watch bench: end -->";
     let old = std::fs::read_to_string(file).unwrap_or_default();
+    // The machine is shared: the load it carried says how much the tails are worth.
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
     let section = format!(
-        "{BEGIN}\n## wait and watch (make bench-watch, {})\n\n{report}{END}\n",
+        "{BEGIN}\n## wait and watch (make bench-watch, {}; load average {load})\n\n{report}{END}\n",
         jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M UTC")
     );
     let new = match (old.find(BEGIN), old.find(END)) {
@@ -176,7 +183,7 @@ fn write_section(file: &Path, report: &str) {
                 &old[e + END.len()..].trim_start_matches('\n')
             )
         }
-        _ => format!("{}\n{section}", old.trim_end_matches('\n')),
+        _ => format!("{}\n\n{section}", old.trim_end_matches('\n')),
     };
     std::fs::write(file, new).unwrap();
 }
