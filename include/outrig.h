@@ -1056,6 +1056,8 @@ enum outrig_status outrig_store_wait(const struct outrig_store *store,
  * `OUTRIG_ERR_IO` whose message names the limit, never a silent miss. When the kernel's queue
  * of notifications overflows, the root is listed again and the differences are given as
  * events. On a network filesystem (NFS, CephFS, ...) it lists the root every second instead.
+ * The watch asks the store's container probe too: a probe's `userdata` must stay valid until
+ * the watch is freed (the store itself may be freed before).
  *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument), `OUTRIG_ERR_IO`. `*out` is
  * untouched on error.

@@ -231,7 +231,9 @@ impl Engine {
 
     /// Arms the timer for the earliest recheck owed.
     fn schedule(&mut self) {
-        if self.next_recheck.is_none() && self.poll.is_none() && self.has_open() {
+        // Set whether or not a session is open now (looking would cost a pass over every
+        // session per event); with none open, the recheck finds nothing to ask.
+        if self.next_recheck.is_none() && self.poll.is_none() {
             self.next_recheck = Some(Instant::now() + RECHECK_INTERVAL);
         }
         if self.next_poll.is_none() {
@@ -254,10 +256,6 @@ impl Engine {
         .into_iter()
         .flatten()
         .min()
-    }
-
-    fn has_open(&self) -> bool {
-        self.known.values().any(|k| k.life.is_open())
     }
 
     /// The timers that are due, as work.
