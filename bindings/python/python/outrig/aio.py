@@ -56,6 +56,10 @@ _IN_THREAD = (
 #: Methods that touch nothing (they only compute a path) and are called directly.
 _DIRECT = ("entry_path",)
 
+#: Methods with an asyncio form of their own (the event loop waits on a descriptor instead of
+#: a thread sleeping in the call), defined on the class below.
+_OWN = ("wait", "watch")
+
 
 async def _readable(fd: int, timeout: float | None) -> None:
     """Returns when ``fd`` is readable or ``timeout`` seconds passed (None: no limit)."""
