@@ -18,7 +18,11 @@ use outrig::SessionStore;
 #[test]
 #[ignore = "run by the other tests in a child process"]
 fn holder() {
-    let store = SessionStore::new(std::env::var("OUTRIG_WAIT_ROOT").unwrap()).unwrap();
+    // `make test` runs the ignored tests too: without its variable, this is not a worker.
+    let Ok(root) = std::env::var("OUTRIG_WAIT_ROOT") else {
+        return;
+    };
+    let store = SessionStore::new(root).unwrap();
     let live = store.create(&spec("held")).unwrap();
     println!("READY {}", live.id);
     std::io::stdout().flush().unwrap();
