@@ -142,7 +142,10 @@ pub enum WatchSource {
 /// Three descriptors (an inotify instance, a timer and the epoll instance [`Watcher`]'s
 /// [`AsFd`] gives), and `1 + n` inotify watches, `n` being the session directories of the
 /// root that are not finalized (running, unknown, abandoned, or not yet holding a record).
-/// Finalized sessions cost no watch: their removal is seen on the root. When the kernel's
+/// Finalized sessions cost no watch: their removal is seen on the root (a removal that keeps
+/// files a user added to a real session directory leaves that directory in place, and is seen
+/// at the next listing of the root: a queue overflow, or on a polling watcher), and so is
+/// nothing else that happens to them after their finalize. When the kernel's
 /// `fs.inotify.max_user_watches` is reached, watching fails with an error that names the
 /// limit; nothing is missed silently.
 ///
