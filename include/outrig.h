@@ -131,6 +131,32 @@ typedef enum outrig_status {
 } outrig_status;
 
 /**
+ * What happened to a session (`outrig_event_get_kind`). The numbers are stable.
+ */
+typedef enum outrig_event_kind {
+  /**
+   * A session appeared (its record was written).
+   */
+  OUTRIG_EVENT_CREATED = 0,
+  /**
+   * Its record changed without ending it (sidecar containers set, a field rewritten).
+   */
+  OUTRIG_EVENT_UPDATED = 1,
+  /**
+   * It was finalized: its record has an end time and an exit code.
+   */
+  OUTRIG_EVENT_FINALIZED = 2,
+  /**
+   * Its launcher's lease ended without a finalize and no container of it runs.
+   */
+  OUTRIG_EVENT_ABANDONED = 3,
+  /**
+   * It was removed.
+   */
+  OUTRIG_EVENT_REMOVED = 4,
+} outrig_event_kind;
+
+/**
  * What is known of a session's life (outrig's view, which `outrig ls` and `outrig clean` act
  * on). The numbers are stable.
  */
@@ -157,6 +183,34 @@ typedef enum outrig_state {
    */
   OUTRIG_STATE_UNKNOWN = 3,
 } outrig_state;
+
+/**
+ * How `outrig_store_wait` ended. The numbers are stable.
+ */
+typedef enum outrig_wait_outcome {
+  /**
+   * The session was finalized; its exit code is in `*exit_code`.
+   */
+  OUTRIG_WAIT_FINISHED = 0,
+  /**
+   * Its launcher's lease ended without a finalize and no container of it runs.
+   */
+  OUTRIG_WAIT_ABANDONED = 1,
+  /**
+   * It was removed, or there was no such session.
+   */
+  OUTRIG_WAIT_REMOVED = 2,
+  /**
+   * The timeout passed while it still ran (or its state could not be told).
+   */
+  OUTRIG_WAIT_TIMED_OUT = 3,
+} outrig_wait_outcome;
+
+/**
+ * One change of one session, from `outrig_watch_next`. Free with `outrig_event_free`.
+ * Read-only: safe to read from several threads at once.
+ */
+typedef struct outrig_event outrig_event;
 
 /**
  * The result of a listing: sessions newest first, and the entries that were skipped because
@@ -196,6 +250,13 @@ typedef struct outrig_store outrig_store;
  * A list of strings (the names a removal kept). Free with `outrig_strings_free`. Read-only.
  */
 typedef struct outrig_strings outrig_strings;
+
+/**
+ * A watch of a session root: the changes of its sessions as they happen. Open one with
+ * `outrig_store_watch`; free it with `outrig_watch_free`. One thread at a time calls
+ * `outrig_watch_next` on it.
+ */
+typedef struct outrig_watch outrig_watch;
 
 /**
  * A container probe: tells which of `count` container names (`names[0]` to
@@ -957,6 +1018,148 @@ enum outrig_status outrig_store_states(const struct outrig_store *store,
  * The string is static: never free it. Thread-safe; does not touch the last error.
  */
 const char *outrig_state_name(outrig_state state);
+
+/**
+ * Waits until session `id` is no longer running, at most `timeout_ms` milliseconds (negative:
+ * as long as it takes), and writes how it ended to `*out`: `OUTRIG_WAIT_FINISHED` (and its
+ * exit code to `*exit_code`, when `exit_code` is not NULL), `OUTRIG_WAIT_ABANDONED`,
+ * `OUTRIG_WAIT_REMOVED` (also for an id with no session), or `OUTRIG_WAIT_TIMED_OUT`. Returns
+ * at once for a session that already ended.
+ *
+ * It does not poll: it watches the root and the session's directory with inotify (two watches,
+ * three descriptors, closed before it returns) and asks the session's state as
+ * `outrig_store_state` does: when its record is written, when its directory is closed (a
+ * launcher that dies closes it), and every 2 s while it runs or its state is
+ * `OUTRIG_STATE_UNKNOWN` (which does not end the wait). On a network filesystem (NFS, CephFS,
+ * ...) it polls every second. The calling thread blocks; a signal does not end the wait.
+ * Thread-safe.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store`, `id` or `out`, `id` not a valid
+ * session id), `OUTRIG_ERR_IO` (the kernel refused the watches: the message names its limit).
+ * Nothing is written on error.
+ *
+ * Preconditions:
+ * `store` is NULL or a live store; `id` is NULL or a NUL-terminated string; `out` is NULL or
+ * writable; `exit_code` is NULL or writable.
+ */
+OUTRIG_NODISCARD
+/* ---- Waiting for a session and watching a root ---- */
+
+enum outrig_status outrig_store_wait(const struct outrig_store *store,
+                                     const char *id,
+                                     int64_t timeout_ms,
+                                     enum outrig_wait_outcome *out,
+                                     int32_t *exit_code);
+
+/**
+ * Watches the whole root of `store`: `*out` is a new watch (free it with `outrig_watch_free`)
+ * whose `outrig_watch_next` gives the changes from now on (created, updated, finalized,
+ * abandoned, removed), in the order they happened for each session.
+ *
+ * It holds three descriptors and one inotify watch for the root plus one per session
+ * directory that is not finalized; reaching the kernel's `fs.inotify.max_user_watches` is an
+ * `OUTRIG_ERR_IO` whose message names the limit, never a silent miss. When the kernel's queue
+ * of notifications overflows, the root is listed again and the differences are given as
+ * events. On a network filesystem (NFS, CephFS, ...) it lists the root every second instead.
+ * The watch asks the store's container probe too: a probe's `userdata` must stay valid until
+ * the watch is freed (the store itself may be freed before).
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument), `OUTRIG_ERR_IO`. `*out` is
+ * untouched on error.
+ *
+ * Preconditions:
+ * `store` is NULL or a live store; `out` is NULL or writable.
+ */
+OUTRIG_NODISCARD
+enum outrig_status outrig_store_watch(const struct outrig_store *store,
+                                      struct outrig_watch **out);
+
+/**
+ * The descriptor to poll (`poll`, `epoll`, `select`) for `POLLIN`, written to `*out`: readable
+ * when `outrig_watch_next(watch, 0, ...)` has work to do (call it until it gives NULL). Owned by
+ * the watch: never read or close it. Valid until the watch is freed.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument).
+ *
+ * Preconditions:
+ * `watch` is NULL or a live watch; `out` is NULL or writable.
+ */
+OUTRIG_NODISCARD enum outrig_status outrig_watch_fd(const struct outrig_watch *watch, int *out);
+
+/**
+ * The next event of `watch`, waiting at most `timeout_ms` milliseconds (negative: until there
+ * is one; 0: only what is ready). `*out` is the event (free it with `outrig_event_free`), or
+ * NULL when the time passed without one (or a signal interrupted the wait).
+ *
+ * Not for two threads at once on one watch.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument), `OUTRIG_ERR_IO` (the notifications
+ * could not be read, or a new session directory could not be watched: the message names the
+ * kernel's limit). `*out` is untouched on error.
+ *
+ * Preconditions:
+ * `watch` is NULL or a live watch that no other thread uses during the call; `out` is NULL or
+ * writable.
+ */
+OUTRIG_NODISCARD
+enum outrig_status outrig_watch_next(struct outrig_watch *watch,
+                                     int64_t timeout_ms,
+                                     struct outrig_event **out);
+
+/**
+ * Frees a watch (its descriptors and watches). NULL is ignored. Events from it stay valid.
+ *
+ * Preconditions:
+ * `watch` is NULL or a watch from `outrig_store_watch`, no longer used by any thread.
+ */
+void outrig_watch_free(struct outrig_watch *watch);
+
+/**
+ * What happened, written to `*out`.
+ *
+ * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument). Thread-safe.
+ *
+ * Preconditions:
+ * `event` is NULL or a live event; `out` is NULL or writable.
+ */
+OUTRIG_NODISCARD
+enum outrig_status outrig_event_get_kind(const struct outrig_event *event,
+                                         enum outrig_event_kind *out);
+
+/**
+ * The id of the session the event is about; borrowed from the event (valid until it is
+ * freed). NULL for a NULL event. Thread-safe.
+ *
+ * Preconditions:
+ * `event` is NULL or a live event.
+ */
+const char *outrig_event_id(const struct outrig_event *event);
+
+/**
+ * The session's record as read after the change, borrowed from the event (valid until it is
+ * freed; never free it on its own); NULL for `OUTRIG_EVENT_REMOVED` (and a NULL event).
+ * Thread-safe.
+ *
+ * Preconditions:
+ * `event` is NULL or a live event.
+ */
+const struct outrig_session *outrig_event_session(const struct outrig_event *event);
+
+/**
+ * Frees an event. NULL is ignored.
+ *
+ * Preconditions:
+ * `event` is NULL or an event from `outrig_watch_next`, not used afterwards.
+ */
+void outrig_event_free(struct outrig_event *event);
+
+/**
+ * The name of an event kind as it is spelled in this header (`"OUTRIG_EVENT_FINALIZED"`), or
+ * `"OUTRIG_UNKNOWN_EVENT"` for a number that is not one (the lowercase word after
+ * `OUTRIG_EVENT_` is what `outrig-sessions ls --watch --json` prints). Static: never free it.
+ * Thread-safe; does not touch the last error.
+ */
+const char *outrig_event_kind_name(outrig_event_kind kind);
 
 /**
  * Removes session `id`: deletes exactly the store's names in its directory (`outrig-enter`,

@@ -24,6 +24,8 @@
  *   through the lease) or the object is destroyed (unfinalized: the session is then
  *   abandoned). See outrig_store_create. It keeps its store's handle alive, so it may outlive
  *   the outrig::store object it came from.
+ * - Waiting and watching: store::wait blocks until a session ends (outrig_store_wait); a watch
+ *   (store::watch) owns an outrig_watch whose fd() polls and whose next() gives owned events.
  */
 #ifndef OUTRIG_HPP
 #define OUTRIG_HPP
@@ -633,6 +635,91 @@ private:
     std::shared_ptr<const detail::store_core> store_;
 };
 
+/// How a wait ended (outrig_wait_outcome).
+enum class wait_outcome {
+    finished = OUTRIG_WAIT_FINISHED,
+    abandoned = OUTRIG_WAIT_ABANDONED,
+    removed = OUTRIG_WAIT_REMOVED,
+    timed_out = OUTRIG_WAIT_TIMED_OUT,
+};
+
+/// What store::wait found: how the wait ended, and the exit code of a finished session.
+struct wait_result {
+    wait_outcome outcome;
+    std::optional<int> exit_code;
+};
+
+/// What happened to a session (outrig_event_kind).
+enum class event_kind {
+    created = OUTRIG_EVENT_CREATED,
+    updated = OUTRIG_EVENT_UPDATED,
+    finalized = OUTRIG_EVENT_FINALIZED,
+    abandoned = OUTRIG_EVENT_ABANDONED,
+    removed = OUTRIG_EVENT_REMOVED,
+};
+
+/// "OUTRIG_EVENT_FINALIZED" and so on (outrig_event_kind_name).
+inline const char *event_kind_name(event_kind k) noexcept {
+    return outrig_event_kind_name(static_cast<outrig_event_kind>(k));
+}
+
+namespace detail {
+/// A timeout as C takes it: milliseconds, negative for none.
+inline std::int64_t timeout_ms(std::optional<std::chrono::milliseconds> timeout) {
+    return timeout ? (timeout->count() < 0 ? 0 : static_cast<std::int64_t>(timeout->count())) : -1;
+}
+} // namespace detail
+
+/// One change of one session (an owned outrig_event).
+class event {
+public:
+    explicit event(outrig_event *raw) noexcept : handle_(raw) {}
+    event_kind kind() const {
+        outrig_event_kind k = OUTRIG_EVENT_CREATED;
+        detail::check(outrig_event_get_kind(handle_.get(), &k));
+        return static_cast<event_kind>(k);
+    }
+    std::string id() const { return detail::required(outrig_event_id(handle_.get())); }
+    /// The record after the change, borrowed from this event; none for a removal.
+    std::optional<session_ref> session() const {
+        const outrig_session *s = outrig_event_session(handle_.get());
+        return s ? std::optional<session_ref>(session_ref(s)) : std::nullopt;
+    }
+
+private:
+    detail::owned<outrig_event, outrig_event_free> handle_;
+};
+
+class store;
+
+/// The changes of the sessions under a root (an owned outrig_watch), from store::watch.
+class watch {
+public:
+    /// The descriptor to poll for readability (outrig_watch_fd); owned by the watch.
+    int fd() const {
+        int out = -1;
+        detail::check(outrig_watch_fd(handle_.get(), &out));
+        return out;
+    }
+    /// The next event within `timeout` (none: until there is one; zero: only what is ready),
+    /// or none when the time passed.
+    std::optional<event> next(std::optional<std::chrono::milliseconds> timeout = std::nullopt) {
+        outrig_event *raw = nullptr;
+        detail::check(outrig_watch_next(handle_.get(), detail::timeout_ms(timeout), &raw));
+        return raw ? std::optional<event>(event(raw)) : std::nullopt;
+    }
+
+private:
+    friend class store;
+    watch(outrig_watch *raw, std::shared_ptr<const void> probe) noexcept
+        : probe_(std::move(probe)), handle_(raw) {}
+
+    /// The store's handle and container probe, which the watch asks too (destroyed after
+    /// the watch's handle).
+    std::shared_ptr<const void> probe_;
+    detail::owned<outrig_watch, outrig_watch_free> handle_;
+};
+
 /// A session store (outrig_store).
 class store {
 public:
@@ -731,6 +818,25 @@ public:
         outrig_listing *raw_listing = nullptr;
         detail::check(outrig_store_list(raw(), &raw_listing));
         return listing(raw_listing);
+    }
+
+    /// Waits until session `id` is no longer running, at most `timeout` (none: as long as it
+    /// takes), without polling (outrig_store_wait).
+    wait_result wait(std::string_view id,
+                     std::optional<std::chrono::milliseconds> timeout = std::nullopt) const {
+        outrig_wait_outcome outcome = OUTRIG_WAIT_TIMED_OUT;
+        std::int32_t code = 0;
+        detail::check(outrig_store_wait(raw(), detail::c_text(id, "id").c_str(),
+                                        detail::timeout_ms(timeout), &outcome, &code));
+        return {static_cast<wait_outcome>(outcome),
+                outcome == OUTRIG_WAIT_FINISHED ? std::optional<int>(code) : std::nullopt};
+    }
+
+    /// Watches the whole root from now on (outrig_store_watch).
+    class watch watch() const {
+        outrig_watch *raw_watch = nullptr;
+        detail::check(outrig_store_watch(raw(), &raw_watch));
+        return outrig::watch(raw_watch, core_);
     }
 
     enum state state(std::string_view id) const {

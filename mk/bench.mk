@@ -3,7 +3,7 @@
 # and 10k sessions (BENCH_FULL=1 adds 100k). Each listing face is a fresh process, as users run
 # it; bench/run.py says what is measured. Prints a table and writes bench/RESULTS.md. Variables
 # used in the recipes come from the other mk files (expanded when the recipe runs).
-.PHONY: bench bench-tools bench-profile
+.PHONY: bench bench-tools bench-profile bench-watch
 BENCH_BUILD := $(BUILD)/bench
 # The root `bench-profile` records (run.py writes it; `make bench` first).
 PROFILE_ROOT ?= $(BENCH_BUILD)/data/root-10000
@@ -22,6 +22,12 @@ bench: bench-tools
 	$(VENV_PY) bench/run.py --cargo "$(CARGO)" --c $(BENCH_BUILD)/bench_c \
 		--floor $(BENCH_BUILD)/floor --cli $(CLI_BIN) --peak-rss $(BENCH_BUILD)/peak_rss \
 		--data $(BENCH_BUILD)/data
+	$(MAKE) bench-watch
+
+# wait and watch against polling loops (benches/watch.rs): writes its own section of
+# bench/RESULTS.md, whatever wrote the rest.
+bench-watch:
+	$(CARGO) bench -q --bench watch -- --write bench/RESULTS.md
 
 # Where a listing face spends its time: `perf record` of one fresh C-face process listing
 # PROFILE_ROOT three times, as bench/flamegraph-c-list.svg (a flame graph; hover for counts; the

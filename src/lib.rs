@@ -50,6 +50,7 @@ mod record;
 mod root;
 mod state;
 mod store;
+mod watch;
 
 pub use error::{Error, ErrorKind, Result};
 pub use format::{format_duration, format_started_at};
@@ -66,6 +67,10 @@ pub use state::{State, exit_code, exit_code_from_returncode, exit_code_from_wait
 pub use store::{
     CleanFailure, CleanMode, Cleaning, ENTER_SCRIPT, LOGS_DIR, Listing, LiveSession, Liveness,
     LogFile, MAX_LOG_DEPTH, NewSession, Removal, SessionStore, Skipped,
+};
+pub use watch::{
+    Event, EventKind, LEASE_CONFIRM, POLL_INTERVAL, RECHECK_INTERVAL, WaitOutcome, Waiter,
+    WatchSource, Watcher,
 };
 
 /// The README's Rust example, compiled by `cargo test --doc` so it cannot drift from the API.

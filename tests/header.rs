@@ -98,6 +98,21 @@ const TOPICS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "Waiting for a session and watching a root",
+        &[
+            "outrig_store_wait",
+            "outrig_store_watch",
+            "outrig_watch_fd",
+            "outrig_watch_next",
+            "outrig_watch_free",
+            "outrig_event_get_kind",
+            "outrig_event_id",
+            "outrig_event_session",
+            "outrig_event_free",
+            "outrig_event_kind_name",
+        ],
+    ),
+    (
         "Removing and cleaning",
         &[
             "outrig_store_remove",

@@ -25,11 +25,13 @@ Exit status:
   4  a session record is corrupt
   5  the config file is unreadable or malformed, or --global-config names none
   6  declined at the prompt: nothing was removed
-  7  logs --follow --timeout ran out before the session ended
+  7  a --timeout ran out before the session ended (logs --follow, wait)
   8  busy: the session is running, or might be (a launcher holds it, a container of it runs,
      or the container engine could not tell: the message says which; discard --force skips
      the container check)
-  9  logs --follow stopped: the session was abandoned (its launcher died unfinalized)";
+  9  the session was abandoned (its launcher died without finalizing it): wait, logs --follow
+`wait` exits with the last session's exit code when every session finished; otherwise with
+the status of the first that did not (3 removed, 7 timed out, 9 abandoned).";
 
 /// Inspect and prune outrig's session records.
 ///
@@ -76,6 +78,12 @@ pub enum Command {
         /// parsed record.
         #[arg(long)]
         json: bool,
+        /// Keep watching: draw the table again as sessions are created, updated, finalized,
+        /// abandoned or removed (with --json: one line per change, `{"event": KIND, "id": ID,
+        /// "session": RECORD}`), until interrupted. Event-driven (inotify); on a network
+        /// filesystem it lists the root every second.
+        #[arg(long)]
+        watch: bool,
     },
 
     /// Print every field of one session's record.
@@ -152,6 +160,23 @@ pub enum Command {
         /// machine whose engine is broken). A session a launcher holds is still refused.
         #[arg(long)]
         force: bool,
+    },
+
+    /// Wait until sessions end; print `ID CODE` for each as it does.
+    ///
+    /// Without polling: the kernel tells when a record is written or a launcher's directory
+    /// is closed. A session that ends without a code prints `ID abandoned` (its launcher died;
+    /// no container of it runs) or `ID removed`; one still running when the timeout passes
+    /// prints `ID timed-out`. Waits for the sessions in the order given, all within one
+    /// timeout; one already ended prints at once.
+    #[command(after_help = AFTER_HELP)]
+    Wait {
+        /// The sessions: ids, or parts only one id contains.
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<SessionId>,
+        /// Stop waiting after this long (`30s`, `10m`, `1h30m`), with exit status 7.
+        #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+        timeout: Option<Age>,
     },
 
     /// Remove the sessions that finished, or were abandoned, before a cutoff.

@@ -50,7 +50,8 @@ impl Ctx<'_> {
     /// Runs one command.
     pub fn run(&mut self, command: Command) -> Outcome {
         match command {
-            Command::Ls { json } => self.ls(json),
+            Command::Ls { json, watch: true } => self.ls_watch(json),
+            Command::Ls { json, .. } => self.ls(json),
             Command::Show { id, json } => {
                 let id = self.resolve_id(&id)?;
                 self.show(&id, json)
@@ -93,6 +94,7 @@ impl Ctx<'_> {
                 dry_run,
                 yes,
             } => self.clean(&older_than, session.as_ref(), dry_run, yes),
+            Command::Wait { ids, timeout } => self.wait(&ids, timeout.as_ref()),
         }
     }
 

@@ -16,13 +16,13 @@ pub const EXIT_CORRUPT: u8 = 4;
 pub const EXIT_CONFIG: u8 = 5;
 /// Exit status: the person declined at the prompt; nothing was removed.
 pub const EXIT_DECLINED: u8 = 6;
-/// Exit status: `logs --follow --timeout` ran out before the session ended.
+/// Exit status: a `--timeout` ran out before the session ended (`logs --follow`, `wait`).
 pub const EXIT_TIMED_OUT: u8 = 7;
 /// Exit status: the session is running, or might be (a launcher holds its lease, a container
 /// of it runs, or the container engine could not tell); nothing was removed or changed.
 pub const EXIT_BUSY: u8 = 8;
-/// Exit status: `logs --follow` stopped because the session was abandoned (its launcher ended
-/// without finalizing it and nothing runs it).
+/// Exit status: the session was abandoned (its launcher died without finalizing it, and
+/// nothing runs it): found by `wait`, or ending `logs --follow`.
 pub const EXIT_ABANDONED: u8 = 9;
 
 /// Why a command stopped short.

@@ -11,9 +11,11 @@ mod commands;
 mod escape;
 mod failure;
 mod log_name;
+mod ls_watch;
 mod prompt;
 mod render;
 mod session_arg;
+mod wait;
 
 use std::io::{self, BufWriter, IsTerminal as _, Write as _};
 use std::path::Path;

@@ -64,6 +64,19 @@ pub struct outrig_logs {
     _private: [u8; 0],
 }
 
+/// A watch of a session root: the changes of its sessions as they happen. Open one with
+/// `outrig_store_watch`; free it with `outrig_watch_free`. One thread at a time calls
+/// `outrig_watch_next` on it.
+pub struct outrig_watch {
+    _private: [u8; 0],
+}
+
+/// One change of one session, from `outrig_watch_next`. Free with `outrig_event_free`.
+/// Read-only: safe to read from several threads at once.
+pub struct outrig_event {
+    _private: [u8; 0],
+}
+
 impl Castable for outrig_store {
     type Rust = super::store::StoreHandle;
 }
@@ -81,6 +94,12 @@ impl Castable for outrig_strings {
 }
 impl Castable for outrig_logs {
     type Rust = super::logs::LogsHandle;
+}
+impl Castable for outrig_watch {
+    type Rust = super::watch::WatchHandle;
+}
+impl Castable for outrig_event {
+    type Rust = super::watch::EventHandle;
 }
 
 /// Moves `value` to the heap and returns the owning handle; [`free`] takes it back.

@@ -32,6 +32,7 @@ pub mod state;
 pub mod store;
 pub mod strings;
 mod time;
+pub mod watch;
 
 use std::ffi::{CStr, c_char};
 

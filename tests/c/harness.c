@@ -199,6 +199,7 @@ int main(void) {
         {"conformance", test_conformance},
         {"lifecycle", test_lifecycle},
         {"threads", test_threads},
+        {"watch", test_watch},
     };
     printf("liboutrig %s (header %d.%d.%d)\n", outrig_version(), OUTRIG_VERSION_MAJOR,
            OUTRIG_VERSION_MINOR, OUTRIG_VERSION_PATCH);

@@ -90,6 +90,7 @@ void test_invalid_utf8(void);
 void test_conformance(void);
 void test_lifecycle(void);
 void test_threads(void);
+void test_watch(void);
 
 /* Nanoseconds since the Unix epoch of 2026-05-01T14:19:51Z, the conformance end time. */
 #define CONFORMANCE_ENDED_AT_NS (INT64_C(1777645191) * INT64_C(1000000000))

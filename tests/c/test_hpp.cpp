@@ -342,10 +342,49 @@ void test_live_session(const std::filesystem::path &root) {
 
 } // namespace
 
+// Waiting and watching in one process (across processes: test_watch.c): a session this process
+// leases runs, so a wait times out; finalized, the wait gives its code and the watch its events.
+void test_wait_and_watch(const std::filesystem::path &root) {
+    auto store = outrig::store::open(root).with_container_probe(
+        [](const std::vector<std::string> &) { return std::optional<std::vector<std::string>>({}); });
+    std::filesystem::create_directories(root);
+    outrig::watch w = store.watch();
+    CHECK(w.fd() >= 0);
+    CHECK(!w.next(std::chrono::milliseconds(0)));
+    outrig::session live = store.create(outrig::spec("waited", "img:1", "/w"));
+    std::string id = live.id();
+    auto timed = store.wait(id, std::chrono::milliseconds(100));
+    CHECK(timed.outcome == outrig::wait_outcome::timed_out && !timed.exit_code);
+    store.finalize(id, 9);
+    auto done = store.wait(id);
+    CHECK(done.outcome == outrig::wait_outcome::finished && done.exit_code == 9);
+    std::vector<outrig::event_kind> kinds;
+    while (kinds.size() < 2) {
+        std::optional<outrig::event> e = w.next(std::chrono::seconds(30));
+        CHECK(e.has_value());
+        if (!e) {
+            break;
+        }
+        CHECK(e->id() == id);
+        CHECK(e->session() && e->session()->id() == id);
+        kinds.push_back(e->kind());
+    }
+    CHECK((kinds == std::vector<outrig::event_kind>{outrig::event_kind::created,
+                                                    outrig::event_kind::finalized}));
+    store.remove(id);
+    std::optional<outrig::event> gone = w.next(std::chrono::seconds(30));
+    CHECK(gone && gone->kind() == outrig::event_kind::removed && !gone->session());
+    CHECK(store.wait(id).outcome == outrig::wait_outcome::removed);
+    CHECK(std::string(outrig::event_kind_name(outrig::event_kind::abandoned)) ==
+          "OUTRIG_EVENT_ABANDONED");
+    check_throws([&] { store.wait("../x"); }, OUTRIG_ERR_INVALID_ARGUMENT, "../x", __LINE__);
+}
+
 int main() {
     temp_dir tmp;
     test_sessions_and_errors(std::filesystem::path(tmp.path) / "root");
     test_live_session(std::filesystem::path(tmp.path) / "live");
+    test_wait_and_watch(std::filesystem::path(tmp.path) / "root-watch");
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

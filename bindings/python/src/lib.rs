@@ -13,6 +13,7 @@ mod live;
 mod probe;
 mod session;
 mod store;
+mod watch;
 
 use pyo3::prelude::*;
 
@@ -49,6 +50,9 @@ fn _outrig(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<session::PySkipped>()?;
     m.add_class::<session::PyLogFile>()?;
     m.add_class::<listing::PyListing>()?;
+    m.add_class::<watch::PyWatch>()?;
+    m.add_class::<watch::PyWatchEvent>()?;
+    m.add_class::<watch::PyWaiter>()?;
     m.add_function(wrap_pyfunction!(format_started_at, m)?)?;
     m.add_function(wrap_pyfunction!(format_duration, m)?)?;
     m.add_function(wrap_pyfunction!(exit_code_from_returncode, m)?)?;

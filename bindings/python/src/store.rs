@@ -457,6 +457,38 @@ impl PySessionStore {
         })
     }
 
+    /// Waits until session `id` is no longer running, at most `timeout` seconds (None: as long
+    /// as it takes), without polling: returns `State.FINISHED` (its record has the exit code)
+    /// or `State.ABANDONED` (its launcher died), at once when it already ended. Raises
+    /// `NotFoundError` when it was removed (or never existed) and `TimeoutError` when the time
+    /// passed. The GIL is released while waiting; Ctrl-C interrupts it.
+    #[pyo3(signature = (id, timeout=None))]
+    fn wait<'py>(
+        &self,
+        py: Python<'py>,
+        id: Text,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = session_id(py, &id.0)?;
+        let limit = crate::watch::timeout(timeout)?;
+        let mut waiter = detach(py, || self.inner.waiter(&id))?;
+        crate::watch::wait(py, &self.inner, &mut waiter, limit)
+    }
+
+    /// Watches the whole root: a `Watch` of the changes from now on (created, updated,
+    /// finalized, abandoned, removed), event-driven (inotify; polling every second on a network
+    /// filesystem, as its `description` says).
+    fn watch(&self, py: Python<'_>) -> PyResult<crate::watch::PyWatch> {
+        detach(py, || self.inner.watch()).map(crate::watch::PyWatch::new)
+    }
+
+    /// A resumable wait for session `id`, for `outrig.aio` (not part of the typed interface).
+    fn _waiter(&self, py: Python<'_>, id: Text) -> PyResult<crate::watch::PyWaiter> {
+        let id = session_id(py, &id.0)?;
+        let waiter = detach(py, || self.inner.waiter(&id))?;
+        Ok(crate::watch::PyWaiter::new(self.inner.clone(), waiter))
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let root = self.inner.root().into_pyobject(py)?.str()?;
         Ok(format!("SessionStore({})", root.repr()?))
@@ -525,7 +557,7 @@ impl SessionContext {
 }
 
 /// `state` as a member of the Python `outrig.State` enum.
-fn state_object(py: Python<'_>, state: outrig::State) -> PyResult<Bound<'_, PyAny>> {
+pub(crate) fn state_object(py: Python<'_>, state: outrig::State) -> PyResult<Bound<'_, PyAny>> {
     py.import("outrig")?
         .getattr("State")?
         .call1((state.as_str(),))

@@ -278,7 +278,7 @@ def test_every_store_method_is_offered() -> None:
         for name, _ in inspect.getmembers(outrig.SessionStore, callable)
         if not name.startswith("_") and name != "resolve"
     }
-    offered = set(aio._IN_THREAD) | set(aio._DIRECT) | {"session"}
+    offered = set(aio._IN_THREAD) | set(aio._DIRECT) | set(aio._OWN) | {"session"}
     assert sync_methods == offered
     for name in aio._IN_THREAD:
         method = getattr(aio.SessionStore, name)
@@ -287,6 +287,8 @@ def test_every_store_method_is_offered() -> None:
         assert method.__doc__ == getattr(outrig.SessionStore, name).__doc__
     for name in aio._DIRECT:
         assert not inspect.iscoroutinefunction(getattr(aio.SessionStore, name))
+    for name in aio._OWN:
+        assert inspect.iscoroutinefunction(getattr(aio.SessionStore, name)), name
     stub = (Path(aio.__file__).parent / "aio.pyi").read_text()
     for name in sync_methods:
         assert f" def {name}(" in stub, f"aio.pyi lacks {name}"

@@ -40,3 +40,22 @@ def test_typed_async_use(tmp_path: Path) -> None:
     done, names = asyncio.run(main())
     assert done.exit_code == 0
     assert names[0] == "agent.log" and names[1] == done.id and names[2:] == []
+
+
+async def watch_one(store: aio.SessionStore, workdir: Path) -> list[str]:
+    kinds: list[str] = []
+    async with await store.watch() as watch:
+        s = await launch(store, workdir)
+        await store.finalize(s.id, 0)
+        state: outrig.State = await store.wait(s.id)
+        assert state is outrig.State.FINISHED
+        async for event in watch:
+            kinds.append(event.kind.value)
+            if event.kind is outrig.EventKind.FINALIZED:
+                break
+    return kinds
+
+
+def test_typed_async_watch(tmp_path: Path) -> None:
+    store = aio.SessionStore(tmp_path / "root")
+    assert asyncio.run(watch_one(store, tmp_path)) == ["created", "finalized"]

@@ -72,3 +72,29 @@ def test_typed_usage(tmp_path: Path) -> None:
         message: str = str(e)
         assert "invalid session id" in message
     assert isinstance(store.entry_path(s.id), Path) and outrig.__version__
+
+
+def ended(store: outrig.SessionStore, id: str) -> Optional[outrig.State]:
+    try:
+        return store.wait(id, timeout=0.05)
+    except TimeoutError:
+        return None
+    except outrig.NotFoundError:
+        return None
+
+
+def test_typed_wait_and_watch(tmp_path: Path) -> None:
+    store = outrig.SessionStore(tmp_path / "root")
+    with store.watch() as watch:
+        s = start(store, tmp_path)
+        assert ended(store, s.id) is None  # runs: held by this process
+        store.finalize(s.id, 0)
+        assert ended(store, s.id) is outrig.State.FINISHED
+        kinds: list[outrig.EventKind] = []
+        while len(kinds) < 2:
+            event: Optional[outrig.WatchEvent] = watch.next(timeout=10)
+            assert event is not None
+            kinds.append(event.kind)
+            record: Optional[outrig.Session] = event.session
+            assert record is not None and record.id == event.id
+        assert kinds == [outrig.EventKind.CREATED, "finalized"]

@@ -36,6 +36,8 @@ from ._outrig import (
     SessionContext,
     SessionStore,
     Skipped,
+    Watch,
+    WatchEvent,
     __version__,
     exit_code_from_returncode,
     format_duration,
@@ -57,11 +59,29 @@ class State(enum.Enum):
     UNKNOWN = "unknown"
 
 
+class EventKind(str, enum.Enum):
+    """What happened to a session (`WatchEvent.kind`); each member equals its string."""
+
+    #: A session appeared (its record was written).
+    CREATED = "created"
+    #: Its record changed without ending it (sidecar containers set, a field rewritten).
+    UPDATED = "updated"
+    #: It was finalized: its record has an end time and an exit code.
+    FINALIZED = "finalized"
+    #: Its launcher's lease ended without a finalize and no container of it runs.
+    ABANDONED = "abandoned"
+    #: It was removed.
+    REMOVED = "removed"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
 # The value classes compare for equality only. The compiled classes get `__lt__`, `__le__`,
 # `__gt__` and `__ge__` from their equality slot, which only return NotImplemented yet show in
 # help() as if ordering worked; without them the class's comparison falls back to `object`'s
 # (`==` still uses the class's `__eq__`), and `<` raises Python's usual TypeError.
-for _cls in (Session, LiveSession, Skipped, LogFile, SessionStore):
+for _cls in (Session, LiveSession, Skipped, LogFile, SessionStore, WatchEvent):
     for _name in ("__lt__", "__le__", "__gt__", "__ge__"):
         if _name in vars(_cls):
             delattr(_cls, _name)
@@ -77,6 +97,7 @@ __all__ = [
     "ConfigError",
     "CorruptRecordError",
     "DirNotUsableError",
+    "EventKind",
     "InvalidArgumentError",
     "Listing",
     "LiveSession",
@@ -89,6 +110,8 @@ __all__ = [
     "SessionStore",
     "Skipped",
     "State",
+    "Watch",
+    "WatchEvent",
     "__version__",
     "exit_code_from_returncode",
     "format_duration",

@@ -21,6 +21,7 @@ __all__ = [
     "ConfigError",
     "CorruptRecordError",
     "DirNotUsableError",
+    "EventKind",
     "InvalidArgumentError",
     "Listing",
     "LiveSession",
@@ -33,6 +34,8 @@ __all__ = [
     "SessionStore",
     "Skipped",
     "State",
+    "Watch",
+    "WatchEvent",
     "__version__",
     "exit_code_from_returncode",
     "format_duration",
@@ -205,6 +208,64 @@ class State(enum.Enum):
     ABANDONED = "abandoned"
     UNKNOWN = "unknown"
 
+class EventKind(str, enum.Enum):
+    """What happened to a session; each member equals its string."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    FINALIZED = "finalized"
+    ABANDONED = "abandoned"
+    REMOVED = "removed"
+    def __new__(cls, value: str) -> Self: ...
+
+@final
+class WatchEvent:
+    """One change of one session."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> EventKind: ...
+    @property
+    def session(self) -> Session | None:
+        """The record as read after the change; None for a removal."""
+    def __eq__(self, value: object, /) -> bool: ...
+    __hash__: None  # type: ignore[assignment]
+
+@final
+class Watch:
+    """The changes of the sessions under a root, from ``SessionStore.watch()`` on:
+    iterating blocks until the next event (Ctrl-C interrupts it). Close it with ``close()`` or
+    a ``with`` block."""
+
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> WatchEvent: ...
+    def next(self, timeout: float | None = None) -> WatchEvent | None:
+        """The next event within ``timeout`` seconds (None: until there is one), or None."""
+    def fileno(self) -> int:
+        """Readable when ``next(0)`` may have an event; never read it."""
+    @property
+    def description(self) -> str:
+        """Where the events come from (says when it polls, and why)."""
+    @property
+    def overflows(self) -> int: ...
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool: ...
+
+@final
+class _Waiter:
+    def poll(self) -> State | None: ...
+    def fileno(self) -> int: ...
+    def close(self) -> None: ...
+
 _Probe: TypeAlias = Callable[[builtins.list[str]], Iterable[str] | None] | bool | None
 
 @final
@@ -290,6 +351,12 @@ class SessionStore:
         read_log)."""
     def logs(self, id: str) -> builtins.list[LogFile]: ...
     def entry_path(self, id: str) -> Path: ...
+    def wait(self, id: str, timeout: float | None = None) -> State:
+        """Waits until the session is no longer running: FINISHED or ABANDONED. Raises
+        NotFoundError when it was removed, TimeoutError when the timeout passed."""
+    def watch(self) -> Watch:
+        """The changes of every session of the root from now on."""
+    def _waiter(self, id: str) -> _Waiter: ...
     def session(
         self,
         *,

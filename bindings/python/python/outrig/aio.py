@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 from . import _outrig
 
-__all__ = ["SessionContext", "SessionStore"]
+__all__ = ["SessionContext", "SessionStore", "Watch"]
 
 #: The store's methods that touch the filesystem, run in a worker thread when awaited. Adding
 #: one of the synchronous store's methods here (and its typed line to ``aio.pyi``) is all it
@@ -55,6 +55,87 @@ _IN_THREAD = (
 
 #: Methods that touch nothing (they only compute a path) and are called directly.
 _DIRECT = ("entry_path",)
+
+#: Methods with an asyncio form of their own (the event loop waits on a descriptor instead of
+#: a thread sleeping in the call), defined on the class below.
+_OWN = ("wait", "watch")
+
+
+async def _readable(fd: int, timeout: float | None) -> None:
+    """Returns when ``fd`` is readable or ``timeout`` seconds passed (None: no limit)."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+    loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+    try:
+        await asyncio.wait_for(ready, timeout)
+    except asyncio.TimeoutError:
+        pass
+    finally:
+        loop.remove_reader(fd)
+
+
+class Watch:
+    """``store.watch()`` for asyncio: ``async for event in watch`` awaits each event without
+    a thread sleeping on it (the event loop waits for the watch's descriptor). Close it with
+    ``close()`` or ``async with``/``with``."""
+
+    __slots__ = ("_sync",)
+
+    def __init__(self, sync: Any) -> None:
+        self._sync = sync
+
+    @property
+    def sync(self) -> Any:
+        """The synchronous ``outrig.Watch``."""
+        return self._sync
+
+    @property
+    def description(self) -> Any:
+        """Where the events come from."""
+        return self._sync.description
+
+    @property
+    def closed(self) -> Any:
+        """Whether ``close()`` was called."""
+        return self._sync.closed
+
+    async def next(self, timeout: float | None = None) -> Any:
+        """The next event within ``timeout`` seconds (None: until there is one), or None."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            # The work that is due (reading records, asking leases) runs in a worker thread.
+            event = await _in_thread(self._sync.next, 0)
+            if event is not None:
+                return event
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                return None
+            await _readable(self._sync.fileno(), left)
+
+    def __aiter__(self) -> Watch:
+        return self
+
+    async def __anext__(self) -> Any:
+        return await self.next()
+
+    def close(self) -> None:
+        """Stops watching; closing again does nothing."""
+        self._sync.close()
+
+    async def __aenter__(self) -> Watch:
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> bool:
+        self.close()
+        return False
+
+    def __enter__(self) -> Watch:
+        return self
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> bool:
+        self.close()
+        return False
 
 
 async def _in_thread(call: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
@@ -147,6 +228,30 @@ class SessionStore:
     def root(self) -> Any:
         """The root directory (absolute)."""
         return self._sync.root
+
+    async def wait(self, id: str, timeout: float | None = None) -> Any:
+        """As ``outrig.SessionStore.wait``, awaited: the event loop waits for the session's
+        changes (no thread sleeps on it), so cancelling the awaiting task ends the wait."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        if timeout is not None and not timeout >= 0:
+            raise ValueError(f"timeout must be None or a number of seconds >= 0, not {timeout}")
+        waiter = await _in_thread(self._sync._waiter, id)
+        try:
+            while True:
+                state = await _in_thread(waiter.poll)
+                if state is not None:
+                    return state
+                left = None if deadline is None else deadline - loop.time()
+                if left is not None and left <= 0:
+                    raise TimeoutError(f"session {id} still runs after {timeout} s of waiting")
+                await _readable(waiter.fileno(), left)
+        finally:
+            waiter.close()
+
+    async def watch(self) -> Watch:
+        """As ``outrig.SessionStore.watch``: an async iterator of the changes from now on."""
+        return Watch(await _in_thread(self._sync.watch))
 
     def session(self, **kwargs: Any) -> SessionContext:
         """An async context manager: ``create(**kwargs)`` on entry, ``finalize`` on exit."""

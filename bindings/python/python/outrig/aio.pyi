@@ -12,13 +12,14 @@ from typing_extensions import Self, TypeAlias
 
 from io import BufferedReader, BufferedWriter
 
-from . import Listing, LiveSession, LogFile, Session, State
+from . import Listing, LiveSession, LogFile, Session, State, WatchEvent
+from . import Watch as _SyncWatch
 from . import SessionStore as _SyncStore
 from . import _Probe
 
 _StrPath: TypeAlias = str | os.PathLike[str]
 
-__all__ = ["SessionContext", "SessionStore"]
+__all__ = ["SessionContext", "SessionStore", "Watch"]
 
 @final
 class SessionContext:
@@ -36,6 +37,36 @@ class SessionContext:
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> Literal[False]: ...
+
+@final
+class Watch:
+    """``store.watch()`` for asyncio: ``async for event in watch``."""
+
+    def __init__(self, sync: _SyncWatch) -> None: ...
+    @property
+    def sync(self) -> _SyncWatch: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    async def next(self, timeout: float | None = None) -> WatchEvent | None: ...
+    def __aiter__(self) -> Self: ...
+    async def __anext__(self) -> WatchEvent: ...
+    def close(self) -> None: ...
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool: ...
 
 @final
 class SessionStore:
@@ -92,6 +123,9 @@ class SessionStore:
     async def log_path(self, id: str, name: str) -> Path: ...
     async def find_log(self, id: str, name: str) -> Path: ...
     async def logs(self, id: str) -> builtins.list[LogFile]: ...
+    async def wait(self, id: str, timeout: float | None = None) -> State:
+        """Waits (on the event loop, no thread) until the session is no longer running."""
+    async def watch(self) -> Watch: ...
     def entry_path(self, id: str) -> Path:
         """``<root>/<id>``; touches nothing, so it is not awaited."""
     def session(
