@@ -868,6 +868,14 @@ public:
             raw(), detail::c_text(dir.native(), "dir").c_str(), &kept));
         return strings(kept).to_vector();
     }
+    /// remove without asking whether the session's containers run, for a machine whose
+    /// container engine is broken; a lease another process holds still refuses it
+    /// (outrig_store_remove_forced).
+    std::vector<std::string> remove_forced(std::string_view id) const {
+        outrig_strings *kept = nullptr;
+        detail::check(outrig_store_remove_forced(raw(), detail::c_text(id, "id").c_str(), &kept));
+        return strings(kept).to_vector();
+    }
 
     /// outrig_store_clean: finished sessions that ended, and abandoned ones that started,
     /// more than `older_than` ago; with clean_mode::dry_run, only reports them.

@@ -285,12 +285,12 @@ void test_sessions_and_errors(const std::filesystem::path &root) {
 
     // Remove returns what stayed; a moved-from store is never freed twice. The one session left
     // has a container the probe sees running, which a remove refuses as `outrig discard` does,
-    // finalized or not; a store that never asks removes it once it is finalized.
+    // finalized or not; remove_forced skips the container check.
     outrig::store moved = std::move(store);
     std::string last = moved.list()[0].id();
     moved.finalize(last, 0);
     CHECK_THROWS(moved.remove(last), OUTRIG_ERR_BUSY, "up-agent");
-    CHECK(moved.without_container_probe().remove(last).empty());
+    CHECK(moved.remove_forced(last).empty());
     CHECK(moved.list().empty());
 }
 
