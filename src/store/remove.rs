@@ -226,10 +226,12 @@ impl SessionStore {
             Err(e) => return Err(e),
         };
         let identity = target.identity()?;
-        let link = root
-            .as_ref()
-            .filter(|root| link_leads_to(root, &session.id, identity))
-            .and_then(|root| link_text(root, &session.id));
+        let link = match root.as_ref() {
+            Some(root) if link_leads_to(root, &session.id, identity) => {
+                self.link_text(root, &session.id)?
+            }
+            _ => None,
+        };
         // An auto session named by its path is the root's entry itself.
         let in_root = root.as_ref().filter(|root| {
             rfs::statat(root, session.id.as_str(), AtFlags::SYMLINK_NOFOLLOW)
@@ -280,9 +282,10 @@ impl SessionStore {
     /// a link that leads nowhere), and makes that durable.
     fn remove_link(&self, root: &OwnedFd, id: &SessionId, expected: Option<&Path>) -> Result<()> {
         if let Some(expected) = expected
-            && link_text(root, id).as_deref() != Some(expected)
+            && self.link_text(root, id)?.as_deref() != Some(expected)
         {
-            // Replaced meanwhile (by a new session of this id, say): not the link decided on.
+            // Gone or replaced meanwhile (by a new session of this id, say): not the link
+            // decided on. A link that cannot be read is an error, never taken for gone.
             return Ok(());
         }
         match rfs::unlinkat(root, id.as_str(), AtFlags::empty()) {
@@ -298,6 +301,19 @@ impl SessionStore {
             }
         }
         record_io::sync(root, &self.root)
+    }
+
+    /// What the root's entry `id` reads: `None` when there is none or it is not a symlink.
+    fn link_text(&self, root: &OwnedFd, id: &SessionId) -> Result<Option<PathBuf>> {
+        match rfs::readlinkat(root, id.as_str(), Vec::new()) {
+            Ok(link) => Ok(Some(PathBuf::from(OsString::from_vec(link.into_bytes())))),
+            Err(Errno::NOENT | Errno::INVAL) => Ok(None),
+            Err(e) => Err(Error::io(
+                "reading session link",
+                &self.entry_path(id),
+                e.into(),
+            )),
+        }
     }
 
     /// Removes the store's names from the locked session directory, the record last, then the
@@ -409,12 +425,6 @@ fn remove_emptied(dir: &SessionDir, root: Option<&OwnedFd>) -> Result<Option<Vec
         Err(Errno::NOTEMPTY | Errno::EXIST) => Ok(Some(names_in(dir.fd(), &dir.path)?)),
         Err(e) => Err(Error::io("removing session directory", &dir.path, e.into())),
     }
-}
-
-/// What the root's entry `id` reads, when it is a symlink.
-fn link_text(root: &OwnedFd, id: &SessionId) -> Option<PathBuf> {
-    let link = rfs::readlinkat(root, id.as_str(), Vec::new()).ok()?;
-    Some(PathBuf::from(OsString::from_vec(link.into_bytes())))
 }
 
 /// Whether the root's entry `id` is a symlink to the directory of identity `target`.
