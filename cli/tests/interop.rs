@@ -229,7 +229,14 @@ fn the_root_the_c_launcher_wrote() {
         let own: Value = serde_json::from_slice(&record.to_json().unwrap()).unwrap();
         let mut shown = s.clone();
         shown.as_object_mut().unwrap().shift_remove("link_target");
+        let state = shown.as_object_mut().unwrap().shift_remove("state");
         assert_eq!(shown, own);
+        let want = if record.is_finalized() {
+            "finished"
+        } else {
+            "abandoned"
+        };
+        assert_eq!(state, Some(Value::from(want)), "{id}");
         let logs = store.logs(&parsed).unwrap();
         let run = sb.run_bare(
             &["logs", id, "--session-root", root.to_str().unwrap()],
