@@ -225,14 +225,14 @@ impl Ctx<'_> {
                     render::session_line(&s, State::Finished).map(String::into_boxed_str),
                 )
             } else {
-                JsonLine::Open(s)
+                JsonLine::Open(Box::new(s))
             }
         })?;
         self.report_skipped(&skipped)?;
         let open: Vec<Session> = lines
             .iter()
             .filter_map(|l| match l {
-                JsonLine::Open(s) => Some(s.clone()),
+                JsonLine::Open(s) => Some((**s).clone()),
                 JsonLine::Done(_) => None,
             })
             .collect();
@@ -696,7 +696,7 @@ impl Ctx<'_> {
 /// state is known.
 enum JsonLine {
     Done(Outcome<Box<str>>),
-    Open(Session),
+    Open(Box<Session>),
 }
 
 /// A session `discard` will remove.
