@@ -898,13 +898,14 @@ int64_t outrig_session_started_at(const struct outrig_session *session);
 /**
  * Whether the session has ended (was finalized); if so and `out` is not NULL, writes the end
  * time there in nanoseconds since the Unix epoch (saturating as for
- * `outrig_session_started_at`). False while the session runs, and for a NULL `session` (with
+ * `outrig_session_started_at`). False until the session is finalized, and for a NULL `session` (with
  * the last error set); `out` is untouched when false.
  *
  * Preconditions:
  * `session` is NULL or a live `outrig_session`; `out` is NULL or writable.
  */
-bool outrig_session_ended_at(const struct outrig_session *session, int64_t *out);
+bool outrig_session_ended_at(const struct outrig_session *session,
+                             int64_t *out);
 
 /**
  * Whether the session has an exit code (it was finalized); if so and `out` is not NULL,
@@ -920,7 +921,7 @@ bool outrig_session_exit_code(const struct outrig_session *session, int32_t *out
  * Whether the session has a duration (it ended); if so and `out_ns` is not NULL, writes how
  * long it ran in nanoseconds (an end before the start counts as 0; saturates at
  * `UINT64_MAX`). Pass `*out_ns` to `outrig_format_duration` for `outrig ls` text. False
- * while it runs and for a NULL `session` (with the last error set).
+ * until the session is finalized, and for a NULL `session` (with the last error set).
  *
  * Preconditions:
  * `session` is NULL or a live `outrig_session`; `out_ns` is NULL or writable.

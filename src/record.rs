@@ -30,7 +30,7 @@ pub struct Session {
     pub id: SessionId,
     /// When the session started.
     pub started_at: SystemTime,
-    /// When it ended; `None` while it runs.
+    /// When it ended; `None` until the session is finalized.
     pub ended_at: Option<SystemTime>,
     /// Name of the agent's container.
     pub container_name: String,
@@ -163,7 +163,7 @@ impl Session {
         !self.is_finalized()
     }
 
-    /// How long the session ran: `ended_at - started_at`, or `None` while it runs. An end
+    /// How long the session ran: `ended_at - started_at`, or `None` until it is finalized. An end
     /// before the start (a clock step) counts as zero.
     pub fn duration(&self) -> Option<Duration> {
         self.ended_at

@@ -352,7 +352,7 @@ pub unsafe extern "C" fn outrig_session_started_at(session: *const outrig_sessio
 
 /// Whether the session has ended (was finalized); if so and `out` is not NULL, writes the end
 /// time there in nanoseconds since the Unix epoch (saturating as for
-/// `outrig_session_started_at`). False while the session runs, and for a NULL `session` (with
+/// `outrig_session_started_at`). False until the session is finalized, and for a NULL `session` (with
 /// the last error set); `out` is untouched when false.
 ///
 /// # Safety
@@ -402,7 +402,7 @@ pub unsafe extern "C" fn outrig_session_exit_code(
 /// Whether the session has a duration (it ended); if so and `out_ns` is not NULL, writes how
 /// long it ran in nanoseconds (an end before the start counts as 0; saturates at
 /// `UINT64_MAX`). Pass `*out_ns` to `outrig_format_duration` for `outrig ls` text. False
-/// while it runs and for a NULL `session` (with the last error set).
+/// until the session is finalized, and for a NULL `session` (with the last error set).
 ///
 /// # Safety
 /// `session` is NULL or a live `outrig_session`; `out_ns` is NULL or writable.

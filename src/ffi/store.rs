@@ -379,9 +379,7 @@ pub unsafe extern "C" fn outrig_store_remove(
         let (store, id) = store_and_id!(store, id);
         let kept = opt_out_ptr!(kept);
         let removal = store.store.remove(&id)?;
-        if let Some(kept) = kept {
-            kept.write(strings_handle(&removal.kept));
-        }
+        hand_out_kept(kept, &removal);
         Ok(OK)
     }
 }
@@ -403,9 +401,7 @@ pub unsafe extern "C" fn outrig_store_remove_forced(
         let (store, id) = store_and_id!(store, id);
         let kept = opt_out_ptr!(kept);
         let removal = store.store.remove_forced(&id)?;
-        if let Some(kept) = kept {
-            kept.write(strings_handle(&removal.kept));
-        }
+        hand_out_kept(kept, &removal);
         Ok(OK)
     }
 }
@@ -426,9 +422,7 @@ pub unsafe extern "C" fn outrig_store_remove_by_path_forced(
         let dir = arg_str!(dir, "dir");
         let kept = opt_out_ptr!(kept);
         let removal = store.store.remove_by_path_forced(Path::new(dir))?;
-        if let Some(kept) = kept {
-            kept.write(strings_handle(&removal.kept));
-        }
+        hand_out_kept(kept, &removal);
         Ok(OK)
     }
 }
@@ -456,9 +450,7 @@ pub unsafe extern "C" fn outrig_store_remove_by_path(
         let dir = arg_str!(dir, "dir");
         let kept = opt_out_ptr!(kept);
         let removal = store.store.remove_by_path(Path::new(dir))?;
-        if let Some(kept) = kept {
-            kept.write(strings_handle(&removal.kept));
-        }
+        hand_out_kept(kept, &removal);
         Ok(OK)
     }
 }
@@ -505,14 +497,10 @@ pub unsafe extern "C" fn outrig_store_clean(
             kept_running: opt_out_ptr!(kept_running),
             kept_unknown: opt_out_ptr!(kept_unknown),
         };
-        let age = u64::try_from(older_than_seconds).map_err(|_| {
-            Error::invalid(format!(
-                "older_than_seconds is {older_than_seconds}; pass an age of 0 seconds or more"
-            ))
-        })?;
+        let age = age_from_seconds(older_than_seconds)?;
         let done = store
             .store
-            .clean_older_than(Duration::from_secs(age), CleanMode::from_dry_run(dry_run))?;
+            .clean_older_than(age, CleanMode::from_dry_run(dry_run))?;
         outs.write(done)?;
         Ok(OK)
     }
@@ -586,6 +574,23 @@ pub unsafe extern "C" fn outrig_store_clean_session(
     }
 }
 
+/// A clean's `older_than_seconds` as an age; a negative one is refused.
+fn age_from_seconds(older_than_seconds: i64) -> crate::Result<Duration> {
+    let secs = u64::try_from(older_than_seconds).map_err(|_| {
+        Error::invalid(format!(
+            "older_than_seconds is {older_than_seconds}; pass an age of 0 seconds or more"
+        ))
+    })?;
+    Ok(Duration::from_secs(secs))
+}
+
+/// Hands out what a removal kept, when the caller asked for it (the remove functions' `kept`).
+fn hand_out_kept(kept: Option<OutPtr<'_, *mut outrig_strings>>, removal: &crate::Removal) {
+    if let Some(kept) = kept {
+        kept.write(strings_handle(&removal.kept));
+    }
+}
+
 /// The optional out-listings of the clean functions.
 struct CleanOuts<'a> {
     removed: Option<OutPtr<'a, *mut outrig_listing>>,
@@ -651,14 +656,10 @@ pub unsafe extern "C" fn outrig_store_clean_v2(
         let failed = opt_out_ptr!(failed);
         let failure_messages = opt_out_ptr!(failure_messages);
         let unknown_reason = opt_out_ptr!(unknown_reason);
-        let age = u64::try_from(older_than_seconds).map_err(|_| {
-            Error::invalid(format!(
-                "older_than_seconds is {older_than_seconds}; pass an age of 0 seconds or more"
-            ))
-        })?;
+        let age = age_from_seconds(older_than_seconds)?;
         let mut done = store
             .store
-            .clean_older_than(Duration::from_secs(age), CleanMode::from_dry_run(dry_run))?;
+            .clean_older_than(age, CleanMode::from_dry_run(dry_run))?;
         let failures = std::mem::take(&mut done.failed);
         if let Some(out) = failure_messages {
             let messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();

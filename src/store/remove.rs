@@ -111,8 +111,9 @@ impl SessionStore {
         let (root, entry) = self.open_entry(id)?;
         let dir = match entry {
             Entry::DeadLink { target } => {
-                // A link that leads to no directory: no record, and nothing to lock.
-                self.remove_link(&root, id, None)?;
+                // A link that leads to no directory: no record, and nothing to lock. It goes
+                // only while it still reads what was found.
+                self.remove_link(&root, id, Some(&target))?;
                 return Ok(Removal {
                     session_dir: self.root.join(target),
                     kept: Vec::new(),
@@ -278,8 +279,8 @@ impl SessionStore {
     }
 
     /// Removes the root's entry `id` when it is a symlink (a directory there is left alone)
-    /// that still reads `expected` (the link checked under the lock; any symlink when `None`:
-    /// a link that leads nowhere), and makes that durable.
+    /// that still reads `expected` (the link as it was checked; any symlink when `None`), and
+    /// makes that durable.
     fn remove_link(&self, root: &OwnedFd, id: &SessionId, expected: Option<&Path>) -> Result<()> {
         if let Some(expected) = expected
             && self.link_text(root, id)?.as_deref() != Some(expected)

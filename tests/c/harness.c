@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <sys/wait.h>
 #include <ftw.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -217,4 +218,74 @@ int main(void) {
 bool listed_before(const outrig_session *a, const outrig_session *b) {
     int64_t ta = outrig_session_started_at(a), tb = outrig_session_started_at(b);
     return ta > tb || (ta == tb && strcmp(outrig_session_id(a), outrig_session_id(b)) > 0);
+}
+
+/* ---- Child processes (the lifecycle and watch tests) ---- */
+
+/* Forks; in the child runs `body(arg)` and leaves with its result as the exit status. */
+pid_t fork_child(int (*body)(void *), void *arg) {
+    fflush(stdout); /* or the child would print the parent's buffered output again */
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fork");
+        exit(2);
+    }
+    if (pid == 0) {
+        int failed_before = harness_failed;
+        int code = body(arg);
+        if (harness_failed > failed_before && code == 0) {
+            code = 1;
+        }
+        fflush(stdout);
+        _exit(code);
+    }
+    return pid;
+}
+
+/* Waits for `pid` and returns its raw wait status. */
+int wait_for(pid_t pid) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            perror("waitpid");
+            return -1;
+        }
+    }
+    return status;
+}
+
+/* Reads a line (without its newline) from `fd` into `buf`; false at EOF before a newline. */
+bool read_line(int fd, char *buf, size_t size) {
+    size_t n = 0;
+    while (n + 1 < size) {
+        ssize_t got = read(fd, buf + n, 1);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0) {
+            return false;
+        }
+        if (buf[n] == '\n') {
+            buf[n] = 0;
+            return true;
+        }
+        n++;
+    }
+    return false;
+}
+
+void write_all(int fd, const char *text) {
+    size_t len = strlen(text);
+    while (len > 0) {
+        ssize_t n = write(fd, text, len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return;
+        }
+        text += n;
+        len -= (size_t)n;
+    }
 }

@@ -95,4 +95,16 @@ void test_watch(void);
 /* Nanoseconds since the Unix epoch of 2026-05-01T14:19:51Z, the conformance end time. */
 #define CONFORMANCE_ENDED_AT_NS (INT64_C(1777645191) * INT64_C(1000000000))
 
+/* Child processes, for the tests that fork (lifecycle, watch). */
+#include <sys/types.h>
+/* Forks; in the child runs `body(arg)` and leaves with its result as the exit status (1 when a
+ * check failed in the child and `body` returned 0). */
+pid_t fork_child(int (*body)(void *), void *arg);
+/* Waits for `pid` (through EINTR) and returns its raw wait status, or -1. */
+int wait_for(pid_t pid);
+/* Reads a line (without its newline) from `fd` into `buf`; false at EOF before a newline. */
+bool read_line(int fd, char *buf, size_t size);
+/* Writes all of `text` to `fd` (through EINTR); gives up quietly when the reader is gone. */
+void write_all(int fd, const char *text);
+
 #endif

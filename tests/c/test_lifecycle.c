@@ -84,74 +84,6 @@ static bool listing_has(const outrig_listing *listing, const char *id) {
 
 /* ---- Children ---- */
 
-/* Forks; in the child runs `body(arg)` and leaves with its result as the exit status. */
-static pid_t fork_child(int (*body)(void *), void *arg) {
-    fflush(stdout); /* or the child would print the parent's buffered output again */
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("fork");
-        exit(2);
-    }
-    if (pid == 0) {
-        int failed_before = harness_failed;
-        int code = body(arg);
-        if (harness_failed > failed_before && code == 0) {
-            code = 1;
-        }
-        fflush(stdout);
-        _exit(code);
-    }
-    return pid;
-}
-
-/* Waits for `pid` and returns its raw wait status. */
-static int wait_for(pid_t pid) {
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            perror("waitpid");
-            return -1;
-        }
-    }
-    return status;
-}
-
-/* Reads a line (without its newline) from `fd` into `buf`; false at EOF before a newline. */
-static bool read_line(int fd, char *buf, size_t size) {
-    size_t n = 0;
-    while (n + 1 < size) {
-        ssize_t got = read(fd, buf + n, 1);
-        if (got < 0 && errno == EINTR) {
-            continue;
-        }
-        if (got <= 0) {
-            return false;
-        }
-        if (buf[n] == '\n') {
-            buf[n] = 0;
-            return true;
-        }
-        n++;
-    }
-    return false;
-}
-
-static void write_all(int fd, const char *text) {
-    size_t len = strlen(text);
-    while (len > 0) {
-        ssize_t n = write(fd, text, len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return;
-        }
-        text += n;
-        len -= (size_t)n;
-    }
-}
-
 /* A child that created a session and holds its lease, as a launcher does while its agent runs.
  * The parent writes 'f' to have it finalize with exit code 7 (it answers "done"), or closes
  * the pipe to have it free the session unfinalized; or kills it. */
@@ -613,6 +545,55 @@ static void test_default_probe(void) {
     test_dir_cleanup(&tmp);
 }
 
+/* outrig_store_clean_v2: what was removed and kept, no failure, and why the probe could not
+ * tell when it could not. */
+static void test_clean_v2(void) {
+    test_dir tmp;
+    test_dir_make(&tmp);
+    char root[4096];
+    JOIN(root, tmp.path, "root");
+    probe_answer blind = {.running_prefix = NULL};
+    outrig_store *store = store_with_probe(root, &blind);
+    char abandoned[64];
+    create_unleased(store, "gone-agent", abandoned);
+    outrig_session *done = create_basic(store, "done-agent");
+    CHECK_OK(outrig_store_finalize(store, outrig_session_id(done), 0));
+
+    /* The probe cannot tell: the unfinalized session is kept as unknown, with the reason; the
+     * finished one (whose primary container the probe cannot vouch for either) too. */
+    outrig_listing *removed = NULL, *running = NULL, *unknown = NULL, *failed = NULL;
+    outrig_strings *messages = NULL;
+    char *why = NULL;
+    CHECK_OK(outrig_store_clean_v2(store, 0, false, &removed, &running, &unknown, &failed,
+                                   &messages, &why));
+    CHECK(outrig_listing_len(removed) == 0 && outrig_listing_len(running) == 0);
+    CHECK(outrig_listing_len(unknown) == 2);
+    CHECK(outrig_listing_len(failed) == 0 && outrig_strings_len(messages) == 0);
+    CHECK_CONTAINS(why, "could not tell");
+    outrig_listing_free(removed);
+    outrig_listing_free(running);
+    outrig_listing_free(unknown);
+    outrig_listing_free(failed);
+    outrig_strings_free(messages);
+    outrig_string_free(why);
+
+    /* The probe answers: both go, and the reason is NULL. */
+    probe_answer nothing_runs = {.running_prefix = "no-such-container-"};
+    outrig_store *answering = store_with_probe(root, &nothing_runs);
+    why = (char *)"untouched";
+    CHECK_OK(outrig_store_clean_v2(answering, 0, false, &removed, NULL, NULL, &failed, NULL,
+                                   &why));
+    CHECK(outrig_listing_len(removed) == 2 && outrig_listing_len(failed) == 0);
+    CHECK(why == NULL);
+    outrig_listing_free(removed);
+    outrig_listing_free(failed);
+
+    outrig_session_free(done);
+    outrig_store_free(answering);
+    outrig_store_free(store);
+    test_dir_cleanup(&tmp);
+}
+
 /* A lease belongs to the process that took it: a forked child that frees its copy of the
  * handle, or finalizes or removes by id, touches neither the lock nor the record. */
 typedef struct forked_copy {
@@ -708,4 +689,5 @@ void test_lifecycle(void) {
     test_run_new_lock();
     test_leases_across_processes();
     test_fork_child_cannot_end_the_lease();
+    test_clean_v2();
 }

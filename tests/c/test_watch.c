@@ -26,61 +26,6 @@
 #define STORM_EACH 10
 #define STORM_TOTAL (STORM_PROCS * STORM_EACH)
 
-static pid_t fork_child(int (*body)(void *), void *arg) {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("fork");
-        exit(2);
-    }
-    if (pid == 0) {
-        _exit(body(arg));
-    }
-    return pid;
-}
-
-static int reap(pid_t pid) {
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return status;
-}
-
-static bool read_line(int fd, char *buf, size_t size) {
-    size_t n = 0;
-    while (n + 1 < size) {
-        ssize_t got = read(fd, buf + n, 1);
-        if (got < 0 && errno == EINTR) {
-            continue;
-        }
-        if (got <= 0) {
-            return false;
-        }
-        if (buf[n] == '\n') {
-            buf[n] = 0;
-            return true;
-        }
-        n++;
-    }
-    return false;
-}
-
-static void write_all(int fd, const char *text) {
-    size_t len = strlen(text);
-    while (len > 0) {
-        ssize_t n = write(fd, text, len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return;
-        }
-        text += n;
-        len -= (size_t)n;
-    }
-}
-
 /* A child process: `count` sessions (0: one session it keeps leased), then commands. */
 typedef struct child {
     pid_t pid;
@@ -184,7 +129,7 @@ static void child_send(child *c, char command) {
 static int child_end(child *c) {
     close(c->to_child);
     close(c->from_child);
-    return reap(c->pid);
+    return wait_for(c->pid);
 }
 
 /* What a helper process does to a launcher while the parent waits. */
@@ -243,7 +188,7 @@ static void test_wait(const char *root) {
     CHECK_OK(outrig_store_wait(store, a.id, 30000, &outcome, &code));
     CHECK(outcome == OUTRIG_WAIT_FINISHED);
     CHECK(code == 7);
-    CHECK(reap(helper) == 0);
+    CHECK(wait_for(helper) == 0);
     /* Already ended: at once, without the exit-code pointer too. */
     CHECK_OK(outrig_store_wait(store, a.id, 0, &outcome, NULL));
     CHECK(outcome == OUTRIG_WAIT_FINISHED);
@@ -258,7 +203,7 @@ static void test_wait(const char *root) {
     CHECK_OK(outrig_store_wait(store, b.id, -1, &outcome, &code));
     CHECK(outcome == OUTRIG_WAIT_ABANDONED);
     CHECK(code == -1); /* untouched */
-    CHECK(reap(helper) == 0);
+    CHECK(wait_for(helper) == 0);
     child_end(&b);
 
     /* Removed by its launcher. */
@@ -268,7 +213,7 @@ static void test_wait(const char *root) {
     helper = fork_child(act_later_body, &dc);
     CHECK_OK(outrig_store_wait(store, c.id, 30000, &outcome, &code));
     CHECK(outcome == OUTRIG_WAIT_REMOVED);
-    CHECK(reap(helper) == 0);
+    CHECK(wait_for(helper) == 0);
     CHECK(child_end(&c) == 0);
     CHECK_OK(outrig_store_wait(store, "20200101T000000-0000", -1, &outcome, &code));
     CHECK(outcome == OUTRIG_WAIT_REMOVED);

@@ -83,7 +83,7 @@ impl PySession {
         to_datetime(py, self.inner.started_at)
     }
 
-    /// When it ended (aware, UTC); `None` while it runs.
+    /// When it ended (aware, UTC); `None` until the session is finalized.
     #[getter]
     fn ended_at<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         self.inner.ended_at.map(|t| to_datetime(py, t)).transpose()
@@ -179,7 +179,7 @@ impl PySession {
         Ok(!self.inner.is_finalized())
     }
 
-    /// `ended_at - started_at` (zero if the clock stepped back), or `None` while it runs.
+    /// `ended_at - started_at` (zero if the clock stepped back), or `None` until it is finalized.
     #[getter]
     fn duration<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         self.inner

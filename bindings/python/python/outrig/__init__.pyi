@@ -120,7 +120,7 @@ class Session:
         """Deprecated (warns): ``not finalized``, which is not ``State.RUNNING``."""
     @property
     def duration(self) -> timedelta | None:
-        """``ended_at - started_at``, or None while the session runs."""
+        """``ended_at - started_at``, or None until the session is finalized."""
     def to_json(self) -> str:
         """The record's exact bytes as outrig writes them."""
     def to_dict(self, *, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
