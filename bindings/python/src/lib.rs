@@ -61,6 +61,6 @@ fn _outrig(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Every session's times are `datetime`s: load the datetime C API (importing `datetime`)
     // with the module, not in the middle of a script's first listing (measured: several ms).
-    pyo3::types::PyTzInfo::utc(m.py())?;
+    convert::load_datetime(m.py())?;
     Ok(())
 }

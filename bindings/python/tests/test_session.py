@@ -165,6 +165,35 @@ def test_times_before_the_epoch_and_far_ones() -> None:
     assert '"started_at": "0000-06-01T00:00:00Z"' in ancient.to_json()
 
 
+def test_every_time_reads_as_the_datetime_it_names() -> None:
+    # Times are built from datetime's pickled state (bindings/python/src/convert.rs): each
+    # calendar field must land in its place, on both sides of every carry.
+    import random
+
+    rng = random.Random(20261203)
+    lo = datetime(1, 1, 1, tzinfo=UTC)
+    # jiff, the core's clock, ends 26 hours short of datetime.max.
+    span_us = (datetime(9999, 12, 30, 21, 59, 59, 999999, tzinfo=UTC) - lo) // timedelta(
+        microseconds=1
+    )
+    times = [lo + timedelta(microseconds=rng.randrange(span_us + 1)) for _ in range(2000)]
+    times += [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(255, 1, 1, tzinfo=UTC),
+        datetime(256, 12, 31, 23, 59, 59, 65536, tzinfo=UTC),
+        datetime(2024, 2, 29, 0, 0, 0, 255, tzinfo=UTC),
+        datetime(9999, 12, 30, 21, 59, 59, 999999, tzinfo=UTC),
+    ]
+    for when in times:
+        stamp = when.isoformat().replace("+00:00", "Z")
+        got = outrig.Session.from_json(
+            RECORD.replace("2026-05-01T13:44:12.123456789Z", stamp)
+        ).started_at
+        assert got == when, stamp
+        assert type(got) is datetime and got.tzinfo is UTC and got.fold == 0, stamp
+        assert got.timetuple()[:6] == when.timetuple()[:6] and got.microsecond == when.microsecond
+
+
 def test_skipped_and_logfile_values() -> None:
     a = outrig.Skipped("e", "why")
     assert (a.entry, a.reason) == ("e", "why")
