@@ -304,3 +304,48 @@ fn removers_and_cleaners_never_split_a_session_or_fail_a_create() {
     assert_eq!(figures.vanished_while_held, 0, "{figures:?}");
     assert_eq!(figures.orphans, 0, "{figures:?}");
 }
+
+/// Enough unfinalized sessions that their leases are probed on several threads: each state
+/// lands on its own session, in the listing's order, whichever thread probed it.
+#[test]
+fn many_sessions_states_land_on_their_own_sessions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = nothing_runs(SessionStore::new(tmp.path().join("root")).unwrap());
+    let mut held = Vec::new();
+    let mut want = std::collections::HashMap::new();
+    for i in 0..450 {
+        let mut live = store.create(&spec("many")).unwrap();
+        let state = match i % 3 {
+            0 => State::Running,
+            1 => State::Abandoned,
+            _ => State::Finished,
+        };
+        want.insert(live.id.clone(), state);
+        match state {
+            State::Running => held.push(live),
+            State::Abandoned => live.release(),
+            _ => {
+                live.finalize_now(0).unwrap();
+            }
+        }
+    }
+    let sessions = store.list().unwrap().sessions;
+    assert_eq!(sessions.len(), 450);
+    let got = store.states(&sessions);
+    for (s, state) in sessions.iter().zip(&got) {
+        assert_eq!(*state, want[&s.id], "session {}", s.id);
+    }
+    // A lease ended since is seen at the next probe, on whichever thread probes it.
+    let ended = held.pop().unwrap();
+    let ended_id = ended.id.clone();
+    drop(ended);
+    let again = store.states(&sessions);
+    for (s, state) in sessions.iter().zip(&again) {
+        let expected = if s.id == ended_id {
+            State::Abandoned
+        } else {
+            want[&s.id]
+        };
+        assert_eq!(*state, expected, "session {}", s.id);
+    }
+}

@@ -240,17 +240,20 @@ fn probe_leases(
     }
     let chunk_len = which.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let workers: Vec<_> = which
-            .chunks(chunk_len)
+        let mut chunks = which.chunks(chunk_len);
+        let own = chunks.next().unwrap_or_default();
+        let workers: Vec<_> = chunks
             .map(|chunk| scope.spawn(move || probe(chunk)))
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
+        // This thread's share while the others probe theirs: one thread fewer to start.
+        let mut held = probe(own);
+        for w in workers {
+            held.extend(
                 w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        held
     })
 }
 
