@@ -407,7 +407,9 @@ private:
 };
 
 /// What a new session records (outrig_spec). The three required values are constructor
-/// arguments; the setters return the spec for chaining.
+/// arguments; the setters return the spec for chaining. A relative working_dir is recorded
+/// absolute, joined to the current directory when the session is created
+/// (outrig_spec_set_working_dir).
 class spec {
 public:
     spec(std::string_view container_name, std::string_view image_tag,

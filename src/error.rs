@@ -120,6 +120,23 @@ impl Error {
         }
     }
 
+    /// An error of `kind` with a complete `message`, caused by the operating-system error
+    /// `err` about `path` (kept for [`os_error`](Self::os_error) and [`path`](Self::path)),
+    /// for call sites whose message says more than [`Error::io`]'s.
+    pub(crate) fn from_os(
+        kind: ErrorKind,
+        message: impl Into<String>,
+        path: &Path,
+        err: io::Error,
+    ) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            source: Some(err),
+            path: Some(path.to_path_buf()),
+        }
+    }
+
     /// Shorthand for an [`ErrorKind::InvalidArgument`] error.
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidArgument, message)

@@ -156,14 +156,17 @@ pub unsafe extern "C" fn outrig_store_free(store: *mut outrig_store) {
 /// exclusively, so any number of threads and processes can create at once. An explicit one
 /// writes into the spec's directory (created when missing) and links `<root>/<id>` to it. The
 /// write is durable and atomic; a create that fails leaves nothing behind. The spec is not
-/// changed and may be reused.
+/// changed and may be reused. A relative working directory is recorded absolute, joined to
+/// the current directory at this call (see `outrig_spec_set_working_dir`).
 ///
 /// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument; the spec lacks a container name, an
 /// image tag or a working directory, or has an empty sidecar name: nothing is written),
 /// `OUTRIG_ERR_DIR_NOT_USABLE` (the explicit directory is not a directory, is not empty, holds
 /// an earlier record, or lies inside the root), `OUTRIG_ERR_ALREADY_EXISTS` (the explicit
 /// directory's path is taken, e.g. by a dangling symlink), `OUTRIG_ERR_IO` (the root or the
-/// directory cannot be made or written). `*out` is untouched on error.
+/// directory cannot be made or written; or a relative working directory or session directory
+/// cannot be made absolute because the current directory is gone: nothing is made then).
+/// `*out` is untouched on error.
 ///
 /// # Safety
 /// `store`, `spec` are NULL or live handles; `out` is NULL or writable.

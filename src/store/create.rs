@@ -40,7 +40,13 @@ pub struct NewSession {
     pub container_name: String,
     /// Tag of the image it runs. Required (non-empty).
     pub image_tag: String,
-    /// The agent's working directory, recorded as given. Required (non-empty, UTF-8).
+    /// The agent's working directory. Required (non-empty, UTF-8). An absolute path is
+    /// recorded exactly as given; a relative one is made absolute by
+    /// [`create`](SessionStore::create), against the process's current directory at that
+    /// moment, as outrig records its own (always absolute) working directory: a relative path
+    /// in a record would mean nothing to a reader in another directory. The join is lexical,
+    /// as [`std::path::absolute`] makes it: `.` components go, `..` stays, and no symlink is
+    /// resolved (`repo` run from `/home/me` is `/home/me/repo`, whatever `repo` is).
     pub working_dir: PathBuf,
     /// Name of the image configuration, if any.
     pub image_config_name: Option<String>,
@@ -130,6 +136,16 @@ impl NewSession {
         Ok(())
     }
 
+    /// The spec as it is recorded: a relative `working_dir` made absolute against the current
+    /// directory (see [`NewSession::working_dir`]).
+    fn resolved(&self) -> Result<NewSession> {
+        let mut new = self.clone();
+        if new.working_dir.is_relative() {
+            new.working_dir = fsio::absolute("working_dir", &self.working_dir)?;
+        }
+        Ok(new)
+    }
+
     fn into_record(self, id: SessionId, session_dir: PathBuf) -> Session {
         Session::starting(
             id,
@@ -198,20 +214,26 @@ impl SessionStore {
     /// huge name, thousands of sidecars) is refused before anything is made. A create that
     /// fails removes what it made, so no half-session is left behind.
     ///
+    /// A relative `new.working_dir` is recorded absolute, joined lexically to the current
+    /// directory at this call (see [`NewSession::working_dir`]); an absolute one as given.
+    ///
     /// # Errors
     /// - [`ErrorKind::InvalidArgument`]: a required value is empty, a path is not UTF-8, or
     ///   the record would be too large.
     /// - [`ErrorKind::DirNotUsable`]: the explicit directory exists and is not a directory,
     ///   is not empty, holds an earlier session's `session.json`, or lies inside the root.
     /// - [`ErrorKind::Busy`]: another process holds the explicit directory's lock.
-    /// - [`ErrorKind::Io`]: the root or the directory cannot be made or written.
+    /// - [`ErrorKind::Io`]: the root or the directory cannot be made or written, or a
+    ///   relative `working_dir` or session directory cannot be made absolute because the
+    ///   current directory cannot be read (it was deleted): nothing is made then.
     pub fn create(&self, new: &NewSession) -> Result<LiveSession> {
         new.check()?;
+        let new = &new.resolved()?;
         // The longest record this create can write, checked before anything is made; the
         // write checks the real one again.
         let longest_dir = match &new.session_dir {
             None => self.entry_path(&SessionId::new()),
-            Some(dir) => fsio::absolute(dir)?,
+            Some(dir) => fsio::absolute("session directory", dir)?,
         };
         record_io::bytes_of(&new.clone().into_record(SessionId::new(), longest_dir))?;
         let root = self.ensure_root()?;
@@ -324,7 +346,7 @@ impl SessionStore {
         requested: &Path,
     ) -> Result<LiveSession> {
         let mut undo = Undo::default();
-        let requested = fsio::absolute(requested)?;
+        let requested = fsio::absolute("session directory", requested)?;
         match fs::metadata(&requested) {
             Ok(meta) if meta.is_dir() => {}
             Ok(_) => {

@@ -88,7 +88,7 @@ impl SessionStore {
             ));
         }
         Ok(Self {
-            root: fsio::absolute_normalized(&root)?,
+            root: fsio::absolute_normalized("session root", &root)?,
             lock_wait: fsio::lock::LOCK_WAIT,
             probe: ContainerProbe::default(),
         })

@@ -198,7 +198,7 @@ impl SessionStore {
     }
 
     fn remove_by_path_checked(&self, dir: &Path, check: Check<'_>) -> Result<Removal> {
-        let dir = fsio::absolute(dir)?;
+        let dir = fsio::absolute("session directory", dir)?;
         let fd = open::dir(&dir).map_err(|e| Error::io("opening session directory", &dir, e))?;
         // The id names the lock's messages; what is decided comes from the read under it.
         let unlocked = record_io::read_at(fd.as_fd(), &dir)?;

@@ -56,14 +56,6 @@ fn new_session(
     session_dir: Option<PathBuf>,
     started_at: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<NewSession> {
-    // Recorded absolute, as outrig records its working directory: a relative one would mean
-    // nothing to a reader in another directory. Made absolute lexically against the current
-    // directory, as os.path.abspath would (an empty one is left for the core to refuse).
-    let working_dir = if working_dir.as_os_str().is_empty() {
-        working_dir
-    } else {
-        std::path::absolute(&working_dir)?
-    };
     let mut new = NewSession::new(container_name.0, image_tag.0, working_dir);
     new.image_config_name = image_config_name.map(|t| t.0);
     new.agent_name = agent_name.map(|t| t.0);
@@ -189,7 +181,9 @@ impl PySessionStore {
     /// record goes into that directory (created when missing, refused with
     /// `DirNotUsableError` when it holds anything) and `<root>/<id>` becomes a symlink to it.
     /// `started_at` (an aware datetime) defaults to now. A relative `working_dir` is recorded
-    /// absolute, against the current directory, as outrig records it.
+    /// absolute, as outrig records it: joined to the current directory at the create, lexically
+    /// (as `os.path.abspath`, but `..` kept; no symlink resolved); an absolute one as given.
+    /// The same rule holds in every face (the core applies it).
     #[pyo3(signature = (
         *,
         container_name,
