@@ -19,7 +19,7 @@ use super::session::SessionHandle;
 use super::strings::{into_owned, path_to_cstring, strings_handle};
 use super::time::from_unix_ns;
 use crate::error::{Error, Result};
-use crate::{CleanMode, Cleaning, SessionStore};
+use crate::{CleanMode, Cleaning, RemoveMode, SessionStore};
 
 /// The value behind an `outrig_store`: the store and its root as a C string.
 pub(crate) struct StoreHandle {
@@ -378,13 +378,8 @@ pub unsafe extern "C" fn outrig_store_remove(
     id: *const c_char,
     kept: *mut *mut outrig_strings,
 ) -> outrig_status {
-    ffi_boundary! {
-        let (store, id) = store_and_id!(store, id);
-        let kept = opt_out_ptr!(kept);
-        let removal = store.store.remove(&id)?;
-        hand_out_kept(kept, &removal);
-        Ok(OK)
-    }
+    // SAFETY: forwarded from this function's contract.
+    unsafe { remove_by_id(store, id, kept, RemoveMode::Checked) }
 }
 
 /// `outrig_store_remove` without asking whether the session's containers run: the override for
@@ -400,13 +395,8 @@ pub unsafe extern "C" fn outrig_store_remove_forced(
     id: *const c_char,
     kept: *mut *mut outrig_strings,
 ) -> outrig_status {
-    ffi_boundary! {
-        let (store, id) = store_and_id!(store, id);
-        let kept = opt_out_ptr!(kept);
-        let removal = store.store.remove_forced(&id)?;
-        hand_out_kept(kept, &removal);
-        Ok(OK)
-    }
+    // SAFETY: forwarded from this function's contract.
+    unsafe { remove_by_id(store, id, kept, RemoveMode::Forced) }
 }
 
 /// `outrig_store_remove_by_path` without the container check, as `outrig_store_remove_forced`.
@@ -420,14 +410,8 @@ pub unsafe extern "C" fn outrig_store_remove_by_path_forced(
     dir: *const c_char,
     kept: *mut *mut outrig_strings,
 ) -> outrig_status {
-    ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let dir = arg_str!(dir, "dir");
-        let kept = opt_out_ptr!(kept);
-        let removal = store.store.remove_by_path_forced(Path::new(dir))?;
-        hand_out_kept(kept, &removal);
-        Ok(OK)
-    }
+    // SAFETY: forwarded from this function's contract.
+    unsafe { remove_in_dir(store, dir, kept, RemoveMode::Forced) }
 }
 
 /// Removes the session whose record is in directory `dir`, as `outrig_store_remove` does, and
@@ -448,14 +432,8 @@ pub unsafe extern "C" fn outrig_store_remove_by_path(
     dir: *const c_char,
     kept: *mut *mut outrig_strings,
 ) -> outrig_status {
-    ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let dir = arg_str!(dir, "dir");
-        let kept = opt_out_ptr!(kept);
-        let removal = store.store.remove_by_path(Path::new(dir))?;
-        hand_out_kept(kept, &removal);
-        Ok(OK)
-    }
+    // SAFETY: forwarded from this function's contract.
+    unsafe { remove_in_dir(store, dir, kept, RemoveMode::Checked) }
 }
 
 /// Removes what `outrig clean --older-than` removes: the `OUTRIG_STATE_FINISHED` sessions that
@@ -585,6 +563,46 @@ fn age_from_seconds(older_than_seconds: i64) -> crate::Result<Duration> {
         ))
     })?;
     Ok(Duration::from_secs(secs))
+}
+
+/// The body of `outrig_store_remove` and `outrig_store_remove_forced`: one core call, the
+/// mode the only difference.
+///
+/// # Safety
+/// As for `outrig_store_remove`.
+unsafe fn remove_by_id(
+    store: *const outrig_store,
+    id: *const c_char,
+    kept: *mut *mut outrig_strings,
+    mode: RemoveMode,
+) -> outrig_status {
+    ffi_boundary! {
+        let (store, id) = store_and_id!(store, id);
+        let kept = opt_out_ptr!(kept);
+        let removal = store.store.remove_with(&id, mode)?;
+        hand_out_kept(kept, &removal);
+        Ok(OK)
+    }
+}
+
+/// The body of `outrig_store_remove_by_path` and `outrig_store_remove_by_path_forced`.
+///
+/// # Safety
+/// As for `outrig_store_remove_by_path`.
+unsafe fn remove_in_dir(
+    store: *const outrig_store,
+    dir: *const c_char,
+    kept: *mut *mut outrig_strings,
+    mode: RemoveMode,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let dir = arg_str!(dir, "dir");
+        let kept = opt_out_ptr!(kept);
+        let removal = store.store.remove_by_path_with(Path::new(dir), mode)?;
+        hand_out_kept(kept, &removal);
+        Ok(OK)
+    }
 }
 
 /// Hands out what a removal kept, when the caller asked for it (the remove functions' `kept`).

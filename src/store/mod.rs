@@ -39,7 +39,7 @@ pub use lease::LiveSession;
 pub(crate) use list::Ordered;
 pub use list::{Listing, Skipped};
 pub use logs::{LogFile, MAX_LOG_DEPTH};
-pub use remove::Removal;
+pub use remove::{Removal, RemoveMode};
 pub use verdict::Liveness;
 
 /// Name of the logs directory inside a session directory.

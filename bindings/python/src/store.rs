@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use outrig::{CleanMode, NewSession, SessionStore};
+use outrig::{CleanMode, NewSession, RemoveMode, SessionStore};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
@@ -291,11 +291,7 @@ impl PySessionStore {
     fn remove(&self, py: Python<'_>, id: Text, force: bool) -> PyResult<Vec<String>> {
         let id = session_id(py, &id.0)?;
         detach(py, || {
-            if force {
-                self.inner.remove_forced(&id)
-            } else {
-                self.inner.remove(&id)
-            }
+            self.inner.remove_with(&id, RemoveMode::from_force(force))
         })
         .map(|r| r.kept)
     }
@@ -305,11 +301,8 @@ impl PySessionStore {
     #[pyo3(signature = (dir, *, force=false))]
     fn remove_by_path(&self, py: Python<'_>, dir: PathBuf, force: bool) -> PyResult<Vec<String>> {
         detach(py, || {
-            if force {
-                self.inner.remove_by_path_forced(&dir)
-            } else {
-                self.inner.remove_by_path(&dir)
-            }
+            self.inner
+                .remove_by_path_with(&dir, RemoveMode::from_force(force))
         })
         .map(|r| r.kept)
     }
