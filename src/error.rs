@@ -171,6 +171,13 @@ impl Error {
         self.path.as_deref()
     }
 
+    /// The same error with the operating-system error number `errno` behind it (none for
+    /// `None`), for an error rebuilt from a kept one (a clean's failures).
+    pub(crate) fn with_os_error(mut self, errno: Option<i32>) -> Self {
+        self.source = errno.map(io::Error::from_raw_os_error);
+        self
+    }
+
     /// The same error with a different kind (for call sites that know better than the errno).
     pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
         self.kind = kind;

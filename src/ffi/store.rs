@@ -623,8 +623,8 @@ impl CleanOuts<'_> {
     /// Hands each wanted part of `done` out as a new listing; when a removal failed, hands out
     /// nothing and returns the first failure instead.
     fn write(self, done: Cleaning) -> crate::Result<()> {
-        if let Some(first) = done.failed.first() {
-            return Err(Error::new(first.kind, first.message.clone()));
+        if let Some(first) = done.first_failure() {
+            return Err(first);
         }
         let parts = [
             (self.removed, done.removed),

@@ -569,16 +569,12 @@ fn file_object<'py>(
 /// What a clean returns: the sessions removed; or, when some removal failed, the first failure
 /// raised with `.removed` and `.failures` (every failure, `(Session, message)`).
 fn cleaned(py: Python<'_>, done: outrig::Cleaning) -> PyResult<Vec<PySession>> {
+    let first = done.first_failure();
     let removed: Vec<PySession> = done.removed.into_iter().map(PySession::from).collect();
-    let Some(first) = done.failed.first() else {
+    let Some(first) = first else {
         return Ok(removed);
     };
-    let message = format!(
-        "{} of the sessions to clean could not be removed (every other one was); the first: {}",
-        done.failed.len(),
-        first.message
-    );
-    let err = crate::errors::to_pyerr(py, &outrig::Error::new(first.kind, message));
+    let err = crate::errors::to_pyerr(py, &first);
     let value = err.value(py);
     value.setattr("removed", removed)?;
     let failures: Vec<(PySession, String)> = done
