@@ -529,7 +529,10 @@ enum outrig_status outrig_spec_set_agent_name(struct outrig_spec *spec,
                                               const char *value);
 
 /**
- * Sets the agent's working directory (required), recorded as given. Errors as for
+ * Sets the agent's working directory (required). An absolute path is recorded as given; a
+ * relative one is recorded absolute, as outrig records its own: `outrig_store_create` joins it
+ * to the process's current directory at that call, lexically (`.` components dropped, `..`
+ * kept, no symlink resolved), the same in every face of the library. Errors as for
  * `outrig_spec_set_container_name`.
  *
  * Preconditions:
@@ -602,14 +605,17 @@ void outrig_spec_free(struct outrig_spec *spec);
  * exclusively, so any number of threads and processes can create at once. An explicit one
  * writes into the spec's directory (created when missing) and links `<root>/<id>` to it. The
  * write is durable and atomic; a create that fails leaves nothing behind. The spec is not
- * changed and may be reused.
+ * changed and may be reused. A relative working directory is recorded absolute, joined to
+ * the current directory at this call (see `outrig_spec_set_working_dir`).
  *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument; the spec lacks a container name, an
  * image tag or a working directory, or has an empty sidecar name: nothing is written),
  * `OUTRIG_ERR_DIR_NOT_USABLE` (the explicit directory is not a directory, is not empty, holds
  * an earlier record, or lies inside the root), `OUTRIG_ERR_ALREADY_EXISTS` (the explicit
  * directory's path is taken, e.g. by a dangling symlink), `OUTRIG_ERR_IO` (the root or the
- * directory cannot be made or written). `*out` is untouched on error.
+ * directory cannot be made or written; or a relative working directory or session directory
+ * cannot be made absolute because the current directory is gone: nothing is made then).
+ * `*out` is untouched on error.
  *
  * Preconditions:
  * `store`, `spec` are NULL or live handles; `out` is NULL or writable.

@@ -183,6 +183,14 @@ enum class clean_mode {
     dry_run,
 };
 
+/// Whether a removal asks the container probe first (checked: fails closed, as outrig_store_remove)
+/// or skips that check for a machine whose container engine is broken (forced, as
+/// outrig_store_remove_forced; a lease another process holds still refuses it).
+enum class remove_mode {
+    checked,
+    forced,
+};
+
 /// An open file descriptor, owned: closed when the object is destroyed. Move-only; get()
 /// lends the descriptor, release() hands it over (the caller then closes it).
 class file {
@@ -407,7 +415,9 @@ private:
 };
 
 /// What a new session records (outrig_spec). The three required values are constructor
-/// arguments; the setters return the spec for chaining.
+/// arguments; the setters return the spec for chaining. A relative working_dir is recorded
+/// absolute, joined to the current directory when the session is created
+/// (outrig_spec_set_working_dir).
 class spec {
 public:
     spec(std::string_view container_name, std::string_view image_tag,
@@ -856,25 +866,30 @@ public:
         return out;
     }
 
-    /// Removes a session; returns the names that stayed in its directory.
-    std::vector<std::string> remove(std::string_view id) const {
-        outrig_strings *kept = nullptr;
-        detail::check(outrig_store_remove(raw(), detail::c_text(id, "id").c_str(), &kept));
-        return strings(kept).to_vector();
-    }
-    std::vector<std::string> remove_by_path(const std::filesystem::path &dir) const {
-        outrig_strings *kept = nullptr;
-        detail::check(outrig_store_remove_by_path(
-            raw(), detail::c_text(dir.native(), "dir").c_str(), &kept));
-        return strings(kept).to_vector();
-    }
-    /// remove without asking whether the session's containers run, for a machine whose
-    /// container engine is broken; a lease another process holds still refuses it
+    /// Removes a session; returns the names that stayed in its directory. With
+    /// remove_mode::forced, without asking whether its containers run
     /// (outrig_store_remove_forced).
-    std::vector<std::string> remove_forced(std::string_view id) const {
+    std::vector<std::string> remove(std::string_view id,
+                                    remove_mode mode = remove_mode::checked) const {
         outrig_strings *kept = nullptr;
-        detail::check(outrig_store_remove_forced(raw(), detail::c_text(id, "id").c_str(), &kept));
+        auto call = mode == remove_mode::forced ? outrig_store_remove_forced : outrig_store_remove;
+        detail::check(call(raw(), detail::c_text(id, "id").c_str(), &kept));
         return strings(kept).to_vector();
+    }
+    /// Removes the session whose record is in `dir`, as remove does.
+    std::vector<std::string> remove_by_path(const std::filesystem::path &dir,
+                                            remove_mode mode = remove_mode::checked) const {
+        outrig_strings *kept = nullptr;
+        auto call = mode == remove_mode::forced ? outrig_store_remove_by_path_forced
+                                                : outrig_store_remove_by_path;
+        detail::check(call(raw(), detail::c_text(dir.native(), "dir").c_str(), &kept));
+        return strings(kept).to_vector();
+    }
+    /// remove(id, remove_mode::forced): without asking whether the session's containers run,
+    /// for a machine whose container engine is broken; a lease another process holds still
+    /// refuses it.
+    std::vector<std::string> remove_forced(std::string_view id) const {
+        return remove(id, remove_mode::forced);
     }
 
     /// outrig_store_clean: finished sessions that ended, and abandoned ones that started,

@@ -120,6 +120,23 @@ impl Error {
         }
     }
 
+    /// An error of `kind` with a complete `message`, caused by the operating-system error
+    /// `err` about `path` (kept for [`os_error`](Self::os_error) and [`path`](Self::path)),
+    /// for call sites whose message says more than [`Error::io`]'s.
+    pub(crate) fn from_os(
+        kind: ErrorKind,
+        message: impl Into<String>,
+        path: &Path,
+        err: io::Error,
+    ) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            source: Some(err),
+            path: Some(path.to_path_buf()),
+        }
+    }
+
     /// Shorthand for an [`ErrorKind::InvalidArgument`] error.
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidArgument, message)
@@ -152,6 +169,13 @@ impl Error {
     /// The Python module sets `OSError.filename` from it.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// The same error with the operating-system error number `errno` behind it (none for
+    /// `None`), for an error rebuilt from a kept one (a clean's failures).
+    pub(crate) fn with_os_error(mut self, errno: Option<i32>) -> Self {
+        self.source = errno.map(io::Error::from_raw_os_error);
+        self
     }
 
     /// The same error with a different kind (for call sites that know better than the errno).

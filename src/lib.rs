@@ -66,7 +66,7 @@ pub use root::{
 pub use state::{State, exit_code, exit_code_from_returncode, exit_code_from_wait_status};
 pub use store::{
     CleanFailure, CleanMode, Cleaning, ENTER_SCRIPT, LOGS_DIR, Listing, LiveSession, Liveness,
-    LogFile, MAX_LOG_DEPTH, NewSession, Removal, SessionStore, Skipped,
+    LogFile, MAX_LOG_DEPTH, NewSession, Removal, RemoveMode, SessionStore, Skipped,
 };
 pub use watch::{
     Event, EventKind, LEASE_CONFIRM, POLL_INTERVAL, RECHECK_INTERVAL, WaitOutcome, Waiter,

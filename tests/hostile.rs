@@ -66,3 +66,75 @@ fn hostile_ids_and_log_names_are_refused_and_canaries_survive() {
     assert_eq!(names(&s.session_dir), ["session.json"]);
     println!("hostile inputs: {tried} ids and log names refused, canaries untouched");
 }
+
+/// How many descriptors of this process are open on `dir` (as `/proc/self/fd` shows them).
+fn descriptors_on(dir: &std::path::Path) -> usize {
+    fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| fs::read_link(e.ok()?.path()).ok())
+        .filter(|target| target == dir)
+        .count()
+}
+
+#[test]
+fn a_link_swapped_between_the_open_and_the_lock_is_busy_and_removes_nothing() {
+    use std::time::{Duration, Instant, SystemTime};
+    let (tmp, store) = store();
+    // Nothing runs, so only the swap can refuse the removal; a long lock wait, so the removal
+    // is still waiting when the test lets the lock go.
+    let store = store
+        .with_container_probe(outrig::ContainerProbe::custom(|_| Some(Vec::new())))
+        .with_lock_wait(Duration::from_secs(30));
+    let first = tmp.path().join("first");
+    let s = store
+        .create(&spec("swapped").session_dir(&first))
+        .unwrap()
+        .into_session();
+    store.finalize(&s.id, SystemTime::now(), 0).unwrap();
+    let first = fs::canonicalize(&first).unwrap();
+    let other = tmp.path().join("other");
+    fs::create_dir(&other).unwrap();
+    fs::write(other.join("mine.txt"), "a user's").unwrap();
+
+    // Hold the session directory's lock, as another launcher would, while the removal opens
+    // the entry and waits for the lock.
+    let held = fs::File::open(&first).unwrap();
+    rustix::fs::flock(&held, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+    let remover = {
+        let (store, id) = (store.clone(), s.id.clone());
+        std::thread::spawn(move || store.remove(&id))
+    };
+    let until = Instant::now() + Duration::from_secs(20);
+    while descriptors_on(&first) < 2 {
+        assert!(
+            Instant::now() < until,
+            "the removal never opened the session"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    // Now the root's entry is made to lead elsewhere (atomically, by rename), and the lock
+    // let go.
+    let entry = store.entry_path(&s.id);
+    let swap = store.root().join(".swap");
+    std::os::unix::fs::symlink(&other, &swap).unwrap();
+    fs::rename(&swap, &entry).unwrap();
+    drop(held);
+
+    let err = remover.join().unwrap().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Busy, "{err}");
+    assert!(
+        err.message().contains("changed while it was being removed"),
+        "{err}"
+    );
+    assert!(err.message().contains(&*entry.to_string_lossy()), "{err}");
+    // Nothing removed: the record it opened, the new link, and what the link leads to now.
+    assert_eq!(names(&first), ["session.json"]);
+    assert_eq!(fs::read_link(&entry).unwrap(), other);
+    assert_eq!(names(&other), ["mine.txt"]);
+    assert_eq!(
+        outrig::Session::from_json(&fs::read(first.join("session.json")).unwrap())
+            .unwrap()
+            .id,
+        s.id
+    );
+}

@@ -15,7 +15,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use common::spec;
-use outrig::{CleanMode, ContainerProbe, ErrorKind, SessionId, SessionStore, State};
+use outrig::{CleanMode, ContainerProbe, ErrorKind, RemoveMode, SessionId, SessionStore, State};
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"))
@@ -393,4 +393,41 @@ fn remove_refuses_a_session_whose_containers_run_or_might() {
         .unwrap();
     assert!(!store.entry_path(&s.id).exists());
     up.remove_forced(&attached.id).unwrap();
+}
+
+#[test]
+fn remove_with_and_remove_by_path_with_take_the_mode_every_face_passes() {
+    assert_eq!(RemoveMode::from_force(true), RemoveMode::Forced);
+    assert_eq!(RemoveMode::from_force(false), RemoveMode::Checked);
+    assert_eq!(RemoveMode::default(), RemoveMode::Checked);
+    let (tmp, store) = common::store();
+    let blind = store.clone().with_container_probe(ContainerProbe::none());
+    // Unleased and unfinalized: only a forced removal may take it, by id or by path.
+    let by_id = blind.create(&spec("by-id")).unwrap().into_session();
+    let explicit = spec("by-path").session_dir(tmp.path().join("explicit"));
+    let by_path = blind.create(&explicit).unwrap().into_session();
+    let err = blind
+        .remove_with(&by_id.id, RemoveMode::Checked)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Busy, "{err}");
+    let err = blind
+        .remove_by_path_with(&by_path.session_dir, RemoveMode::Checked)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Busy, "{err}");
+    assert_eq!(
+        store.list().unwrap().sessions.len(),
+        2,
+        "nothing was removed"
+    );
+    blind.remove_with(&by_id.id, RemoveMode::Forced).unwrap();
+    let removal = blind
+        .remove_by_path_with(&by_path.session_dir, RemoveMode::Forced)
+        .unwrap();
+    assert!(removal.kept.is_empty());
+    assert!(!by_path.session_dir.exists());
+    assert!(
+        !store.entry_path(&by_path.id).exists(),
+        "the root's link went too"
+    );
+    assert!(store.list().unwrap().sessions.is_empty());
 }

@@ -349,3 +349,110 @@ fn many_sessions_states_land_on_their_own_sessions() {
         assert_eq!(*state, expected, "session {}", s.id);
     }
 }
+
+/// Worker: asks the engine `OUTRIG_LIVENESS_ENGINE` about session `OUTRIG_LIVENESS_ID`, first
+/// ignoring `SIGCHLD` when `OUTRIG_LIVENESS_IGNORE_SIGCHLD` is set (a host that does: the
+/// kernel then reaps the engine itself, and waiting for it finds no child), then tries to
+/// remove it. Prints `STATE`, `REASON` and `OUTCOME` lines.
+#[test]
+#[ignore = "run by the other tests in a child process"]
+fn prober_of_one_session() {
+    if std::env::var_os("OUTRIG_LIVENESS_IGNORE_SIGCHLD").is_some() {
+        // SAFETY: this worker runs alone in its process (one test, one thread); SIG_IGN for
+        // SIGCHLD is the disposition a host may set, and installs no handler.
+        let previous = unsafe { libc::signal(libc::SIGCHLD, libc::SIG_IGN) };
+        assert_ne!(previous, libc::SIG_ERR);
+    }
+    let store = SessionStore::new(env("OUTRIG_LIVENESS_ROOT"))
+        .unwrap()
+        .with_container_probe(ContainerProbe::program(env("OUTRIG_LIVENESS_ENGINE")));
+    let id = SessionId::parse(&env("OUTRIG_LIVENESS_ID")).unwrap();
+    let session = store.get(&id).unwrap();
+    let liveness = store.liveness(std::slice::from_ref(&session));
+    println!("STATE {:?}", liveness.states[0]);
+    println!("REASON {}", liveness.unknown_reason.unwrap_or_default());
+    match store.remove(&id) {
+        Ok(_) => println!("OUTCOME REMOVED"),
+        Err(e) => println!("OUTCOME {:?} {e}", e.kind()),
+    }
+}
+
+/// Runs `prober_of_one_session` for `id` with `engine`; its `STATE`, `REASON` and `OUTCOME`.
+fn probe_in_child(root: &Path, id: &SessionId, engine: &Path, ignore_sigchld: bool) -> [String; 3] {
+    let mut cmd = worker("prober_of_one_session");
+    cmd.env("OUTRIG_LIVENESS_ROOT", root)
+        .env("OUTRIG_LIVENESS_ID", id.as_str())
+        .env("OUTRIG_LIVENESS_ENGINE", engine)
+        .env_remove("OUTRIG_LIVENESS_IGNORE_SIGCHLD");
+    if ignore_sigchld {
+        cmd.env("OUTRIG_LIVENESS_IGNORE_SIGCHLD", "1");
+    }
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ["STATE ", "REASON ", "OUTCOME "].map(|key| {
+        stdout
+            .lines()
+            .find_map(|l| l.find(key).map(|i| l[i + key.len()..].to_owned()))
+            .unwrap_or_else(|| panic!("no {key}in {stdout}"))
+    })
+}
+
+#[test]
+fn a_host_ignoring_sigchld_cannot_tell_and_removes_nothing() {
+    let (tmp, store) = common::store();
+    let s = store.create(&spec("agent")).unwrap().into_session();
+    let engine = tmp.path().join("engine");
+    // An engine that answers "nothing runs", and records that it ran.
+    let ran = tmp.path().join("ran");
+    common::fake_engine(
+        &engine,
+        &format!("touch {}\n{}", ran.display(), common::podman_listing(&[])),
+    );
+    // Waited for normally, that answer makes the unleased session abandoned (removable).
+    let [state, _, _] = probe_in_child(store.root(), &s.id, &engine, false);
+    assert_eq!(state, "Abandoned");
+    let s = store.create(&spec("agent")).unwrap().into_session();
+    std::fs::remove_file(&ran).unwrap();
+    // Ignoring SIGCHLD, the same answer cannot be trusted (the engine cannot be waited for):
+    // cannot tell, so the session stays.
+    let [state, reason, outcome] = probe_in_child(store.root(), &s.id, &engine, true);
+    assert!(ran.exists(), "the engine ran");
+    assert_eq!(state, "Unknown", "{reason}");
+    assert!(reason.contains("could not be waited for"), "{reason}");
+    assert!(reason.contains("SIGCHLD"), "{reason}");
+    assert!(reason.contains(&*engine.to_string_lossy()), "{reason}");
+    assert!(outcome.starts_with("Busy "), "{outcome}");
+    assert!(
+        outcome.contains("SIGCHLD"),
+        "the refusal says why: {outcome}"
+    );
+    assert_eq!(store.get(&s.id).unwrap(), s, "nothing was removed");
+}
+
+#[test]
+fn a_missing_probe_program_is_unknown_with_a_reason_naming_it() {
+    let (tmp, store) = common::store();
+    let s = store.create(&spec("agent")).unwrap().into_session();
+    let missing = tmp.path().join("no-such-engine");
+    let store = store.with_container_probe(ContainerProbe::program(&missing));
+    let why = ContainerProbe::program(&missing)
+        .check(&["agent".to_owned()])
+        .unwrap_err();
+    assert!(why.reason().contains(&*missing.to_string_lossy()), "{why}");
+    assert!(why.reason().contains("could not be started"), "{why}");
+    let liveness = store.liveness(std::slice::from_ref(&s));
+    assert_eq!(liveness.states, [State::Unknown]);
+    assert_eq!(liveness.unknown_reason.as_deref(), Some(why.reason()));
+    assert_eq!(store.state(&s.id).unwrap(), State::Unknown);
+    let err = store.remove(&s.id).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Busy, "{err}");
+    assert!(err.message().contains(&*missing.to_string_lossy()), "{err}");
+    assert!(store.get(&s.id).is_ok(), "nothing was removed");
+    // Forced, the removal asks no engine at all.
+    store.remove_forced(&s.id).unwrap();
+}

@@ -108,6 +108,21 @@ fn scenarios(base: &Path) -> Vec<&'static str> {
     assert_eq!(cleaned.failed.len(), 1, "{cleaned:?}");
     assert_eq!(cleaned.failed[0].session.id, stuck.id);
     assert_eq!(cleaned.failed[0].kind, ErrorKind::Io);
+    assert_eq!(cleaned.failed[0].os_error, Some(13), "the errno is kept");
+    // The one error a face that fails the clean as a whole returns: the first failure's kind
+    // and errno (C's outrig_last_os_error, Python's OSError.errno), counted and quoted.
+    let first = cleaned.first_failure().unwrap();
+    assert_eq!(first.kind(), ErrorKind::Io);
+    assert_eq!(first.os_error(), Some(13));
+    assert!(
+        first.message().starts_with("1 of the sessions to clean"),
+        "{first}"
+    );
+    assert!(
+        first.message().contains(&cleaned.failed[0].message),
+        "{first}"
+    );
+    assert!(outrig::Cleaning::default().first_failure().is_none());
     assert!(store.get(&stuck.id).is_ok(), "the stuck session is intact");
     store.remove(&stuck.id).unwrap();
     done.push("an unremovable session: clean removes the others and reports it");

@@ -7,7 +7,8 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use outrig::{
-    CleanMode, ErrorKind, Removal, RootSource, Session, SessionId, SessionStore, Skipped, State,
+    CleanMode, ErrorKind, Removal, RemoveMode, RootSource, Session, SessionId, SessionStore,
+    Skipped, State,
 };
 
 use crate::age::Age;
@@ -631,12 +632,11 @@ impl Ctx<'_> {
         force: bool,
     ) -> Outcome {
         let mut first_failure: Option<Failure> = None;
+        let mode = RemoveMode::from_force(force);
         for (id, dir) in targets {
-            let result = match (dir, force) {
-                (Some(dir), false) => self.store.remove_by_path(dir),
-                (Some(dir), true) => self.store.remove_by_path_forced(dir),
-                (None, false) => self.store.remove(&id),
-                (None, true) => self.store.remove_forced(&id),
+            let result = match dir {
+                Some(dir) => self.store.remove_by_path_with(dir, mode),
+                None => self.store.remove_with(&id, mode),
             };
             match result {
                 Ok(removal) => report_removal(self.out, &id, &removal)?,

@@ -110,7 +110,10 @@ pub unsafe extern "C" fn outrig_spec_set_agent_name(
     unsafe { set_text(spec, value, |s, v| s.agent_name = Some(v.to_owned())) }
 }
 
-/// Sets the agent's working directory (required), recorded as given. Errors as for
+/// Sets the agent's working directory (required). An absolute path is recorded as given; a
+/// relative one is recorded absolute, as outrig records its own: `outrig_store_create` joins it
+/// to the process's current directory at that call, lexically (`.` components dropped, `..`
+/// kept, no symlink resolved), the same in every face of the library. Errors as for
 /// `outrig_spec_set_container_name`.
 ///
 /// # Safety

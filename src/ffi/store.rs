@@ -19,7 +19,7 @@ use super::session::SessionHandle;
 use super::strings::{into_owned, path_to_cstring, strings_handle};
 use super::time::from_unix_ns;
 use crate::error::{Error, Result};
-use crate::{CleanMode, Cleaning, SessionStore};
+use crate::{CleanMode, Cleaning, RemoveMode, SessionStore};
 
 /// The value behind an `outrig_store`: the store and its root as a C string.
 pub(crate) struct StoreHandle {
@@ -156,14 +156,17 @@ pub unsafe extern "C" fn outrig_store_free(store: *mut outrig_store) {
 /// exclusively, so any number of threads and processes can create at once. An explicit one
 /// writes into the spec's directory (created when missing) and links `<root>/<id>` to it. The
 /// write is durable and atomic; a create that fails leaves nothing behind. The spec is not
-/// changed and may be reused.
+/// changed and may be reused. A relative working directory is recorded absolute, joined to
+/// the current directory at this call (see `outrig_spec_set_working_dir`).
 ///
 /// Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument; the spec lacks a container name, an
 /// image tag or a working directory, or has an empty sidecar name: nothing is written),
 /// `OUTRIG_ERR_DIR_NOT_USABLE` (the explicit directory is not a directory, is not empty, holds
 /// an earlier record, or lies inside the root), `OUTRIG_ERR_ALREADY_EXISTS` (the explicit
 /// directory's path is taken, e.g. by a dangling symlink), `OUTRIG_ERR_IO` (the root or the
-/// directory cannot be made or written). `*out` is untouched on error.
+/// directory cannot be made or written; or a relative working directory or session directory
+/// cannot be made absolute because the current directory is gone: nothing is made then).
+/// `*out` is untouched on error.
 ///
 /// # Safety
 /// `store`, `spec` are NULL or live handles; `out` is NULL or writable.
@@ -375,13 +378,8 @@ pub unsafe extern "C" fn outrig_store_remove(
     id: *const c_char,
     kept: *mut *mut outrig_strings,
 ) -> outrig_status {
-    ffi_boundary! {
-        let (store, id) = store_and_id!(store, id);
-        let kept = opt_out_ptr!(kept);
-        let removal = store.store.remove(&id)?;
-        hand_out_kept(kept, &removal);
-        Ok(OK)
-    }
+    // SAFETY: forwarded from this function's contract.
+    unsafe { remove_by_id(store, id, kept, RemoveMode::Checked) }
 }
 
 /// `outrig_store_remove` without asking whether the session's containers run: the override for
@@ -397,13 +395,8 @@ pub unsafe extern "C" fn outrig_store_remove_forced(
     id: *const c_char,
     kept: *mut *mut outrig_strings,
 ) -> outrig_status {
-    ffi_boundary! {
-        let (store, id) = store_and_id!(store, id);
-        let kept = opt_out_ptr!(kept);
-        let removal = store.store.remove_forced(&id)?;
-        hand_out_kept(kept, &removal);
-        Ok(OK)
-    }
+    // SAFETY: forwarded from this function's contract.
+    unsafe { remove_by_id(store, id, kept, RemoveMode::Forced) }
 }
 
 /// `outrig_store_remove_by_path` without the container check, as `outrig_store_remove_forced`.
@@ -417,14 +410,8 @@ pub unsafe extern "C" fn outrig_store_remove_by_path_forced(
     dir: *const c_char,
     kept: *mut *mut outrig_strings,
 ) -> outrig_status {
-    ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let dir = arg_str!(dir, "dir");
-        let kept = opt_out_ptr!(kept);
-        let removal = store.store.remove_by_path_forced(Path::new(dir))?;
-        hand_out_kept(kept, &removal);
-        Ok(OK)
-    }
+    // SAFETY: forwarded from this function's contract.
+    unsafe { remove_in_dir(store, dir, kept, RemoveMode::Forced) }
 }
 
 /// Removes the session whose record is in directory `dir`, as `outrig_store_remove` does, and
@@ -445,14 +432,8 @@ pub unsafe extern "C" fn outrig_store_remove_by_path(
     dir: *const c_char,
     kept: *mut *mut outrig_strings,
 ) -> outrig_status {
-    ffi_boundary! {
-        let store = arg_ref!(store, "store");
-        let dir = arg_str!(dir, "dir");
-        let kept = opt_out_ptr!(kept);
-        let removal = store.store.remove_by_path(Path::new(dir))?;
-        hand_out_kept(kept, &removal);
-        Ok(OK)
-    }
+    // SAFETY: forwarded from this function's contract.
+    unsafe { remove_in_dir(store, dir, kept, RemoveMode::Checked) }
 }
 
 /// Removes what `outrig clean --older-than` removes: the `OUTRIG_STATE_FINISHED` sessions that
@@ -584,6 +565,46 @@ fn age_from_seconds(older_than_seconds: i64) -> crate::Result<Duration> {
     Ok(Duration::from_secs(secs))
 }
 
+/// The body of `outrig_store_remove` and `outrig_store_remove_forced`: one core call, the
+/// mode the only difference.
+///
+/// # Safety
+/// As for `outrig_store_remove`.
+unsafe fn remove_by_id(
+    store: *const outrig_store,
+    id: *const c_char,
+    kept: *mut *mut outrig_strings,
+    mode: RemoveMode,
+) -> outrig_status {
+    ffi_boundary! {
+        let (store, id) = store_and_id!(store, id);
+        let kept = opt_out_ptr!(kept);
+        let removal = store.store.remove_with(&id, mode)?;
+        hand_out_kept(kept, &removal);
+        Ok(OK)
+    }
+}
+
+/// The body of `outrig_store_remove_by_path` and `outrig_store_remove_by_path_forced`.
+///
+/// # Safety
+/// As for `outrig_store_remove_by_path`.
+unsafe fn remove_in_dir(
+    store: *const outrig_store,
+    dir: *const c_char,
+    kept: *mut *mut outrig_strings,
+    mode: RemoveMode,
+) -> outrig_status {
+    ffi_boundary! {
+        let store = arg_ref!(store, "store");
+        let dir = arg_str!(dir, "dir");
+        let kept = opt_out_ptr!(kept);
+        let removal = store.store.remove_by_path_with(Path::new(dir), mode)?;
+        hand_out_kept(kept, &removal);
+        Ok(OK)
+    }
+}
+
 /// Hands out what a removal kept, when the caller asked for it (the remove functions' `kept`).
 fn hand_out_kept(kept: Option<OutPtr<'_, *mut outrig_strings>>, removal: &crate::Removal) {
     if let Some(kept) = kept {
@@ -602,8 +623,8 @@ impl CleanOuts<'_> {
     /// Hands each wanted part of `done` out as a new listing; when a removal failed, hands out
     /// nothing and returns the first failure instead.
     fn write(self, done: Cleaning) -> crate::Result<()> {
-        if let Some(first) = done.failed.first() {
-            return Err(Error::new(first.kind, first.message.clone()));
+        if let Some(first) = done.first_failure() {
+            return Err(first);
         }
         let parts = [
             (self.removed, done.removed),

@@ -76,10 +76,33 @@ pub(crate) fn is_temp_entry(dir: BorrowedFd<'_>, name: &[u8], kind: FileType) ->
     }
 }
 
-/// `p` made absolute against the current directory (no symlinks resolved, no I/O but
-/// `getcwd`).
-pub(crate) fn absolute(p: &Path) -> Result<PathBuf> {
-    std::path::absolute(p).map_err(|e| Error::io("making the path absolute:", p, e))
+/// `p` made absolute against the current directory, as [`std::path::absolute`] does: joined
+/// to it, `.` components dropped, `..` kept, no symlinks resolved, no I/O but `getcwd`, and
+/// that only for a relative `p`. `what` names the path in the error.
+///
+/// The error, when the current directory cannot be read (it was deleted, or a parent is not
+/// searchable), is [`ErrorKind::Io`](crate::ErrorKind::Io) with the errno, never `NotFound`:
+/// it is not the path named that is missing, and a caller must not take it for a missing
+/// session. An empty `p` is [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument).
+pub(crate) fn absolute(what: &str, p: &Path) -> Result<PathBuf> {
+    if p.as_os_str().is_empty() {
+        return Err(Error::invalid(format!(
+            "the {what} is empty; name a directory"
+        )));
+    }
+    std::path::absolute(p).map_err(|e| {
+        Error::from_os(
+            crate::ErrorKind::Io,
+            format!(
+                "the {what} {} is relative, and the current directory to take it against \
+                 cannot be read: {e}; if that directory was deleted, run from an existing one \
+                 or give an absolute path",
+                p.display()
+            ),
+            p,
+            e,
+        )
+    })
 }
 
 /// `p` made absolute, then normalised lexically: `.` components dropped and each `..` taking
@@ -88,10 +111,10 @@ pub(crate) fn absolute(p: &Path) -> Result<PathBuf> {
 /// component before a `..` is a symlink, the result names a different directory than the
 /// kernel would. Used for the store's root only, where the caller gave the path and means the
 /// directory as written.
-pub(crate) fn absolute_normalized(p: &Path) -> Result<PathBuf> {
+pub(crate) fn absolute_normalized(what: &str, p: &Path) -> Result<PathBuf> {
     use std::path::Component;
     let mut out = PathBuf::new();
-    for part in absolute(p)?.components() {
+    for part in absolute(what, p)?.components() {
         match part {
             Component::CurDir => {}
             // At `/`, `..` is `/` again, as the kernel has it.

@@ -67,6 +67,26 @@ pub struct CleanFailure {
     pub kind: ErrorKind,
     /// The error's message (it names the path and says what to do).
     pub message: String,
+    /// The operating-system error number behind it, when there is one (as
+    /// [`Error::os_error`](crate::Error::os_error)).
+    pub os_error: Option<i32>,
+}
+
+impl Cleaning {
+    /// The one error for a clean that must fail as a whole when a removal failed (C's
+    /// `outrig_store_clean`, Python's `clean`): the first failure's kind and OS error number,
+    /// with a message that says how many removals failed and quotes the first. `None` when
+    /// none failed.
+    pub fn first_failure(&self) -> Option<Error> {
+        let first = self.failed.first()?;
+        let message = format!(
+            "{} of the sessions to clean could not be removed (every other one was); the \
+             first: {}",
+            self.failed.len(),
+            first.message
+        );
+        Some(Error::new(first.kind, message).with_os_error(first.os_error))
+    }
 }
 
 impl SessionStore {
@@ -192,6 +212,7 @@ impl SessionStore {
                                 done.failed.push(CleanFailure {
                                     kind: e.kind(),
                                     message: e.message().to_owned(),
+                                    os_error: e.os_error(),
                                     session,
                                 });
                                 continue;

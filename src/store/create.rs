@@ -19,8 +19,8 @@ use crate::record::Session;
 /// so even thousands of creates in one second rarely need a second draw.
 const MAX_ID_ATTEMPTS: usize = 1000;
 
-/// How many fresh directories `create` claims when each is removed (by a racing removal or
-/// clean) before it could lock it.
+/// How many more fresh directories `create` claims after the one before was removed (by a
+/// racing removal or clean) before it could lock it; then it gives up.
 const MAX_RACED_CLAIMS: usize = 64;
 
 /// What a launcher knows about a session before it starts: the input to
@@ -40,7 +40,13 @@ pub struct NewSession {
     pub container_name: String,
     /// Tag of the image it runs. Required (non-empty).
     pub image_tag: String,
-    /// The agent's working directory, recorded as given. Required (non-empty, UTF-8).
+    /// The agent's working directory. Required (non-empty, UTF-8). An absolute path is
+    /// recorded exactly as given; a relative one is made absolute by
+    /// [`create`](SessionStore::create), against the process's current directory at that
+    /// moment, as outrig records its own (always absolute) working directory: a relative path
+    /// in a record would mean nothing to a reader in another directory. The join is lexical,
+    /// as [`std::path::absolute`] makes it: `.` components go, `..` stays, and no symlink is
+    /// resolved (`repo` run from `/home/me` is `/home/me/repo`, whatever `repo` is).
     pub working_dir: PathBuf,
     /// Name of the image configuration, if any.
     pub image_config_name: Option<String>,
@@ -130,6 +136,16 @@ impl NewSession {
         Ok(())
     }
 
+    /// The spec as it is recorded: a relative `working_dir` made absolute against the current
+    /// directory (see [`NewSession::working_dir`]).
+    fn resolved(&self) -> Result<NewSession> {
+        let mut new = self.clone();
+        if new.working_dir.is_relative() {
+            new.working_dir = fsio::absolute("working_dir", &self.working_dir)?;
+        }
+        Ok(new)
+    }
+
     fn into_record(self, id: SessionId, session_dir: PathBuf) -> Session {
         Session::starting(
             id,
@@ -198,20 +214,26 @@ impl SessionStore {
     /// huge name, thousands of sidecars) is refused before anything is made. A create that
     /// fails removes what it made, so no half-session is left behind.
     ///
+    /// A relative `new.working_dir` is recorded absolute, joined lexically to the current
+    /// directory at this call (see [`NewSession::working_dir`]); an absolute one as given.
+    ///
     /// # Errors
     /// - [`ErrorKind::InvalidArgument`]: a required value is empty, a path is not UTF-8, or
     ///   the record would be too large.
     /// - [`ErrorKind::DirNotUsable`]: the explicit directory exists and is not a directory,
     ///   is not empty, holds an earlier session's `session.json`, or lies inside the root.
     /// - [`ErrorKind::Busy`]: another process holds the explicit directory's lock.
-    /// - [`ErrorKind::Io`]: the root or the directory cannot be made or written.
+    /// - [`ErrorKind::Io`]: the root or the directory cannot be made or written, or a
+    ///   relative `working_dir` or session directory cannot be made absolute because the
+    ///   current directory cannot be read (it was deleted): nothing is made then.
     pub fn create(&self, new: &NewSession) -> Result<LiveSession> {
         new.check()?;
+        let new = &new.resolved()?;
         // The longest record this create can write, checked before anything is made; the
         // write checks the real one again.
         let longest_dir = match &new.session_dir {
             None => self.entry_path(&SessionId::new()),
-            Some(dir) => fsio::absolute(dir)?,
+            Some(dir) => fsio::absolute("session directory", dir)?,
         };
         record_io::bytes_of(&new.clone().into_record(SessionId::new(), longest_dir))?;
         let root = self.ensure_root()?;
@@ -267,22 +289,22 @@ impl SessionStore {
     /// exists: nobody sees this session without it). Between the `mkdir` and the lock the
     /// directory is empty, and a removal or clean that finds it then may lock it and remove it
     /// as the debris of a create (it holds no record): then this create draws another id
-    /// instead of failing.
+    /// instead of failing, up to [`MAX_RACED_CLAIMS`] times, and then fails with `Busy`,
+    /// whichever step lost the directory.
     fn claim_auto_dir(&self, root: &OwnedFd) -> Result<(SessionId, PathBuf, OwnedFd)> {
-        let mut raced = 0;
-        loop {
+        for _ in 0..=MAX_RACED_CLAIMS {
             let id = self.claim_id(root, |root, id| {
                 rfs::mkdirat(root, id.as_str(), Mode::from_raw_mode(0o777))
             })?;
             let entry = self.entry_path(&id);
+            claim_hook::run(claim_hook::Step::Made, root, &id);
             let dir = match open::dir_at(root, id.as_str()) {
                 Ok(dir) => dir,
-                Err(e) if e.kind() == io::ErrorKind::NotFound && raced < MAX_RACED_CLAIMS => {
-                    raced += 1;
-                    continue;
-                }
+                // Removed before it could be opened: another claim.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(Error::io("opening new session directory", &entry, e)),
             };
+            claim_hook::run(claim_hook::Step::Opened, root, &id);
             let locked = lock::acquire(dir.as_fd(), &entry, self.lock_wait, || {
                 super::session_dir::busy_message(&id, &entry)
             });
@@ -302,19 +324,17 @@ impl SessionStore {
             if !removed {
                 return Ok((id, entry, dir));
             }
-            if raced >= MAX_RACED_CLAIMS {
-                return Err(Error::new(
-                    ErrorKind::Busy,
-                    format!(
-                        "every new session directory under {} was taken away before it could \
-                         be locked ({MAX_RACED_CLAIMS} times); something removes fresh entries \
-                         there: stop it and try again",
-                        self.root.display()
-                    ),
-                ));
-            }
-            raced += 1;
         }
+        Err(Error::new(
+            ErrorKind::Busy,
+            format!(
+                "every new session directory under {} was taken away before it could be locked \
+                 ({} claims in a row); something removes fresh entries there: stop it and try \
+                 again",
+                self.root.display(),
+                MAX_RACED_CLAIMS + 1
+            ),
+        ))
     }
 
     fn create_explicit(
@@ -324,7 +344,7 @@ impl SessionStore {
         requested: &Path,
     ) -> Result<LiveSession> {
         let mut undo = Undo::default();
-        let requested = fsio::absolute(requested)?;
+        let requested = fsio::absolute("session directory", requested)?;
         match fs::metadata(&requested) {
             Ok(meta) if meta.is_dir() => {}
             Ok(_) => {
@@ -426,6 +446,45 @@ impl SessionStore {
     }
 }
 
+/// A test's stand-in for a racing removal: called at each step of a claim, it may remove the
+/// directory just made, deterministically. Compiled into unit tests only; elsewhere a no-op.
+mod claim_hook {
+    use std::os::fd::OwnedFd;
+
+    use crate::id::SessionId;
+
+    /// Where in a claim the hook runs.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(super) enum Step {
+        /// After the `mkdir`, before the directory is opened.
+        Made,
+        /// After the directory is opened, before it is locked.
+        Opened,
+    }
+
+    #[cfg(test)]
+    type Hook = Box<dyn Fn(Step, &OwnedFd, &SessionId)>;
+
+    #[cfg(test)]
+    thread_local! {
+        /// This thread's hook (unit tests run on threads of their own).
+        pub(super) static HOOK: std::cell::RefCell<Option<Hook>> =
+            const { std::cell::RefCell::new(None) };
+    }
+
+    #[cfg(test)]
+    pub(super) fn run(step: Step, root: &OwnedFd, id: &SessionId) {
+        HOOK.with(|hook| {
+            if let Some(hook) = hook.borrow().as_ref() {
+                hook(step, root, id);
+            }
+        });
+    }
+
+    #[cfg(not(test))]
+    pub(super) fn run(_: Step, _: &OwnedFd, _: &SessionId) {}
+}
+
 /// A second descriptor of `dir` (for the undo, while the first becomes the lease).
 fn dup(fd: &OwnedFd, dir: &Path) -> Result<OwnedFd> {
     fd.try_clone()
@@ -491,5 +550,78 @@ fn check_empty(fd: BorrowedFd<'_>, dir: &Path) -> Result<()> {
             dir,
             &format!("is not empty (it holds {name:?}); name a new or empty directory"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    use super::claim_hook::{HOOK, Step};
+    use super::*;
+
+    /// Every claim loses its directory at `step` (as to a removal racing each one): the create
+    /// gives up after the first claim and [`MAX_RACED_CLAIMS`] more, with `Busy` and a message
+    /// that says what happened, and leaves nothing behind.
+    #[test]
+    fn create_gives_up_when_every_claim_is_taken_away() {
+        for step in [Step::Made, Step::Opened] {
+            let tmp = tempfile::tempdir().unwrap();
+            let store = SessionStore::new(tmp.path().join("root")).unwrap();
+            let claims = Rc::new(Cell::new(0usize));
+            let counted = Rc::clone(&claims);
+            HOOK.with(|hook| {
+                *hook.borrow_mut() = Some(Box::new(move |at, root, id| {
+                    if at == step {
+                        counted.set(counted.get() + 1);
+                        rfs::unlinkat(root, id.as_str(), AtFlags::REMOVEDIR).unwrap();
+                    }
+                }));
+            });
+            let got = store.create(&NewSession::new("c", "t", "/w"));
+            HOOK.with(|hook| hook.borrow_mut().take());
+            let err = got.map(|live| live.id.clone()).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Busy, "{step:?}: {err}");
+            let root = store.root().display().to_string();
+            assert!(err.message().contains(&root), "{step:?}: {err}");
+            assert!(err.message().contains("taken away"), "{step:?}: {err}");
+            assert!(
+                err.message().contains("65 claims in a row"),
+                "{step:?}: {err}"
+            );
+            assert_eq!(claims.get(), MAX_RACED_CLAIMS + 1, "{step:?}");
+            let left: Vec<_> = fs::read_dir(store.root()).unwrap().collect();
+            assert!(left.is_empty(), "{step:?}: nothing left behind: {left:?}");
+        }
+    }
+
+    /// One lost claim costs only a fresh id: the create succeeds with the next.
+    #[test]
+    fn a_claim_taken_away_once_is_claimed_again() {
+        for step in [Step::Made, Step::Opened] {
+            let tmp = tempfile::tempdir().unwrap();
+            let store = SessionStore::new(tmp.path().join("root")).unwrap();
+            let lost = Rc::new(RefCell::new(None::<SessionId>));
+            let first = Rc::clone(&lost);
+            HOOK.with(|hook| {
+                *hook.borrow_mut() = Some(Box::new(move |at, root, id| {
+                    if at == step && first.borrow().is_none() {
+                        *first.borrow_mut() = Some(id.clone());
+                        rfs::unlinkat(root, id.as_str(), AtFlags::REMOVEDIR).unwrap();
+                    }
+                }));
+            });
+            let got = store.create(&NewSession::new("c", "t", "/w"));
+            HOOK.with(|hook| hook.borrow_mut().take());
+            let live = got.unwrap();
+            let lost = lost.take().expect("the first claim was taken away");
+            assert_ne!(live.id, lost, "{step:?}");
+            let names: Vec<String> = fs::read_dir(store.root())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert_eq!(names, [live.id.as_str()], "{step:?}");
+        }
     }
 }

@@ -39,7 +39,7 @@ pub use lease::LiveSession;
 pub(crate) use list::Ordered;
 pub use list::{Listing, Skipped};
 pub use logs::{LogFile, MAX_LOG_DEPTH};
-pub use remove::Removal;
+pub use remove::{Removal, RemoveMode};
 pub use verdict::Liveness;
 
 /// Name of the logs directory inside a session directory.
@@ -88,7 +88,7 @@ impl SessionStore {
             ));
         }
         Ok(Self {
-            root: fsio::absolute_normalized(&root)?,
+            root: fsio::absolute_normalized("session root", &root)?,
             lock_wait: fsio::lock::LOCK_WAIT,
             probe: ContainerProbe::default(),
         })

@@ -36,6 +36,43 @@ pub struct Removal {
     pub kept: Vec<String>,
 }
 
+/// Whether a removal asks the container probe before it takes a session: the caller's choice
+/// in [`SessionStore::remove_with`] and [`SessionStore::remove_by_path_with`], one value for
+/// what every face offers as a flag (`force=` in Python, `discard --force`, the C `_forced`
+/// functions).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum RemoveMode {
+    /// Fail closed: a session whose containers run, or an unfinalized one the probe cannot
+    /// tell about, is refused (`Busy`). What [`SessionStore::remove`] does.
+    #[default]
+    Checked,
+    /// Skip the container check: the override for a machine whose container engine is broken,
+    /// for a caller who knows nothing runs. A lease another process holds still refuses the
+    /// removal (`Busy`): a running launcher is never overridden.
+    Forced,
+}
+
+impl RemoveMode {
+    /// [`RemoveMode::Forced`] when `force`, else [`RemoveMode::Checked`]: for callers that
+    /// take the choice as a flag (the C and Python faces, the command line).
+    pub fn from_force(force: bool) -> Self {
+        if force {
+            RemoveMode::Forced
+        } else {
+            RemoveMode::Checked
+        }
+    }
+}
+
+impl From<RemoveMode> for Check<'_> {
+    fn from(mode: RemoveMode) -> Self {
+        match mode {
+            RemoveMode::Checked => Check::Ask,
+            RemoveMode::Forced => Check::Force,
+        }
+    }
+}
+
 /// How a removal decides, once it holds the session's lock, whether the session may go.
 pub(crate) enum Check<'a> {
     /// Ask the container probe now (`remove`, `discard`).
@@ -82,9 +119,9 @@ impl SessionStore {
     /// containers the store's [`ContainerProbe`](crate::ContainerProbe) sees running (all of an
     /// unfinalized session's, the primary one of a finalized session, as `outrig discard`
     /// asks); and an unfinalized one when the probe cannot tell (the engine failed, timed out,
-    /// or there is no probe). [`remove_forced`](Self::remove_forced) skips the container check
-    /// for a machine whose engine is broken. The process that holds the lease removes through
-    /// it (and the lease ends).
+    /// or there is no probe). [`remove_with`](Self::remove_with) and [`RemoveMode::Forced`]
+    /// skip the container check for a machine whose engine is broken. The process that holds
+    /// the lease removes through it (and the lease ends).
     ///
     /// # Errors
     /// [`ErrorKind::NotFound`] when there is no entry `<root>/<id>`; [`ErrorKind::Busy`] when
@@ -93,17 +130,28 @@ impl SessionStore {
     /// own words); [`ErrorKind::Io`] when a file cannot be removed (the record then stays, so
     /// the session still lists).
     pub fn remove(&self, id: &SessionId) -> Result<Removal> {
-        self.remove_checked(id, Check::Ask)
+        self.remove_with(id, RemoveMode::Checked)
     }
 
     /// [`remove`](Self::remove) without asking whether the session's containers run: the
     /// override for a machine whose container engine is broken (`discard --force`). A lease
-    /// another process holds still refuses it (`Busy`).
+    /// another process holds still refuses it (`Busy`). The same as
+    /// `remove_with(id, RemoveMode::Forced)`.
     ///
     /// # Errors
     /// As for [`remove`](Self::remove).
     pub fn remove_forced(&self, id: &SessionId) -> Result<Removal> {
-        self.remove_checked(id, Check::Force)
+        self.remove_with(id, RemoveMode::Forced)
+    }
+
+    /// [`remove`](Self::remove), asking the container probe or not as `mode` says: the one
+    /// entry every face's removal by id goes through (`RemoveMode::from_force(flag)` for a
+    /// flag).
+    ///
+    /// # Errors
+    /// As for [`remove`](Self::remove).
+    pub fn remove_with(&self, id: &SessionId, mode: RemoveMode) -> Result<Removal> {
+        self.remove_checked(id, mode.into())
     }
 
     /// [`remove`](Self::remove), deciding with `check` whether the session may go.
@@ -185,20 +233,27 @@ impl SessionStore {
     /// [`ErrorKind::CorruptRecord`] when it does not parse (remove such a session by id);
     /// [`ErrorKind::Busy`] and [`ErrorKind::Io`] as for `remove`.
     pub fn remove_by_path(&self, dir: &Path) -> Result<Removal> {
-        self.remove_by_path_checked(dir, Check::Ask)
+        self.remove_by_path_with(dir, RemoveMode::Checked)
     }
 
     /// [`remove_by_path`](Self::remove_by_path) without the container check, as
-    /// [`remove_forced`](Self::remove_forced).
+    /// [`remove_forced`](Self::remove_forced). The same as
+    /// `remove_by_path_with(dir, RemoveMode::Forced)`.
     ///
     /// # Errors
     /// As for [`remove_by_path`](Self::remove_by_path).
     pub fn remove_by_path_forced(&self, dir: &Path) -> Result<Removal> {
-        self.remove_by_path_checked(dir, Check::Force)
+        self.remove_by_path_with(dir, RemoveMode::Forced)
     }
 
-    fn remove_by_path_checked(&self, dir: &Path, check: Check<'_>) -> Result<Removal> {
-        let dir = fsio::absolute(dir)?;
+    /// [`remove_by_path`](Self::remove_by_path), asking the container probe or not as `mode`
+    /// says: the one entry every face's removal by path goes through.
+    ///
+    /// # Errors
+    /// As for [`remove_by_path`](Self::remove_by_path).
+    pub fn remove_by_path_with(&self, dir: &Path, mode: RemoveMode) -> Result<Removal> {
+        let check: Check<'_> = mode.into();
+        let dir = fsio::absolute("session directory", dir)?;
         let fd = open::dir(&dir).map_err(|e| Error::io("opening session directory", &dir, e))?;
         // The id names the lock's messages; what is decided comes from the read under it.
         let unlocked = record_io::read_at(fd.as_fd(), &dir)?;

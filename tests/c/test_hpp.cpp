@@ -290,7 +290,15 @@ void test_sessions_and_errors(const std::filesystem::path &root) {
     std::string last = moved.list()[0].id();
     moved.finalize(last, 0);
     CHECK_THROWS(moved.remove(last), OUTRIG_ERR_BUSY, "up-agent");
+    CHECK_THROWS(moved.remove(last, outrig::remove_mode::checked), OUTRIG_ERR_BUSY, "up-agent");
     CHECK(moved.remove_forced(last).empty());
+    CHECK(moved.list().empty());
+    // By path, the same two modes (outrig_store_remove_by_path and its _forced).
+    outrig::live_session again = moved.create(basic("up-agent"));
+    again.finalize(0);
+    CHECK_THROWS(moved.remove_by_path(again.session_dir()), OUTRIG_ERR_BUSY, "up-agent");
+    CHECK(moved.list().size() == 1);
+    CHECK(moved.remove_by_path(again.session_dir(), outrig::remove_mode::forced).empty());
     CHECK(moved.list().empty());
 }
 

@@ -594,6 +594,73 @@ static void test_clean_v2(void) {
     test_dir_cleanup(&tmp);
 }
 
+/* outrig_store_clean_v2 when a removal fails: in a forked child as an unprivileged user
+ * (permission bits do not stop root; tests/permissions.rs does the same for Rust), a finished
+ * session whose directory is read-only cannot be removed. The clean still returns OUTRIG_OK,
+ * removes the other, and lists that session with its message; the session stays intact. */
+static int clean_v2_failure_child(void *arg) {
+    (void)arg;
+    if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) {
+        perror("becoming nobody (65534)");
+        return 3;
+    }
+    setenv("TMPDIR", "/tmp", 1); /* a directory this user may write in */
+    test_dir tmp;
+    test_dir_make(&tmp);
+    char root[4096], stuck_dir[4096], free_id[64], stuck_id[64];
+    JOIN(root, tmp.path, "root");
+    probe_answer nothing_runs = {.running_prefix = "no-such-container-"};
+    outrig_store *store = store_with_probe(root, &nothing_runs);
+    create_unleased(store, "free-agent", free_id);
+    create_unleased(store, "stuck-agent", stuck_id);
+    CHECK_OK(outrig_store_finalize(store, free_id, 0));
+    CHECK_OK(outrig_store_finalize(store, stuck_id, 0));
+    JOIN(stuck_dir, root, stuck_id);
+    CHECK(chmod(stuck_dir, 0555) == 0);
+
+    outrig_listing *removed = NULL, *failed = NULL;
+    outrig_strings *messages = NULL;
+    char *why = (char *)"untouched";
+    CHECK_OK(outrig_store_clean_v2(store, 0, false, &removed, NULL, NULL, &failed, &messages,
+                                   &why));
+    CHECK(outrig_listing_len(removed) == 1 && listing_has(removed, free_id));
+    CHECK(outrig_listing_len(failed) == 1 && listing_has(failed, stuck_id));
+    CHECK(outrig_strings_len(messages) == 1);
+    CHECK_CONTAINS(outrig_strings_get(messages, 0), stuck_dir);
+    CHECK_CONTAINS(outrig_strings_get(messages, 0), "ermission denied");
+    CHECK_CONTAINS(outrig_strings_get(messages, 0), "check its permissions");
+    CHECK(why == NULL); /* the probe answered */
+    outrig_listing_free(removed);
+    outrig_listing_free(failed);
+    outrig_strings_free(messages);
+    outrig_session *still = NULL;
+    CHECK_OK(outrig_store_get(store, stuck_id, &still)); /* intact: the removal can be retried */
+    outrig_session_free(still);
+    CHECK_STATUS(outrig_store_get(store, free_id, &still), OUTRIG_ERR_NOT_FOUND);
+
+    /* The first clean returns that failure itself; once the directory is writable, it goes. */
+    CHECK_STATUS(outrig_store_clean(store, 0, false, &removed, NULL, NULL), OUTRIG_ERR_IO);
+    CHECK(outrig_last_os_error() == EACCES);
+    CHECK_LAST_ERROR(stuck_dir);
+    CHECK(chmod(stuck_dir, 0755) == 0);
+    CHECK_OK(outrig_store_clean_v2(store, 0, false, &removed, NULL, NULL, &failed, &messages,
+                                   NULL));
+    CHECK(outrig_listing_len(removed) == 1 && listing_has(removed, stuck_id));
+    CHECK(outrig_listing_len(failed) == 0 && outrig_strings_len(messages) == 0);
+    outrig_listing_free(removed);
+    outrig_listing_free(failed);
+    outrig_strings_free(messages);
+
+    outrig_store_free(store);
+    test_dir_cleanup(&tmp);
+    return 0;
+}
+
+static void test_clean_v2_failures(void) {
+    int status = wait_for(fork_child(clean_v2_failure_child, NULL));
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* A lease belongs to the process that took it: a forked child that frees its copy of the
  * handle, or finalizes or removes by id, touches neither the lock nor the record. */
 typedef struct forked_copy {
@@ -690,4 +757,5 @@ void test_lifecycle(void) {
     test_leases_across_processes();
     test_fork_child_cannot_end_the_lease();
     test_clean_v2();
+    test_clean_v2_failures();
 }

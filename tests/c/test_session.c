@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 void test_spec(void) {
     test_dir tmp;
@@ -20,7 +21,11 @@ void test_spec(void) {
     memcpy(name, "xxxxxxxxxx", 10); /* the spec holds its own copy */
     CHECK_OK(outrig_spec_set_image_tag(spec, "tag-1"));
     CHECK_OK(outrig_spec_set_image_tag(spec, "tag-2"));
-    CHECK_OK(outrig_spec_set_working_dir(spec, "relative/dir")); /* recorded as given */
+    /* A relative working directory is recorded absolute, against the current directory. */
+    CHECK_OK(outrig_spec_set_working_dir(spec, "relative/dir"));
+    char cwd[4096], working_dir[4200];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    snprintf(working_dir, sizeof working_dir, "%s/relative/dir", cwd);
     CHECK_OK(outrig_spec_set_agent_name(spec, "coder"));
     CHECK_OK(outrig_spec_set_image_config_name(spec, "coding"));
     CHECK_OK(outrig_spec_add_sidecar_container(spec, "one"));
@@ -40,7 +45,7 @@ void test_spec(void) {
         const outrig_session *s = both[i];
         CHECK_STR(outrig_session_container_name(s), "first-name");
         CHECK_STR(outrig_session_image_tag(s), "tag-2");
-        CHECK_STR(outrig_session_working_dir(s), "relative/dir");
+        CHECK_STR(outrig_session_working_dir(s), working_dir);
         CHECK_STR(outrig_session_agent_name(s), "coder");
         CHECK_STR(outrig_session_image_config_name(s), "coding");
         CHECK(outrig_session_sidecar_count(s) == 3);

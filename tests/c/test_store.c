@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -314,6 +315,61 @@ void test_store_ops(void) {
     test_dir_cleanup(&tmp);
 }
 
+/* In a forked child (the current directory belongs to the whole process): a relative working
+ * directory is recorded absolute against the current directory, as in every face; from a
+ * deleted current directory it is OUTRIG_ERR_IO, saying so, and nothing is made. */
+static int relative_working_dir_child(void *arg) {
+    const char *base = arg;
+    char root[4096], work[4096], want[PATH_MAX + 64], real[PATH_MAX];
+    JOIN(root, base, "wd-root");
+    JOIN(work, base, "wd-work");
+    make_dir(work);
+    CHECK(chdir(work) == 0);
+    CHECK(realpath(work, real) != NULL); /* what getcwd says, symlinks on the way resolved */
+    outrig_store *store = NULL;
+    CHECK_OK(outrig_store_open(root, &store));
+    const char *given[] = {"repo", "./a/./b/../c", "/home/me/./repo"};
+    const char *tail[] = {"/repo", "/a/b/../c", NULL};
+    for (size_t i = 0; i < sizeof given / sizeof given[0]; i++) {
+        if (tail[i]) {
+            snprintf(want, sizeof want, "%s%s", real, tail[i]);
+        } else {
+            snprintf(want, sizeof want, "%s", given[i]); /* absolute: exactly as given */
+        }
+        outrig_spec *spec = basic_spec("wd");
+        CHECK_OK(outrig_spec_set_working_dir(spec, given[i]));
+        outrig_session *made = NULL;
+        CHECK_OK(outrig_store_create(store, spec, &made));
+        outrig_spec_free(spec);
+        CHECK_STR(outrig_session_working_dir(made), want);
+        outrig_session *got = NULL;
+        CHECK_OK(outrig_store_get(store, outrig_session_id(made), &got));
+        CHECK_STR(outrig_session_working_dir(got), want);
+        outrig_session_free(got);
+        outrig_session_free(made);
+    }
+    outrig_listing *before = NULL;
+    CHECK_OK(outrig_store_list(store, &before));
+
+    CHECK(rmdir(work) == 0);
+    outrig_spec *spec = basic_spec("wd-gone");
+    CHECK_OK(outrig_spec_set_working_dir(spec, "repo"));
+    outrig_session *out = NULL;
+    CHECK_STATUS(outrig_store_create(store, spec, &out), OUTRIG_ERR_IO);
+    CHECK(outrig_last_os_error() == ENOENT);
+    CHECK_LAST_ERROR("the working_dir repo is relative");
+    CHECK_LAST_ERROR("current directory");
+    CHECK(out == NULL);
+    outrig_spec_free(spec);
+    outrig_listing *after = NULL;
+    CHECK_OK(outrig_store_list(store, &after));
+    CHECK(outrig_listing_len(after) == outrig_listing_len(before));
+    outrig_listing_free(before);
+    outrig_listing_free(after);
+    outrig_store_free(store);
+    return 0;
+}
+
 void test_store_errors(void) {
     test_dir tmp;
     test_dir_make(&tmp);
@@ -523,6 +579,9 @@ void test_store_errors(void) {
     CHECK(outrig_listing_len(listing) == 0 && outrig_listing_skipped_len(listing) == 0);
     outrig_listing_free(listing);
     outrig_store_free(empty);
+
+    int status = wait_for(fork_child(relative_working_dir_child, tmp.path));
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
     outrig_session_free(s);
     outrig_store_free(store);

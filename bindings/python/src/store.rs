@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use outrig::{CleanMode, NewSession, SessionStore};
+use outrig::{CleanMode, NewSession, RemoveMode, SessionStore};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
@@ -56,14 +56,6 @@ fn new_session(
     session_dir: Option<PathBuf>,
     started_at: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<NewSession> {
-    // Recorded absolute, as outrig records its working directory: a relative one would mean
-    // nothing to a reader in another directory. Made absolute lexically against the current
-    // directory, as os.path.abspath would (an empty one is left for the core to refuse).
-    let working_dir = if working_dir.as_os_str().is_empty() {
-        working_dir
-    } else {
-        std::path::absolute(&working_dir)?
-    };
     let mut new = NewSession::new(container_name.0, image_tag.0, working_dir);
     new.image_config_name = image_config_name.map(|t| t.0);
     new.agent_name = agent_name.map(|t| t.0);
@@ -189,7 +181,9 @@ impl PySessionStore {
     /// record goes into that directory (created when missing, refused with
     /// `DirNotUsableError` when it holds anything) and `<root>/<id>` becomes a symlink to it.
     /// `started_at` (an aware datetime) defaults to now. A relative `working_dir` is recorded
-    /// absolute, against the current directory, as outrig records it.
+    /// absolute, as outrig records it: joined to the current directory at the create, lexically
+    /// (as `os.path.abspath`, but `..` kept; no symlink resolved); an absolute one as given.
+    /// The same rule holds in every face (the core applies it).
     #[pyo3(signature = (
         *,
         container_name,
@@ -297,11 +291,7 @@ impl PySessionStore {
     fn remove(&self, py: Python<'_>, id: Text, force: bool) -> PyResult<Vec<String>> {
         let id = session_id(py, &id.0)?;
         detach(py, || {
-            if force {
-                self.inner.remove_forced(&id)
-            } else {
-                self.inner.remove(&id)
-            }
+            self.inner.remove_with(&id, RemoveMode::from_force(force))
         })
         .map(|r| r.kept)
     }
@@ -311,11 +301,8 @@ impl PySessionStore {
     #[pyo3(signature = (dir, *, force=false))]
     fn remove_by_path(&self, py: Python<'_>, dir: PathBuf, force: bool) -> PyResult<Vec<String>> {
         detach(py, || {
-            if force {
-                self.inner.remove_by_path_forced(&dir)
-            } else {
-                self.inner.remove_by_path(&dir)
-            }
+            self.inner
+                .remove_by_path_with(&dir, RemoveMode::from_force(force))
         })
         .map(|r| r.kept)
     }
@@ -582,16 +569,12 @@ fn file_object<'py>(
 /// What a clean returns: the sessions removed; or, when some removal failed, the first failure
 /// raised with `.removed` and `.failures` (every failure, `(Session, message)`).
 fn cleaned(py: Python<'_>, done: outrig::Cleaning) -> PyResult<Vec<PySession>> {
+    let first = done.first_failure();
     let removed: Vec<PySession> = done.removed.into_iter().map(PySession::from).collect();
-    let Some(first) = done.failed.first() else {
+    let Some(first) = first else {
         return Ok(removed);
     };
-    let message = format!(
-        "{} of the sessions to clean could not be removed (every other one was); the first: {}",
-        done.failed.len(),
-        first.message
-    );
-    let err = crate::errors::to_pyerr(py, &outrig::Error::new(first.kind, message));
+    let err = crate::errors::to_pyerr(py, &first);
     let value = err.value(py);
     value.setattr("removed", removed)?;
     let failures: Vec<(PySession, String)> = done

@@ -3,6 +3,7 @@ working directory is recorded absolute."""
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import pickle
@@ -108,17 +109,48 @@ def test_a_listing_pickles_with_its_sessions_and_skipped(root: Path, new: dict[s
 def test_a_relative_working_dir_is_recorded_absolute(
     store: outrig.SessionStore, new: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The core's rule, the same in Rust and C (tests/create.rs, tests/c/test_store.c): joined
+    # to the current directory at the create, lexically: `.` dropped, `..` kept.
     monkeypatch.chdir(tmp_path)
+    here = os.getcwd()
     made = store.create(**{**new, "working_dir": "relative/dir"})
     made.finalize(0)
-    assert made.working_dir == tmp_path / "relative" / "dir"
-    assert store.get(made.id).working_dir == tmp_path / "relative" / "dir"
+    assert os.fspath(made.working_dir) == here + "/relative/dir"
+    assert os.fspath(store.get(made.id).working_dir) == here + "/relative/dir"
     with store.session(**{**new, "working_dir": "."}) as s:
-        assert s.working_dir == tmp_path
-    with store.session(**{**new, "working_dir": Path("a/../b")}) as s:
-        assert s.working_dir.is_absolute() and str(s.working_dir).startswith(os.fspath(tmp_path))
-    # An absolute one is kept exactly; an empty one is still refused.
-    with store.session(**new) as s:
-        assert s.working_dir == Path("/home/me/repo")
+        assert os.fspath(s.working_dir) == here
+    with store.session(**{**new, "working_dir": Path("./a/./b/../c")}) as s:
+        assert os.fspath(s.working_dir) == here + "/a/b/../c"
+    # At the create, not when the context manager is made.
+    (tmp_path / "later").mkdir()
+    later = store.session(**{**new, "working_dir": "repo"})
+    monkeypatch.chdir(tmp_path / "later")
+    with later as s:
+        assert os.fspath(s.working_dir) == os.getcwd() + "/repo"
+    # An absolute one is recorded exactly, `.` and all (which pathlib would drop: read the
+    # record); an empty one is still refused.
+    with store.session(**{**new, "working_dir": "/home/me/./repo"}) as s:
+        record = (s.session_dir / "session.json").read_text()
+        assert '"working_dir": "/home/me/./repo"' in record
     with pytest.raises(outrig.InvalidArgumentError, match="working_dir"):
         store.create(**{**new, "working_dir": ""})
+
+
+def test_a_relative_working_dir_from_a_deleted_directory_is_a_clear_error(
+    store: outrig.SessionStore, new: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    try:
+        with pytest.raises(outrig.OutrigIOError) as caught:
+            store.create(**{**new, "working_dir": "repo"})
+        # An absolute working_dir needs no current directory.
+        store.create(**new).finalize(0)
+    finally:
+        os.chdir(tmp_path)
+    assert caught.value.errno == errno.ENOENT
+    assert "the working_dir repo is relative" in str(caught.value)
+    assert "current directory" in str(caught.value)
+    assert len(store.list()) == 1, "the failed create made nothing"

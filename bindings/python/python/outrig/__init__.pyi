@@ -321,7 +321,8 @@ class SessionStore:
         started_at: datetime | None = None,
     ) -> LiveSession:
         """Creates a session holding its lease. A relative ``working_dir`` is recorded
-        absolute (against the current directory), as outrig records it."""
+        absolute, as outrig records it: joined to the current directory at the create,
+        lexically (``..`` kept, no symlink resolved); an absolute one as given."""
     def state(self, id: str) -> State: ...
     def states(self, sessions: Sequence[Session]) -> builtins.list[State]:
         """Each session's state, with one container probe for all."""
