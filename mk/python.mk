@@ -90,14 +90,16 @@ test-python-wheel: wheel $(C_DEMO)
 # Builds a wheel from the sdist the way `pip install outrig-*.tar.gz` would (a release build of
 # the sdist's crates, unpacked by pip away from the repository), installs it into a fresh
 # virtualenv and imports it. Offline: cargo takes the registry's crates from its cache (the
-# wheel's build filled it) and nothing else, and shares target/, so only the sdist's own crates
-# are compiled. Fails on a manifest warning in that build too. Not part of `make test` (about
-# two minutes); wheel_test.sh checks the sdist's contents and manifests there.
+# wheel's build filled it) and nothing else. Its own target directory: in target/ cargo would
+# take the repository's build of the same crates for the sdist's (same names, paths relative
+# to the workspace, files no newer) and compile nothing. Fails on a manifest warning in that
+# build too. Not part of `make test` (a release build of every crate, minutes the first time);
+# wheel_test.sh checks the sdist's contents and manifests there.
 test-python-sdist: wheel
 	$(call step,test-python-sdist,building a wheel from the sdist (a release build of the core))
 	rm -rf $(BUILD)/sdist-wheel $(BUILD)/sdist-venv
-	{ CARGO_NET_OFFLINE=true CARGO_TARGET_DIR=$(abspath $(TARGET_DIR)) PATH="$(VENV_BIN):$$PATH" \
-		$(VENV_PY) -m pip wheel --verbose --no-deps --no-build-isolation \
+	{ CARGO_NET_OFFLINE=true CARGO_TARGET_DIR=$(abspath $(BUILD))/sdist-target PATH="$(VENV_BIN):$$PATH" \
+		$(VENV_PY) -m pip wheel --verbose --no-cache-dir --no-deps --no-build-isolation \
 		--wheel-dir $(BUILD)/sdist-wheel $(WHEEL_DIR)/outrig-*.tar.gz 2>&1; \
 		echo $$? >$(BUILD)/sdist-wheel.status; } | tee $(BUILD)/sdist-wheel.log
 	@test "$$(cat $(BUILD)/sdist-wheel.status)" = 0
