@@ -77,7 +77,7 @@ wheel: $(VENV)/.tools
 	@cat $(BUILD)/sdist.log
 	@if grep -E '$(MANIFEST_WARNING)' $(BUILD)/wheel.log $(BUILD)/sdist.log; then \
 		echo "the wheel's or the sdist's build warned (above): each package's Cargo.toml" \
-			"needs homepage, repository and documentation, and no key cargo ignores" >&2; \
+			"needs homepage, repository and documentation, and no unused manifest key" >&2; \
 		exit 1; fi
 
 # The wheel in a fresh virtualenv, on a PATH without cargo or rustc (see the script).
