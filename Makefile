@@ -70,6 +70,8 @@ lint:
 	$(CARGO) clippy -p outrig --all-targets --features capi -- -D warnings
 	$(call step,lint-doc,the documentation)
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib
+	$(call step,lint-manifests,each package's manifest: no warning from cargo package --list)
+	CARGO="$(CARGO)" PYTHON="$(PYTHON)" tests/make/manifests_test.sh
 
 fmt:
 	$(CARGO) fmt --all
