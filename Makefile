@@ -59,8 +59,8 @@ test-rust:
 test-make:
 	tests/make/first_run_test.sh
 
-# One clippy over the whole workspace (the core, the Python module, the command line and
-# lossyfs, every target) and one of the core with its C ABI: each package checked once per
+# One clippy over the whole workspace (the core, the Python module, the command line, lossyfs
+# and the power-cut harness, every target) and one of the core with its C ABI: each package checked once per
 # configuration, not once per face.
 lint:
 	$(call step,lint,formatting; clippy of the workspace)
@@ -70,6 +70,8 @@ lint:
 	$(CARGO) clippy -p outrig --all-targets --features capi -- -D warnings
 	$(call step,lint-doc,the documentation)
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib
+	$(call step,lint-manifests,each package's manifest: no warning from cargo package --list)
+	CARGO="$(CARGO)" PYTHON="$(PYTHON)" tests/make/manifests_test.sh
 
 fmt:
 	$(CARGO) fmt --all

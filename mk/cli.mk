@@ -10,6 +10,7 @@ TEST_STEPS += test-cli
 CLI_BIN = $(TARGET_DIR)/$(INSTALL_PROFILE)/outrig-sessions
 
 cli:
+	$(call step,cli,building the command line (first build: a minute or two))
 	$(CARGO) build $(if $(filter debug,$(INSTALL_PROFILE)),,--release) -p outrig-sessions
 
 test-cli: demo-c python-module

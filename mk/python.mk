@@ -60,17 +60,25 @@ demo-python: python-module $(C_DEMO)
 	$(VENV_PY) examples/list_sessions.py $(DEMO_ROOT)
 
 # The wheel (abi3, stripped) and the sdist, with the venv's maturin; a source install from the
-# sdist needs Rust.
+# sdist needs Rust. Fails when either prints a warning about a manifest (cargo's "warning:
+# .../Cargo.toml: ..." or "warning: manifest has no ...") or any of maturin's ("⚠️  Warning"),
+# as the sdist's metadata once did; the build's output is shown as it runs and kept for that
+# check.
+MANIFEST_WARNING := warning: .*(Cargo\.toml|manifest)|⚠
 wheel: $(VENV)/.tools
 	$(call step,wheel,building the wheel and the sdist (first build: a few minutes))
 	rm -rf $(WHEEL_DIR)
-	cd bindings/python && PATH="$(VENV_BIN):$$PATH" maturin build --release \
-		--out $(abspath $(WHEEL_DIR))
+	cd bindings/python && { PATH="$(VENV_BIN):$$PATH" maturin build --release \
+		--out $(abspath $(WHEEL_DIR)) 2>&1; echo $$? >$(abspath $(BUILD))/wheel.status; } \
+		| tee $(abspath $(BUILD))/wheel.log
+	@test "$$(cat $(BUILD)/wheel.status)" = 0
 	cd bindings/python && PATH="$(VENV_BIN):$$PATH" maturin sdist --out $(abspath $(WHEEL_DIR)) \
 		>$(abspath $(BUILD))/sdist.log 2>&1 || { cat $(BUILD)/sdist.log; exit 1; }
 	@cat $(BUILD)/sdist.log
-	@if grep -q '^warning' $(BUILD)/sdist.log; then echo "maturin sdist warned (above):" \
-		"each package's Cargo.toml needs homepage, repository and documentation" >&2; exit 1; fi
+	@if grep -E '$(MANIFEST_WARNING)' $(BUILD)/wheel.log $(BUILD)/sdist.log; then \
+		echo "the wheel's or the sdist's build warned (above): each package's Cargo.toml" \
+			"needs homepage, repository and documentation, and no unused manifest key" >&2; \
+		exit 1; fi
 
 # The wheel in a fresh virtualenv, on a PATH without cargo or rustc (see the script).
 test-python-wheel: wheel $(C_DEMO)
@@ -79,13 +87,26 @@ test-python-wheel: wheel $(C_DEMO)
 	TOOLS_PY="$(VENV_PY)" PYTHON="$(PYTHON)" $(filter-out CARGO=%,$(PY_TEST_ENV)) \
 		bindings/python/tests/wheel_test.sh
 
-# Builds a wheel from the sdist the way `pip install outrig-*.tar.gz` would (slow: a full
-# release build of the crates), installs it into the wheel test's virtualenv and imports it.
+# Builds a wheel from the sdist the way `pip install outrig-*.tar.gz` would (a release build of
+# the sdist's crates, unpacked by pip away from the repository), installs it into a fresh
+# virtualenv and imports it. Offline: cargo takes the registry's crates from its cache (the
+# wheel's build filled it) and nothing else. Its own target directory: in target/ cargo would
+# take the repository's build of the same crates for the sdist's (same names, paths relative
+# to the workspace, files no newer) and compile nothing. Fails on a manifest warning in that
+# build too. Not part of `make test` (a release build of every crate, minutes the first time);
+# wheel_test.sh checks the sdist's contents and manifests there.
 test-python-sdist: wheel
-	PATH="$(VENV_BIN):$$PATH" $(VENV_PY) -m pip wheel --quiet --no-deps --no-build-isolation \
-		--wheel-dir $(BUILD)/sdist-wheel $(WHEEL_DIR)/outrig-*.tar.gz
+	$(call step,test-python-sdist,building a wheel from the sdist (a release build of the core))
+	rm -rf $(BUILD)/sdist-wheel $(BUILD)/sdist-venv
+	{ CARGO_NET_OFFLINE=true CARGO_TARGET_DIR=$(abspath $(BUILD))/sdist-target PATH="$(VENV_BIN):$$PATH" \
+		$(VENV_PY) -m pip wheel --verbose --no-cache-dir --no-deps --no-build-isolation \
+		--wheel-dir $(BUILD)/sdist-wheel $(WHEEL_DIR)/outrig-*.tar.gz 2>&1; \
+		echo $$? >$(BUILD)/sdist-wheel.status; } | tee $(BUILD)/sdist-wheel.log
+	@test "$$(cat $(BUILD)/sdist-wheel.status)" = 0
+	@if grep -E '$(MANIFEST_WARNING)' $(BUILD)/sdist-wheel.log; then \
+		echo "the build from the sdist warned (above)" >&2; exit 1; fi
 	$(VENV_PY) -m venv --without-pip $(BUILD)/sdist-venv
-	$(VENV_PY) -m pip --python $(BUILD)/sdist-venv/bin/python install --quiet --no-deps \
-		--force-reinstall $(BUILD)/sdist-wheel/outrig-*.whl
+	$(VENV_PY) -m pip --python $(BUILD)/sdist-venv/bin/python install --no-index --no-deps \
+		$(BUILD)/sdist-wheel/outrig-*.whl
 	cd / && $(abspath $(BUILD))/sdist-venv/bin/python -c \
 		'import outrig, outrig.aio; print("sdist build imports:", outrig.__version__)'

@@ -77,3 +77,49 @@ pub use watch::{
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeExample;
+
+/// The modules behind the re-exports above are not the API (what users need is re-exported;
+/// the rest may change with any release): each `use` below must fail to compile with E0603
+/// (private module), so a module made public by mistake fails `cargo test --doc`.
+///
+/// ```compile_fail,E0603
+/// use outrig::error;
+/// ```
+///
+/// ```compile_fail,E0603
+/// use outrig::format;
+/// ```
+///
+/// ```compile_fail,E0603
+/// use outrig::fsio;
+/// ```
+///
+/// ```compile_fail,E0603
+/// use outrig::id;
+/// ```
+///
+/// ```compile_fail,E0603
+/// use outrig::probe;
+/// ```
+///
+/// ```compile_fail,E0603
+/// use outrig::record;
+/// ```
+///
+/// ```compile_fail,E0603
+/// use outrig::root;
+/// ```
+///
+/// ```compile_fail,E0603
+/// use outrig::state;
+/// ```
+///
+/// ```compile_fail,E0603
+/// use outrig::store;
+/// ```
+///
+/// ```compile_fail,E0603
+/// use outrig::watch;
+/// ```
+#[cfg(doctest)]
+struct InternalModulesArePrivate;

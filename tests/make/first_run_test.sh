@@ -55,7 +55,7 @@ check "make demo builds the C library, the Python module and the Rust example" s
     grep -q 'building and running the Rust example' '$work/demo.cmds'"
 # make test's building steps (test-c, test-c-install, test-c-cmake and test-install start
 # makes of their own, so are not read with -n; their builds are c-lib's and c-tests').
-for target in test-rust c-lib c-tests python-module test-python wheel test-cli lint; do
+for target in test-rust c-lib c-tests python-module test-python wheel test-cli lint install; do
     check "make $target says what it builds before building" announced "$target"
 done
 

@@ -348,8 +348,8 @@ pub fn run(
         let reused = |id: &SessionId| rig.fs.times_made(id.as_str()) > 1;
         let want = expectation(&all, dirs.clone(), rig.store.root(), &reused);
         let replay = format!(
-            "replay: OUTRIG_POWERCUT_SEED={seed} OUTRIG_POWERCUT_CUT={i} cargo test --test \
-             powercut concurrent -- --nocapture"
+            "replay: OUTRIG_POWERCUT_SEED={seed} OUTRIG_POWERCUT_CUT={i} cargo test -p \
+             outrig-powercut concurrent -- --nocapture"
         );
         for outcome in outcomes(&crash, states_per_cut, &mut rng) {
             rig.fs.boot(&crash, outcome);

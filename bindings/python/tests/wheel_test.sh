@@ -43,10 +43,31 @@ for f in pyproject.toml Cargo.toml Cargo.lock src/lib.rs bindings/python/Cargo.t
     python/outrig/py.typed; do
     check "the sdist holds $f" sh -c "echo '$sdist_files' | grep -qx 'outrig-$version/$f'"
 done
-# The repository's test rigs are not what a source build needs (Cargo.toml's exclude).
-for d in tests/powercut tests/c tests/cmake tests/abi abi; do
+# The repository's test rigs are not what a source build needs (Cargo.toml's exclude; the
+# power-cut harness and lossyfs are packages the core does not depend on).
+for d in tests/lossyfs tests/powercut tests/c tests/cmake tests/abi abi; do
     check "the sdist leaves out $d/" sh -c "! echo '$sdist_files' | grep -q '^outrig-$version/$d/'"
 done
+# Nor does a manifest it ships name them, and cargo reads those manifests without a warning.
+# On the unpacked sdist, from the module's directory as its build runs: `cargo fetch` (offline:
+# the wheel's build cached the registry's crates) prints what cargo says of every manifest it
+# reads (`cargo metadata` keeps warnings to itself), and `cargo metadata` names the members.
+unpacked=$WHEEL_VENV.sdist
+rm -rf "$unpacked" && mkdir -p "$unpacked" && tar xzf "$sdist" -C "$unpacked"
+status=0
+(cd "$unpacked/outrig-$version/bindings/python" && cargo fetch --offline \
+    && cargo metadata --offline --format-version 1 >../../../metadata.json) \
+    2>"$unpacked/cargo.log" || status=$?
+check "cargo reads the sdist's manifests" test "$status" = 0
+check "cargo prints no warning reading them" test ! -s "$unpacked/cargo.log"
+cat "$unpacked/cargo.log" >&2
+members=$("$TOOLS_PY" -c 'import json, sys
+m = json.load(open(sys.argv[1]))
+print(" ".join(sorted(p["name"] for p in m["packages"] if p["id"] in m["workspace_members"])))
+' "$unpacked/metadata.json" 2>/dev/null || true)
+check "the sdist's workspace is the core and the module alone (not: $members)" \
+    test "$members" = "outrig outrig-python"
+rm -rf "$unpacked"
 
 rm -rf "$WHEEL_VENV"
 "$PYTHON" -m venv --without-pip "$WHEEL_VENV"

@@ -1,7 +1,7 @@
 //! `lossyfs`: an in-memory FUSE filesystem that loses, when the power is cut, what a real disk
 //! could lose: every file byte and directory entry not yet made durable by `fsync`.
 //!
-//! The power-cut harness (`tests/powercut/main.rs` of the `outrig` crate) mounts it, runs the
+//! The power-cut harness (`tests/powercut`, the `outrig-powercut` package) mounts it, runs the
 //! store's operations on it, cuts the power after any step ([`Mounted::cut_after`]), and boots
 //! each state the disk may come back in ([`Mounted::boot`]) to check what survived. The rules
 //! of what survives are on [`Crash`]. It can also fail one sync with the power on

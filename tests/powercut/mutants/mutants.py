@@ -235,7 +235,7 @@ def env():
 def build():
     """Builds the scratch copy's power-cut test; returns its executable, or None."""
     r = subprocess.run(
-        ["cargo", "test", "--test", "powercut", "--no-run"],
+        ["cargo", "test", "-p", "outrig-powercut", "--test", "powercut", "--no-run"],
         cwd=TREE, env=env(), capture_output=True, text=True,
     )
     if r.returncode != 0:
