@@ -60,8 +60,8 @@ test-make:
 	tests/make/first_run_test.sh
 
 # One clippy over the whole workspace (the core, the Python module, the command line, lossyfs
-# and the power-cut harness, every target) and one of the core with its C ABI: each package checked once per
-# configuration, not once per face.
+# and the power-cut harness, every target) and one of the core with its C ABI: each package
+# checked once per configuration, not once per face.
 lint:
 	$(call step,lint,formatting; clippy of the workspace)
 	$(CARGO) fmt --all --check
