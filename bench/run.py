@@ -440,14 +440,14 @@ From `make bench-profile` (perf, 3 listings of 10k sessions in one fresh C-face 
   built from the 10-byte state `datetime` pickles itself as (`datetime(state, tz)`, no parsing;
   checked once at import against the field constructor): the fields `ls` prints of 100k
   sessions are read in 70 ms instead of 150 ms.
-- **Left**: a fresh process's reading thread grows its malloc arena a page at a time (glibc
-  grows a thread's arena by exactly what an allocation needs, one `mprotect` each): 5,600
-  `mprotect` calls in a fresh C-face listing of 100k sessions, 3,500 for the Rust face, each
-  taking the process's memory-map lock against the other thread's page faults. The records'
-  strings are allocated where they are parsed, so this stays while parsing runs on more than
-  one thread. Converting the C strings on the reading threads, rather than on the caller's
-  first read, was measured again and is slower (10k: 131 against 121 ms fresh; 100k: 1.32
-  against 1.19 s).
+- **Heap growth**: a fresh process's reading thread grew its malloc arena a page at a time
+  (glibc grows a thread's arena by exactly what an allocation lacks, one `mprotect` each):
+  3,491 `mprotect` calls in a fresh C-face listing of 100k sessions, 7,792 for the Python face
+  (its `Arc` per record), each taking the process's memory-map lock against the other thread's
+  page faults. The reading thread now grows its heap in blocks before its share
+  (`grow_thread_heap` in src/store/list.rs): 423 and 427 calls. Converting the C strings on
+  the reading threads, rather than on the caller's first read, was measured again and is
+  slower (10k: 131 against 121 ms fresh; 100k: 1.32 against 1.19 s).
 - **Memory**: `ls --json` holds each session's rendered line, not its parsed record, until the
   listing is sorted (newest first needs every start time before the first line can be printed).
   At 100k sessions that took its peak RSS from 89 MB to 60 MB, next to 36 MB of output."""
