@@ -84,9 +84,10 @@ impl Work {
 }
 
 /// What a session directory is watched for: its record renamed in or out, written in place or
-/// deleted, and the directory itself closed (a lease may have ended) or gone.
+/// deleted, and the directory itself opened, closed (a lease may have ended) or gone.
 fn dir_mask() -> WatchFlags {
-    WatchFlags::MOVED_TO
+    WatchFlags::OPEN
+        | WatchFlags::MOVED_TO
         | WatchFlags::MOVED_FROM
         | WatchFlags::DELETE
         | WatchFlags::CLOSE_WRITE
@@ -124,6 +125,12 @@ pub(crate) struct Engine {
     next_poll: Option<Instant>,
     /// How many times the kernel's queue overflowed (and the root was listed again).
     overflows: u64,
+    /// Per watched session directory, how many opens of it were seen whose close was not seen
+    /// yet (see [`Engine::paired_close`]).
+    opened: HashMap<i32, u32>,
+    /// How many sessions' leases were probed, for tests.
+    #[cfg_attr(not(test), allow(dead_code))]
+    lease_checks: u64,
 }
 
 impl Engine {
@@ -146,6 +153,8 @@ impl Engine {
             next_recheck: None,
             next_poll: None,
             overflows: 0,
+            opened: HashMap::new(),
+            lease_checks: 0,
         };
         // The baseline: what is there now, reported by no event.
         let mut touched = HashSet::new();
@@ -329,6 +338,9 @@ impl Engine {
             if let Some(id) = self.dir_closed(&raw)
                 && touched.contains(&id)
             {
+                if self.paired_close(raw.wd) {
+                    continue;
+                }
                 if !quietly.contains(&id)
                     && self.known.get(&id).is_some_and(|k| k.life.is_open())
                     && !self.confirms.iter().any(|c| c.1 == id)
@@ -340,6 +352,26 @@ impl Engine {
             self.classify(raw, &mut next);
         }
         Ok(next)
+    }
+
+    /// Whether a close of the directory watched as `wd` is the close of an open this watcher
+    /// saw (counting it off), rather than of a descriptor opened before the watch began.
+    ///
+    /// A lease probe, a record read by id, a listing's look at a directory: each opens and
+    /// closes it, and every watcher of that directory sees both. Only a close without its open
+    /// can be a lease ending (the launcher opened its directory before anyone watched it): were
+    /// every close asked about, each watcher's probe would ask every other watcher to probe,
+    /// and watchers of one session would wake one another without end. A close that meets an
+    /// open counted for another descriptor is counted off all the same; the close of that one
+    /// then comes unpaired and is asked about.
+    fn paired_close(&mut self, wd: i32) -> bool {
+        match self.opened.get_mut(&wd) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The session whose directory `raw` says was closed, if it does.
@@ -363,6 +395,8 @@ impl Engine {
     fn classify(&mut self, raw: Raw, work: &mut Work) {
         if raw.mask.contains(ReadFlags::QUEUE_OVERFLOW) {
             self.overflows += 1;
+            // Opens and closes were lost: every close is asked about until they pair again.
+            self.opened.clear();
             work.relist = true;
             return;
         }
@@ -392,19 +426,27 @@ impl Engine {
         };
         if raw.mask.contains(ReadFlags::IGNORED) {
             self.by_wd.remove(&raw.wd);
+            self.opened.remove(&raw.wd);
             if self.watches.get(&id) == Some(&raw.wd) {
                 self.watches.remove(&id);
             }
             work.refresh(id);
             return;
         }
-        match raw.name.as_deref() {
-            None if raw
+        if raw.name.is_none() && raw.mask.contains(ReadFlags::OPEN) {
+            *self.opened.entry(raw.wd).or_default() += 1;
+        }
+        if raw.name.is_none()
+            && raw
                 .mask
-                .intersects(ReadFlags::CLOSE_WRITE | ReadFlags::CLOSE_NOWRITE) =>
-            {
+                .intersects(ReadFlags::CLOSE_WRITE | ReadFlags::CLOSE_NOWRITE)
+        {
+            if !self.paired_close(raw.wd) {
                 work.check(id, false);
             }
+            return;
+        }
+        match raw.name.as_deref() {
             None if raw
                 .mask
                 .intersects(ReadFlags::DELETE_SELF | ReadFlags::MOVE_SELF) =>
@@ -625,6 +667,7 @@ impl Engine {
             && self.by_wd.get(&wd).is_some_and(|i| i == id)
         {
             self.by_wd.remove(&wd);
+            self.opened.remove(&wd);
             self.notify.rm_watch(wd);
         }
     }
@@ -652,6 +695,7 @@ impl Engine {
         if open.is_empty() {
             return Ok(());
         }
+        self.lease_checks += open.len() as u64;
         let states = self.store.states(&open);
         for (session, state) in open.into_iter().zip(states) {
             let id = session.id.as_str();
@@ -719,5 +763,63 @@ fn event(kind: EventKind, session: &Session, with_record: bool) -> Event {
 impl AsFd for Engine {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.notify.as_fd()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::{ContainerProbe, NewSession, SessionStore, WaitOutcome};
+
+    /// Several processes waiting on one running session (threads here: each waiter has its own
+    /// inotify instance, as a process does): each one's lease probe opens and closes the
+    /// session's directory, which the others see. Those closes must not ask them to probe
+    /// again, or the waiters wake one another without end.
+    #[test]
+    fn waiters_of_one_session_do_not_wake_each_other() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SessionStore::new(tmp.path().join("root"))
+            .unwrap()
+            .with_container_probe(ContainerProbe::custom(|_| Some(Vec::new())));
+        let live = store.create(&NewSession::new("c", "t", "/w")).unwrap();
+        let id = live.id.clone();
+        let span = Duration::from_millis(1500);
+        let quiet_done = std::sync::Barrier::new(4);
+        let mut live = Some(live);
+        let checks: Vec<(u64, WaitOutcome)> = std::thread::scope(|scope| {
+            let waiters: Vec<_> = (0..3)
+                .map(|_| {
+                    let (store, id, quiet_done) = (store.clone(), id.clone(), &quiet_done);
+                    scope.spawn(move || {
+                        let mut waiter = store.waiter(&id).unwrap();
+                        let until = Instant::now() + span;
+                        while let Some(left) = until.checked_duration_since(Instant::now()) {
+                            assert_eq!(waiter.wait(Some(left)).unwrap(), WaitOutcome::TimedOut);
+                        }
+                        let quiet_checks = waiter.engine.lease_checks;
+                        quiet_done.wait();
+                        // The launcher's lease ends now: every waiter learns it.
+                        let end = waiter.wait(Some(Duration::from_secs(10))).unwrap();
+                        (quiet_checks, end)
+                    })
+                })
+                .collect();
+            quiet_done.wait();
+            drop(live.take());
+            waiters.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        // Its first look, and a close or two seen mid-way through another's first probe: far
+        // from the thousands of a wake-up loop. (The recheck clock is 2 s, past the span.)
+        assert!(
+            checks.iter().all(|(n, _)| (1..=4).contains(n)),
+            "lease probes per waiter: {checks:?}"
+        );
+        assert!(
+            checks
+                .iter()
+                .all(|(_, end)| matches!(end, WaitOutcome::Abandoned(_))),
+            "{checks:?}"
+        );
     }
 }

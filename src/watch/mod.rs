@@ -123,10 +123,15 @@ pub enum WatchSource {
 /// - Every question about a session's life goes to [`SessionStore::state`]'s rules
 ///   ([`SessionStore::states`]): the watcher never judges liveness itself.
 ///
-/// The watcher's own lease probes open and close the session directory too; the closes that
-/// arrive while it asked are its own and are not asked about again, except that a probe made
-/// because of someone else's change is confirmed once, [`LEASE_CONFIRM`] later (a dying
-/// process's close can be reported a moment before its lock is dropped).
+/// Every lease probe, this watcher's or any other process's, opens and closes the session
+/// directory too, and so does a read of its record by id. The directory is watched for its
+/// opens (`IN_OPEN`) as well, and a close is asked about only when it has no open seen
+/// before it: the close of a descriptor opened before the watch began, as a launcher's lease
+/// is. So watchers of one session do not wake one another with their probes (asked about,
+/// each probe would make every other watcher probe, without end). A probe made because of
+/// someone else's close is confirmed once, [`LEASE_CONFIRM`] later (a dying process's close
+/// can be reported a moment before its lock is dropped); when notifications were lost (the
+/// kernel's queue overflowed), every close is asked about until opens and closes pair again.
 ///
 /// # What is asked again on a clock
 ///

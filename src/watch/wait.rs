@@ -64,7 +64,7 @@ impl WaitOutcome {
 /// [`Unknown`](State::Unknown) (not an end: the wait goes on).
 pub struct Waiter {
     id: SessionId,
-    engine: Engine,
+    pub(super) engine: Engine,
 }
 
 impl std::fmt::Debug for Waiter {
