@@ -115,8 +115,8 @@ pub enum Command {
         /// The session whose record is in DIR, instead of an ID.
         #[arg(long = "session-dir", value_name = "DIR")]
         session_dir: Option<PathBuf>,
-        /// Keep printing what is appended to the log until the session is finalized (polls
-        /// four times a second; waits for the log to appear). Needs a NAME.
+        /// Keep printing what is appended to the log until the session is finalized (woken by
+        /// the filesystem as it is written; waits for the log to appear). Needs a NAME.
         #[arg(short, long)]
         follow: bool,
         /// With --follow: stop after this long even if the session still runs (`10m`, `2h`,

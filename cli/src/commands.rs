@@ -3,7 +3,6 @@
 use std::fs::File;
 use std::io::{self, BufRead, Read, Seek as _, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use outrig::{
@@ -18,12 +17,23 @@ use crate::failure::{
     EXIT_ABANDONED, EXIT_BUSY, EXIT_DECLINED, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_TIMED_OUT,
     EXIT_USAGE, Failure, Outcome,
 };
+use crate::follow_wake::Wake;
 use crate::prompt::Prompter;
 use crate::render::{self, ABSENT};
 use crate::{log_name, session_arg};
 
-/// How often `logs --follow` looks for new output and for the session's end.
+/// How often `logs --follow` looks for the session's end (its lease), and for new output where
+/// the filesystem does not notify it (see `follow_wake`).
 const FOLLOW_POLL: Duration = Duration::from_millis(250);
+
+/// [`FOLLOW_POLL`], or the milliseconds `OUTRIG_SESSIONS_TEST_FOLLOW_POLL_MS` says: the tests
+/// lengthen the interval to show that a notification, not the interval, brings new output.
+fn follow_poll() -> Duration {
+    std::env::var("OUTRIG_SESSIONS_TEST_FOLLOW_POLL_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(FOLLOW_POLL, Duration::from_millis)
+}
 
 /// How often `logs --follow` asks the container engine whether an unleased session still
 /// runs (the lease itself is checked at every look).
@@ -311,6 +321,9 @@ impl Ctx<'_> {
         let started = Instant::now();
         // Refuse an unknown session or a bad name at once.
         self.store.get(id)?;
+        let log_path = self.log_label(id, name);
+        let mut wake = Wake::new(&self.store.entry_path(id));
+        let poll = follow_poll();
         // The log is opened once, through the session's directory, and then read through that
         // descriptor only: renaming it or planting a link in its place changes nothing here.
         let mut log: Option<(File, PathBuf)> = None;
@@ -338,6 +351,9 @@ impl Ctx<'_> {
                 }
                 Err(e) => return Err(e.into()),
             };
+            if let Some(dir) = log_path.parent() {
+                wake.watch_log_dir(dir);
+            }
             if log.is_none() {
                 match self.store.read_log(id, name) {
                     Ok(file) => log = Some((file, self.log_label(id, name))),
@@ -374,15 +390,21 @@ impl Ctx<'_> {
                     _ => Ok(()),
                 };
             }
-            if let Some(limit) = timeout
-                && started.elapsed() >= limit.duration()
-            {
-                return Err(Failure::new(
-                    EXIT_TIMED_OUT,
-                    format!("stopped following after {limit}: session {id} is still running"),
-                ));
+            let mut nap = poll;
+            if let Some(limit) = timeout {
+                match limit.duration().checked_sub(started.elapsed()) {
+                    Some(left) if !left.is_zero() => nap = nap.min(left),
+                    _ => {
+                        return Err(Failure::new(
+                            EXIT_TIMED_OUT,
+                            format!(
+                                "stopped following after {limit}: session {id} is still running"
+                            ),
+                        ));
+                    }
+                }
             }
-            thread::sleep(FOLLOW_POLL);
+            wake.sleep(nap);
         }
     }
 

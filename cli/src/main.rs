@@ -10,6 +10,7 @@ mod args;
 mod commands;
 mod escape;
 mod failure;
+mod follow_wake;
 mod log_name;
 mod ls_watch;
 mod prompt;

@@ -235,6 +235,49 @@ fn follow_tails_a_running_session_until_it_is_finalized() {
     );
 }
 
+/// With the look interval made an hour long, what is appended, and then the finalize, still
+/// reach the follower at once: it is woken by the filesystem's notifications (inotify on the
+/// log's directory and the session's), not by its clock.
+#[test]
+fn follow_is_woken_by_appends_and_the_finalize_not_by_its_interval() {
+    let sb = Sandbox::new();
+    let s = sb.store.create(&spec("c")).unwrap();
+    let mut cmd = sb.command();
+    cmd.arg("--session-root")
+        .arg(sb.root())
+        .args(["logs", s.id.as_str(), "tools/agent.log", "--follow"])
+        .env("OUTRIG_SESSIONS_TEST_FOLLOW_POLL_MS", "3600000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let rx = reader(child.stdout.take().unwrap());
+    // The log and its directory do not exist yet: their making wakes the follower too.
+    std::thread::sleep(Duration::from_millis(200));
+    let mut log = sb.store.append_log(&s.id, "tools/agent.log").unwrap();
+    let mut got = Vec::new();
+    for line in ["one\n", "two\n", "three\n"] {
+        log.write_all(line.as_bytes()).unwrap();
+        let mut want = String::from_utf8(got.clone()).unwrap();
+        want.push_str(line);
+        read_until(&rx, &mut got, &want);
+    }
+    drop(log);
+    sb.store.finalize(&s.id, SystemTime::now(), 0).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the follower did not see the finalize"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    assert_eq!(String::from_utf8(got).unwrap(), "one\ntwo\nthree\n");
+}
+
 #[test]
 fn follow_keeps_reading_its_own_log_when_a_link_is_planted_in_its_place() {
     let sb = Sandbox::new();
