@@ -16,6 +16,7 @@ mod list;
 mod logs;
 mod remove;
 mod session_dir;
+mod spread;
 mod update;
 mod verdict;
 
