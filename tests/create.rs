@@ -333,6 +333,15 @@ fn create_from_cwd() {
     if var("CHILD_DELETE_CWD").is_some() {
         fs::remove_dir(std::env::current_dir().unwrap()).unwrap();
     }
+    // Deeper than PATH_MAX: made and entered one relative step at a time, as only that works.
+    if let Some(depth) = var("CHILD_DEEP") {
+        let depth: usize = depth.to_str().unwrap().parse().unwrap();
+        let name = "d".repeat(200);
+        for _ in 0..depth {
+            fs::create_dir(&name).unwrap();
+            std::env::set_current_dir(&name).unwrap();
+        }
+    }
     let store = SessionStore::new(var("CHILD_ROOT").unwrap()).unwrap();
     let mut new = NewSession::new("c", "t", var("CHILD_WORKING_DIR").unwrap());
     if let Some(dir) = var("CHILD_SESSION_DIR") {
@@ -355,6 +364,7 @@ fn create_in(cwd: &std::path::Path, root: &std::path::Path, env: &[(&str, &str)]
         .current_dir(cwd)
         .env("CHILD_ROOT", root)
         .env_remove("CHILD_DELETE_CWD")
+        .env_remove("CHILD_DEEP")
         .env_remove("CHILD_SESSION_DIR");
     for (k, v) in env {
         cmd.env(k, v);
@@ -437,4 +447,100 @@ fn a_relative_working_dir_from_a_deleted_directory_is_a_clear_error_and_makes_no
         &[("CHILD_WORKING_DIR", "/w"), ("CHILD_DELETE_CWD", "1")],
     );
     assert_eq!(got, "WORKING_DIR=/w");
+}
+
+/// A current directory whose path is not UTF-8: a relative working_dir or session directory
+/// joined to it cannot be recorded. The error names the value as the caller gave it and says
+/// what to do, and nothing is made (it named a random session id that never existed, "session
+/// ... cannot be written: path ... is not valid UTF-8").
+#[test]
+fn a_relative_path_from_a_current_directory_that_is_not_utf8_is_refused_by_name() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path().join(std::ffi::OsStr::from_bytes(b"work-\xff"));
+    fs::create_dir(&cwd).unwrap();
+    let root = tmp.path().join("root");
+    for (env, named) in [
+        (&[("CHILD_WORKING_DIR", "repo")][..], "working_dir repo"),
+        (
+            &[("CHILD_WORKING_DIR", "/w"), ("CHILD_SESSION_DIR", "sess")][..],
+            "session directory sess",
+        ),
+    ] {
+        let got = create_in(&cwd, &root, env);
+        assert!(got.starts_with("ERR=InvalidArgument None: "), "{got}");
+        assert!(
+            got.contains(&format!(
+                "the {named} is relative, and joined to the current directory it is "
+            )),
+            "{got}"
+        );
+        assert!(got.contains("work-\u{fffd}/"), "the path, shown: {got}");
+        assert!(got.contains("not valid UTF-8"), "{got}");
+        assert!(got.contains("give an absolute path"), "{got}");
+        assert!(!got.contains("session 20"), "no made-up session id: {got}");
+        assert!(!root.exists(), "nothing was made: {got}");
+        assert_eq!(names(&cwd), Vec::<String>::new(), "nothing was made: {got}");
+    }
+    // The absolute working_dir from there is recorded.
+    let got = create_in(&cwd, &root, &[("CHILD_WORKING_DIR", "/w")]);
+    assert_eq!(got, "WORKING_DIR=/w");
+}
+
+/// A root, or an explicit directory behind a symlink, whose path is not UTF-8: refused before
+/// anything is made, naming the path (the same made-up session id before).
+#[test]
+fn a_root_or_session_directory_that_is_not_utf8_is_refused_by_name() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = std::ffi::OsStr::from_bytes(b"r\xfe");
+    let store = SessionStore::new(tmp.path().join(bad)).unwrap();
+    let err = store.create(&spec("c")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(err.message().starts_with("the session root "), "{err}");
+    assert!(err.message().contains("not valid UTF-8"), "{err}");
+    assert!(!store.root().exists(), "the root was not made");
+
+    let good = SessionStore::new(tmp.path().join("root")).unwrap();
+    let target = tmp.path().join(std::ffi::OsStr::from_bytes(b"s\xfe"));
+    fs::create_dir(&target).unwrap();
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let err = good.create(&spec("c").session_dir(&link)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(
+        err.message().starts_with(&format!(
+            "the session directory {} leads to ",
+            link.display()
+        )),
+        "{err}"
+    );
+    assert!(err.message().contains("not valid UTF-8"), "{err}");
+    assert!(names(&target).is_empty(), "nothing written there");
+    assert!(
+        !good.root().exists() || names(good.root()).is_empty(),
+        "no link left in the root"
+    );
+}
+
+/// A current directory deeper than PATH_MAX (4096 bytes): a relative working_dir is still
+/// recorded absolute, the whole path, and reads back as written.
+#[test]
+fn a_relative_working_dir_from_a_directory_deeper_than_path_max_is_recorded_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path().join("deep");
+    fs::create_dir(&cwd).unwrap();
+    let root = tmp.path().join("root");
+    let base = fs::canonicalize(&cwd).unwrap();
+    let got = create_in(
+        &cwd,
+        &root,
+        &[("CHILD_WORKING_DIR", "./repo"), ("CHILD_DEEP", "25")],
+    );
+    let recorded = got
+        .strip_prefix("WORKING_DIR=")
+        .unwrap_or_else(|| panic!("{got}"));
+    let deep = format!("/{}", "d".repeat(200)).repeat(25);
+    assert_eq!(recorded, format!("{}{deep}/repo", base.display()));
+    assert!(recorded.len() > 4096);
 }
