@@ -343,6 +343,17 @@ fn create_from_cwd() {
         }
     }
     let store = SessionStore::new(var("CHILD_ROOT").unwrap()).unwrap();
+    // Reading and removing by a path relative to the current directory, in place of a create.
+    if let Some(dir) = var("CHILD_BY_PATH") {
+        let kind = |r: outrig::Result<()>| match r {
+            Ok(()) => "Ok".to_owned(),
+            Err(e) => format!("{:?} {:?} [{e}]", e.kind(), e.os_error()),
+        };
+        let get = kind(store.get_by_path(dir.as_ref()).map(drop));
+        let remove = kind(store.remove_by_path(dir.as_ref()).map(drop));
+        println!("BYPATH=get {get}; remove {remove}");
+        return;
+    }
     let mut new = NewSession::new("c", "t", var("CHILD_WORKING_DIR").unwrap());
     if let Some(dir) = var("CHILD_SESSION_DIR") {
         new = new.session_dir(dir);
@@ -365,6 +376,7 @@ fn create_in(cwd: &std::path::Path, root: &std::path::Path, env: &[(&str, &str)]
         .env("CHILD_ROOT", root)
         .env_remove("CHILD_DELETE_CWD")
         .env_remove("CHILD_DEEP")
+        .env_remove("CHILD_BY_PATH")
         .env_remove("CHILD_SESSION_DIR");
     for (k, v) in env {
         cmd.env(k, v);
@@ -380,7 +392,7 @@ fn create_in(cwd: &std::path::Path, root: &std::path::Path, env: &[(&str, &str)]
     stdout
         .lines()
         .find_map(|l| {
-            ["WORKING_DIR=", "ERR="]
+            ["WORKING_DIR=", "ERR=", "BYPATH="]
                 .iter()
                 .find_map(|k| l.find(k).map(|i| &l[i..]))
         })
@@ -543,4 +555,43 @@ fn a_relative_working_dir_from_a_directory_deeper_than_path_max_is_recorded_whol
     let deep = format!("/{}", "d".repeat(200)).repeat(25);
     assert_eq!(recorded, format!("{}{deep}/repo", base.display()));
     assert!(recorded.len() > 4096);
+}
+
+/// Reading and removing a session by a relative path take it by the same rule as create: from
+/// a deleted current directory both are the `Io` error that says so, never `NotFound` (which
+/// `discard --session-dir` reports as "no session there", status 3). `get_by_path` opened the
+/// relative path itself and said `NotFound` where `remove_by_path` said `Io`.
+#[test]
+fn by_path_from_a_deleted_directory_is_the_same_io_error_for_reading_and_removing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    let cwd = tmp.path().join("gone");
+    fs::create_dir(&cwd).unwrap();
+    let got = create_in(
+        &cwd,
+        &root,
+        &[("CHILD_BY_PATH", "sess"), ("CHILD_DELETE_CWD", "1")],
+    );
+    let said = "[the session directory sess is relative, and the current directory to take it \
+                against cannot be read";
+    let (get, remove) = got
+        .strip_prefix("BYPATH=get ")
+        .and_then(|rest| rest.split_once("; remove "))
+        .unwrap_or_else(|| panic!("{got}"));
+    for (what, answer) in [("get_by_path", get), ("remove_by_path", remove)] {
+        assert!(answer.starts_with("Io Some(2) "), "{what}: {got}");
+        assert!(answer.contains(said), "{what}: {got}");
+    }
+    // From a directory that is there, a relative path reads and removes the session in it.
+    let work = tmp.path().join("work");
+    fs::create_dir(&work).unwrap();
+    let store = SessionStore::new(&root).unwrap();
+    store
+        .create(&spec("rel").session_dir(work.join("sess")))
+        .unwrap()
+        .finalize_now(0)
+        .unwrap();
+    let got = create_in(&work, &root, &[("CHILD_BY_PATH", "sess")]);
+    assert_eq!(got, "BYPATH=get Ok; remove Ok");
+    assert!(store.list().unwrap().sessions.is_empty());
 }
