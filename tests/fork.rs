@@ -10,7 +10,7 @@ mod common;
 use std::time::{Duration, SystemTime};
 
 use common::spec;
-use outrig::{CleanMode, ContainerProbe, ErrorKind, SessionStore, State};
+use outrig::{CleanMode, ContainerProbe, ErrorKind, RemoveMode, SessionStore, State};
 
 fn nothing_runs(store: SessionStore) -> SessionStore {
     store.with_container_probe(ContainerProbe::custom(|_| Some(Vec::new())))
@@ -111,6 +111,19 @@ fn a_lease_belongs_to_the_process_that_took_it() {
         }
         if !busy(store.remove_forced(&id).map(drop)) {
             failed |= 32;
+        }
+        // Forced, by path, through the one entry every face's force goes through: the
+        // parent's lease still refuses it.
+        let dir = store.entry_path(&id);
+        if !busy(
+            store
+                .remove_by_path_with(&dir, RemoveMode::Forced)
+                .map(drop),
+        ) {
+            failed |= 64;
+        }
+        if !busy(store.remove_with(&id, RemoveMode::Forced).map(drop)) {
+            failed |= 128;
         }
         drop(live);
         failed
