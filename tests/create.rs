@@ -595,3 +595,30 @@ fn by_path_from_a_deleted_directory_is_the_same_io_error_for_reading_and_removin
     assert_eq!(got, "BYPATH=get Ok; remove Ok");
     assert!(store.list().unwrap().sessions.is_empty());
 }
+
+/// A create refused for its record (too large; a start time no record can hold) names no
+/// session: none was made. It named the random id drawn only to size the record ("the record
+/// of session 2026...-3f2a would be ... bytes"), which no listing ever shows.
+#[test]
+fn a_record_refused_before_the_create_names_no_made_up_session() {
+    let (_tmp, store) = store();
+    let huge = "c".repeat(outrig::MAX_RECORD_BYTES as usize);
+    let err = store.create(&spec(&huge)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(
+        err.message()
+            .starts_with("the new session's record would be "),
+        "{err}"
+    );
+    assert!(err.message().contains("shorten"), "{err}");
+    let far = SystemTime::UNIX_EPOCH + Duration::from_secs(20_000 * 366 * 86_400);
+    let err = store.create(&spec("far").started_at(far)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(
+        err.message()
+            .starts_with("the new session cannot be written: "),
+        "{err}"
+    );
+    assert!(!err.message().contains("session 20"), "{err}");
+    assert!(!store.root().exists(), "nothing was made");
+}
