@@ -243,7 +243,20 @@ impl SessionStore {
                 absolute
             }
         };
-        record_io::bytes_of(&new.clone().into_record(SessionId::new(), longest_dir))?;
+        let sizing = SessionId::new();
+        record_io::bytes_of(&new.clone().into_record(sizing.clone(), longest_dir)).map_err(
+            |e| {
+                // The id drawn to size the record is no session's: the message names the new one.
+                let message = e
+                    .message()
+                    .replace(
+                        &format!("the record of session {sizing}"),
+                        "the new session's record",
+                    )
+                    .replace(&format!("session {sizing}"), "the new session");
+                Error::new(e.kind(), message)
+            },
+        )?;
         let root = self.ensure_root()?;
         match &new.session_dir {
             None => self.create_auto(root, new.clone()),
