@@ -730,7 +730,8 @@ enum outrig_status outrig_store_get(const struct outrig_store *store,
  *
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL argument, `dir` not UTF-8),
  * `OUTRIG_ERR_NOT_FOUND` (no `session.json` there), `OUTRIG_ERR_CORRUPT_RECORD` (it does not
- * parse), `OUTRIG_ERR_IO`. `*out` is untouched on error.
+ * parse), `OUTRIG_ERR_IO` (also for a relative `dir` when the current directory it is taken
+ * against is gone, as for `outrig_store_remove_by_path`). `*out` is untouched on error.
  *
  * Preconditions:
  * `store` is NULL or a live store; `dir` is NULL or a NUL-terminated string; `out` is NULL
@@ -1208,7 +1209,8 @@ enum outrig_status outrig_store_remove(const struct outrig_store *store,
  * Errors: `OUTRIG_ERR_INVALID_ARGUMENT` (a NULL `store` or `dir`, `dir` not UTF-8),
  * `OUTRIG_ERR_NOT_FOUND` (no `session.json` in `dir`), `OUTRIG_ERR_CORRUPT_RECORD` (it does
  * not parse: remove such a session by id), `OUTRIG_ERR_BUSY` (as for `outrig_store_remove`),
- * `OUTRIG_ERR_IO`. `*kept` is untouched on error.
+ * `OUTRIG_ERR_IO` (also for a relative `dir` when the current directory it is taken against
+ * is gone). `*kept` is untouched on error.
  *
  * Preconditions:
  * `store` is NULL or a live store; `dir` is NULL or a NUL-terminated string; `kept` is NULL

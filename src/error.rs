@@ -178,6 +178,13 @@ impl Error {
         self
     }
 
+    /// The same error about `path` (none for `None`), for an error rebuilt from a kept one
+    /// (a clean's failures).
+    pub(crate) fn with_path(mut self, path: Option<PathBuf>) -> Self {
+        self.path = path;
+        self
+    }
+
     /// The same error with a different kind (for call sites that know better than the errno).
     pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
         self.kind = kind;

@@ -333,7 +333,27 @@ fn create_from_cwd() {
     if var("CHILD_DELETE_CWD").is_some() {
         fs::remove_dir(std::env::current_dir().unwrap()).unwrap();
     }
+    // Deeper than PATH_MAX: made and entered one relative step at a time, as only that works.
+    if let Some(depth) = var("CHILD_DEEP") {
+        let depth: usize = depth.to_str().unwrap().parse().unwrap();
+        let name = "d".repeat(200);
+        for _ in 0..depth {
+            fs::create_dir(&name).unwrap();
+            std::env::set_current_dir(&name).unwrap();
+        }
+    }
     let store = SessionStore::new(var("CHILD_ROOT").unwrap()).unwrap();
+    // Reading and removing by a path relative to the current directory, in place of a create.
+    if let Some(dir) = var("CHILD_BY_PATH") {
+        let kind = |r: outrig::Result<()>| match r {
+            Ok(()) => "Ok".to_owned(),
+            Err(e) => format!("{:?} {:?} [{e}]", e.kind(), e.os_error()),
+        };
+        let get = kind(store.get_by_path(dir.as_ref()).map(drop));
+        let remove = kind(store.remove_by_path(dir.as_ref()).map(drop));
+        println!("BYPATH=get {get}; remove {remove}");
+        return;
+    }
     let mut new = NewSession::new("c", "t", var("CHILD_WORKING_DIR").unwrap());
     if let Some(dir) = var("CHILD_SESSION_DIR") {
         new = new.session_dir(dir);
@@ -355,6 +375,8 @@ fn create_in(cwd: &std::path::Path, root: &std::path::Path, env: &[(&str, &str)]
         .current_dir(cwd)
         .env("CHILD_ROOT", root)
         .env_remove("CHILD_DELETE_CWD")
+        .env_remove("CHILD_DEEP")
+        .env_remove("CHILD_BY_PATH")
         .env_remove("CHILD_SESSION_DIR");
     for (k, v) in env {
         cmd.env(k, v);
@@ -370,7 +392,7 @@ fn create_in(cwd: &std::path::Path, root: &std::path::Path, env: &[(&str, &str)]
     stdout
         .lines()
         .find_map(|l| {
-            ["WORKING_DIR=", "ERR="]
+            ["WORKING_DIR=", "ERR=", "BYPATH="]
                 .iter()
                 .find_map(|k| l.find(k).map(|i| &l[i..]))
         })
@@ -437,4 +459,166 @@ fn a_relative_working_dir_from_a_deleted_directory_is_a_clear_error_and_makes_no
         &[("CHILD_WORKING_DIR", "/w"), ("CHILD_DELETE_CWD", "1")],
     );
     assert_eq!(got, "WORKING_DIR=/w");
+}
+
+/// A current directory whose path is not UTF-8: a relative working_dir or session directory
+/// joined to it cannot be recorded. The error names the value as the caller gave it and says
+/// what to do, and nothing is made (it named a random session id that never existed, "session
+/// ... cannot be written: path ... is not valid UTF-8").
+#[test]
+fn a_relative_path_from_a_current_directory_that_is_not_utf8_is_refused_by_name() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path().join(std::ffi::OsStr::from_bytes(b"work-\xff"));
+    fs::create_dir(&cwd).unwrap();
+    let root = tmp.path().join("root");
+    for (env, named) in [
+        (&[("CHILD_WORKING_DIR", "repo")][..], "working_dir repo"),
+        (
+            &[("CHILD_WORKING_DIR", "/w"), ("CHILD_SESSION_DIR", "sess")][..],
+            "session directory sess",
+        ),
+    ] {
+        let got = create_in(&cwd, &root, env);
+        assert!(got.starts_with("ERR=InvalidArgument None: "), "{got}");
+        assert!(
+            got.contains(&format!(
+                "the {named} is relative, and joined to the current directory it is "
+            )),
+            "{got}"
+        );
+        assert!(got.contains("work-\u{fffd}/"), "the path, shown: {got}");
+        assert!(got.contains("not valid UTF-8"), "{got}");
+        assert!(got.contains("give an absolute path"), "{got}");
+        assert!(!got.contains("session 20"), "no made-up session id: {got}");
+        assert!(!root.exists(), "nothing was made: {got}");
+        assert_eq!(names(&cwd), Vec::<String>::new(), "nothing was made: {got}");
+    }
+    // The absolute working_dir from there is recorded.
+    let got = create_in(&cwd, &root, &[("CHILD_WORKING_DIR", "/w")]);
+    assert_eq!(got, "WORKING_DIR=/w");
+}
+
+/// A root, or an explicit directory behind a symlink, whose path is not UTF-8: refused before
+/// anything is made, naming the path (the same made-up session id before).
+#[test]
+fn a_root_or_session_directory_that_is_not_utf8_is_refused_by_name() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = std::ffi::OsStr::from_bytes(b"r\xfe");
+    let store = SessionStore::new(tmp.path().join(bad)).unwrap();
+    let err = store.create(&spec("c")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(err.message().starts_with("the session root "), "{err}");
+    assert!(err.message().contains("not valid UTF-8"), "{err}");
+    assert!(!store.root().exists(), "the root was not made");
+
+    let good = SessionStore::new(tmp.path().join("root")).unwrap();
+    let target = tmp.path().join(std::ffi::OsStr::from_bytes(b"s\xfe"));
+    fs::create_dir(&target).unwrap();
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let err = good.create(&spec("c").session_dir(&link)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(
+        err.message().starts_with(&format!(
+            "the session directory {} leads to ",
+            link.display()
+        )),
+        "{err}"
+    );
+    assert!(err.message().contains("not valid UTF-8"), "{err}");
+    assert!(names(&target).is_empty(), "nothing written there");
+    assert!(
+        !good.root().exists() || names(good.root()).is_empty(),
+        "no link left in the root"
+    );
+}
+
+/// A current directory deeper than PATH_MAX (4096 bytes): a relative working_dir is still
+/// recorded absolute, the whole path, and reads back as written.
+#[test]
+fn a_relative_working_dir_from_a_directory_deeper_than_path_max_is_recorded_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path().join("deep");
+    fs::create_dir(&cwd).unwrap();
+    let root = tmp.path().join("root");
+    let base = fs::canonicalize(&cwd).unwrap();
+    let got = create_in(
+        &cwd,
+        &root,
+        &[("CHILD_WORKING_DIR", "./repo"), ("CHILD_DEEP", "25")],
+    );
+    let recorded = got
+        .strip_prefix("WORKING_DIR=")
+        .unwrap_or_else(|| panic!("{got}"));
+    let deep = format!("/{}", "d".repeat(200)).repeat(25);
+    assert_eq!(recorded, format!("{}{deep}/repo", base.display()));
+    assert!(recorded.len() > 4096);
+}
+
+/// Reading and removing a session by a relative path take it by the same rule as create: from
+/// a deleted current directory both are the `Io` error that says so, never `NotFound` (which
+/// `discard --session-dir` reports as "no session there", status 3). `get_by_path` opened the
+/// relative path itself and said `NotFound` where `remove_by_path` said `Io`.
+#[test]
+fn by_path_from_a_deleted_directory_is_the_same_io_error_for_reading_and_removing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    let cwd = tmp.path().join("gone");
+    fs::create_dir(&cwd).unwrap();
+    let got = create_in(
+        &cwd,
+        &root,
+        &[("CHILD_BY_PATH", "sess"), ("CHILD_DELETE_CWD", "1")],
+    );
+    let said = "[the session directory sess is relative, and the current directory to take it \
+                against cannot be read";
+    let (get, remove) = got
+        .strip_prefix("BYPATH=get ")
+        .and_then(|rest| rest.split_once("; remove "))
+        .unwrap_or_else(|| panic!("{got}"));
+    for (what, answer) in [("get_by_path", get), ("remove_by_path", remove)] {
+        assert!(answer.starts_with("Io Some(2) "), "{what}: {got}");
+        assert!(answer.contains(said), "{what}: {got}");
+    }
+    // From a directory that is there, a relative path reads and removes the session in it.
+    let work = tmp.path().join("work");
+    fs::create_dir(&work).unwrap();
+    let store = SessionStore::new(&root).unwrap();
+    store
+        .create(&spec("rel").session_dir(work.join("sess")))
+        .unwrap()
+        .finalize_now(0)
+        .unwrap();
+    let got = create_in(&work, &root, &[("CHILD_BY_PATH", "sess")]);
+    assert_eq!(got, "BYPATH=get Ok; remove Ok");
+    assert!(store.list().unwrap().sessions.is_empty());
+}
+
+/// A create refused for its record (too large; a start time no record can hold) names no
+/// session: none was made. It named the random id drawn only to size the record ("the record
+/// of session 2026...-3f2a would be ... bytes"), which no listing ever shows.
+#[test]
+fn a_record_refused_before_the_create_names_no_made_up_session() {
+    let (_tmp, store) = store();
+    let huge = "c".repeat(outrig::MAX_RECORD_BYTES as usize);
+    let err = store.create(&spec(&huge)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(
+        err.message()
+            .starts_with("the new session's record would be "),
+        "{err}"
+    );
+    assert!(err.message().contains("shorten"), "{err}");
+    let far = SystemTime::UNIX_EPOCH + Duration::from_secs(20_000 * 366 * 86_400);
+    let err = store.create(&spec("far").started_at(far)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(
+        err.message()
+            .starts_with("the new session cannot be written: "),
+        "{err}"
+    );
+    assert!(!err.message().contains("session 20"), "{err}");
+    assert!(!store.root().exists(), "nothing was made");
 }

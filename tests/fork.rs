@@ -10,7 +10,7 @@ mod common;
 use std::time::{Duration, SystemTime};
 
 use common::spec;
-use outrig::{CleanMode, ContainerProbe, ErrorKind, SessionStore, State};
+use outrig::{CleanMode, ContainerProbe, ErrorKind, RemoveMode, SessionStore, State};
 
 fn nothing_runs(store: SessionStore) -> SessionStore {
     store.with_container_probe(ContainerProbe::custom(|_| Some(Vec::new())))
@@ -112,6 +112,19 @@ fn a_lease_belongs_to_the_process_that_took_it() {
         if !busy(store.remove_forced(&id).map(drop)) {
             failed |= 32;
         }
+        // Forced, by path, through the one entry every face's force goes through: the
+        // parent's lease still refuses it.
+        let dir = store.entry_path(&id);
+        if !busy(
+            store
+                .remove_by_path_with(&dir, RemoveMode::Forced)
+                .map(drop),
+        ) {
+            failed |= 64;
+        }
+        if !busy(store.remove_with(&id, RemoveMode::Forced).map(drop)) {
+            failed |= 128;
+        }
         drop(live);
         failed
     });
@@ -125,4 +138,133 @@ fn a_lease_belongs_to_the_process_that_took_it() {
     let done = live.finalize_now(0).unwrap();
     assert_eq!(done.exit_code, Some(0));
     assert_eq!(store.state(&id).unwrap(), State::Finished);
+
+    a_process_given_a_dead_owners_pid_holds_no_lease(&store);
+}
+
+/// The owner of a lease dies while a fork child of it lives on with the inherited descriptor
+/// (so the lock stays held), and a process forked later gets the dead owner's pid (pid reuse,
+/// forced here through `/proc/sys/kernel/ns_last_pid`, which needs root). That process is not
+/// the owner: its copy of the handle holds no lease, and releasing it ends nothing. By pid
+/// alone it was taken for the owner, and its release unlocked the directory for the child
+/// still holding it (the session turned `Abandoned`).
+fn a_process_given_a_dead_owners_pid_holds_no_lease(store: &SessionStore) {
+    if std::fs::OpenOptions::new()
+        .write(true)
+        .open("/proc/sys/kernel/ns_last_pid")
+        .is_err()
+    {
+        println!("pid reuse not tried: /proc/sys/kernel/ns_last_pid is not writable (not root)");
+        return;
+    }
+    const NO_REUSE: i32 = 77;
+    let id_file = tempfile::NamedTempFile::new().unwrap();
+    let id_path = id_file.path().to_owned();
+    let store = store.clone();
+    // SAFETY: as in `in_fork_child`: no other thread of this binary holds a library lock.
+    let owner = unsafe { libc::fork() };
+    assert!(owner >= 0);
+    if owner == 0 {
+        // The owner: creates the session, forks the heir, and dies.
+        let live = store.create(&spec("dead-owner")).unwrap();
+        std::fs::write(&id_path, live.id.as_str()).unwrap();
+        let heir = in_heir(&store, &live, std::process::id());
+        std::mem::forget(live);
+        // SAFETY: ends the owner without running the parent's exit handlers.
+        unsafe { libc::_exit(if heir > 0 { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: reaps the owner just forked, which frees its pid.
+    assert_eq!(unsafe { libc::waitpid(owner, &mut status, 0) }, owner);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+    let id = outrig::SessionId::parse(&std::fs::read_to_string(&id_path).unwrap()).unwrap();
+    // The heir reports through the record's directory: a file named for its verdict.
+    let dir = store.entry_path(&id);
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    let verdict = loop {
+        let done: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.ok()?.file_name().to_string_lossy().into_owned();
+                name.strip_prefix("heir-").map(str::to_owned)
+            })
+            .collect();
+        if let Some(v) = done.first() {
+            break v.clone();
+        }
+        assert!(std::time::Instant::now() < until, "the heir never reported");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    if verdict == NO_REUSE.to_string() {
+        println!("pid reuse not tried: no fork got the owner's pid (the machine is busy)");
+    } else {
+        assert_eq!(
+            verdict, "0",
+            "checks that failed in the process with the owner's pid (bits)"
+        );
+    }
+    // The heir has exited: its descriptor closed, the lease is over.
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    while store.state(&id).unwrap() != State::Abandoned {
+        assert!(std::time::Instant::now() < until, "the heir never let go");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    store.remove(&id).unwrap();
+}
+
+/// In the owner: forks the heir, which waits for the owner (`owner_pid`) to die, then forks
+/// until a child gets the owner's pid. That child checks that its copy of the handle holds no
+/// lease and releases it; the heir then checks the session still runs (its inherited
+/// descriptor holds the lock) and writes `heir-<bits>` into the session directory (77: no
+/// fork got the pid). Returns the heir's pid in the owner.
+fn in_heir(store: &SessionStore, live: &outrig::LiveSession, owner_pid: u32) -> i32 {
+    // SAFETY: the owner is single-threaded.
+    let heir = unsafe { libc::fork() };
+    if heir != 0 {
+        return heir;
+    }
+    // SAFETY: getppid has no preconditions.
+    while unsafe { libc::getppid() } == owner_pid as i32 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(50)); // the test process reaps the owner
+    let mut code = 77;
+    for _ in 0..200 {
+        let before = (owner_pid - 1).to_string();
+        if std::fs::write("/proc/sys/kernel/ns_last_pid", &before).is_err() {
+            break;
+        }
+        // SAFETY: the heir is single-threaded.
+        let usurper = unsafe { libc::fork() };
+        if usurper == 0 {
+            if std::process::id() != owner_pid {
+                // SAFETY: ends this try.
+                unsafe { libc::_exit(77) };
+            }
+            let copy = child_copy(live);
+            let mut bits = 0;
+            if copy.is_leased() {
+                bits |= 1;
+            }
+            copy.release();
+            std::mem::forget(copy);
+            // SAFETY: ends the usurper.
+            unsafe { libc::_exit(bits) };
+        }
+        let mut status = 0;
+        // SAFETY: waits for the fork just made.
+        unsafe { libc::waitpid(usurper, &mut status, 0) };
+        let got = libc::WEXITSTATUS(status);
+        if got != 77 {
+            code = got;
+            if store.state(&live.id).unwrap() != State::Running {
+                code |= 2;
+            }
+            break;
+        }
+    }
+    let dir = store.entry_path(&live.id);
+    std::fs::write(dir.join(format!("heir-{code}")), b"").unwrap();
+    // SAFETY: ends the heir (its descriptor of the lease closes with it).
+    unsafe { libc::_exit(0) };
 }

@@ -138,3 +138,110 @@ fn a_link_swapped_between_the_open_and_the_lock_is_busy_and_removes_nothing() {
         s.id
     );
 }
+
+/// The effective uid of this process.
+fn euid() -> u32 {
+    let status = fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    line.split_whitespace().nth(2).unwrap().parse().unwrap()
+}
+
+/// Run by `a_process_that_cannot_start_threads_still_lists_and_judges_everything` in a child
+/// (as `nobody` when the tests run as root, whom no thread limit stops): sessions enough for a
+/// listing and its lease probes to spread over threads (256 and up), then no thread may start
+/// (`RLIMIT_NPROC` 0, as in a container at its `pids.max`). Listing, states and clean must
+/// answer in full on the calling thread: they panicked in `std::thread::scope`'s `spawn`.
+#[test]
+#[ignore = "run by the thread-limit test in a child of its own"]
+fn thread_limited_child() {
+    use outrig::{CleanMode, ContainerProbe, SessionStore, State};
+    use rustix::process::{Resource, Rlimit, setrlimit};
+    use std::time::{Duration, SystemTime};
+
+    let base = std::path::PathBuf::from(std::env::var_os("OUTRIG_THREAD_LIMIT_BASE").unwrap());
+    let store = SessionStore::new(base.join("root"))
+        .unwrap()
+        .with_container_probe(ContainerProbe::custom(|_| Some(Vec::new())));
+    let mut held = Vec::new();
+    for i in 0..300 {
+        let live = store.create(&spec("limited")).unwrap();
+        if i % 30 == 0 {
+            held.push(live); // leased: running
+        } // else dropped unfinalized: abandoned
+    }
+    let none = Rlimit {
+        current: Some(0),
+        maximum: Some(0),
+    };
+    setrlimit(Resource::Nproc, none).unwrap();
+    assert!(
+        std::thread::Builder::new().spawn(|| ()).is_err(),
+        "the premise: no thread can be started now"
+    );
+
+    let listing = store.list().unwrap();
+    assert_eq!(listing.sessions.len(), 300);
+    assert!(listing.skipped.is_empty());
+    let states = store.states(&listing.sessions);
+    for (s, state) in listing.sessions.iter().zip(&states) {
+        let leased = held.iter().any(|live| live.id == s.id);
+        let want = if leased {
+            State::Running
+        } else {
+            State::Abandoned
+        };
+        assert_eq!(*state, want, "{}", s.id);
+    }
+    let cleaned = store
+        .clean(
+            SystemTime::now() + Duration::from_secs(60),
+            CleanMode::Remove,
+        )
+        .unwrap();
+    assert_eq!(cleaned.removed.len(), 290);
+    assert_eq!(cleaned.kept_running.len(), 10);
+    assert!(cleaned.failed.is_empty(), "{:?}", cleaned.failed);
+    assert_eq!(store.list().unwrap().sessions.len(), 10);
+    println!("THREAD-LIMIT OK");
+}
+
+#[test]
+fn a_process_that_cannot_start_threads_still_lists_and_judges_everything() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("base");
+    fs::create_dir(&base).unwrap();
+    let mut cmd = if euid() == 0 {
+        // Root passes every thread limit: the child runs as `nobody`, from a copy of this
+        // binary it may execute wherever the checkout lives.
+        for (dir, mode) in [(tmp.path(), 0o755), (base.as_path(), 0o777)] {
+            fs::set_permissions(dir, fs::Permissions::from_mode(mode)).unwrap();
+        }
+        let exe = tmp.path().join("hostile");
+        fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
+        fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
+        let mut cmd = std::process::Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(exe);
+        cmd
+    } else {
+        std::process::Command::new(std::env::current_exe().unwrap())
+    };
+    let out = cmd
+        .args([
+            "--ignored",
+            "--exact",
+            "thread_limited_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("OUTRIG_THREAD_LIMIT_BASE", &base)
+        .output()
+        .expect("the child runs (setpriv, of util-linux, when run as root)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("THREAD-LIMIT OK"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::spec;
-use outrig::{CleanMode, ContainerProbe, ErrorKind, SessionId, SessionStore, State};
+use outrig::{CleanMode, ContainerProbe, ErrorKind, RemoveMode, SessionId, SessionStore, State};
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"))
@@ -192,19 +192,30 @@ fn the_engine_inherits_no_descriptor_of_the_caller() {
 }
 
 /// Worker: removes and cleans every entry of `OUTRIG_LIVENESS_ROOT` in a loop until the file
-/// `OUTRIG_LIVENESS_STOP` exists; prints `ROUNDS n`.
+/// `OUTRIG_LIVENESS_STOP` exists; prints `ROUNDS n`. With `OUTRIG_LIVENESS_FORCED` set, its
+/// removals are forced (`RemoveMode::Forced`, as `discard --force`) and its store has no
+/// container probe, so only a lease can stop them.
 #[test]
 #[ignore = "run by the other tests in a child process"]
 fn remover_loop() {
     let root = PathBuf::from(env("OUTRIG_LIVENESS_ROOT"));
     let stop = PathBuf::from(env("OUTRIG_LIVENESS_STOP"));
-    let store =
-        nothing_runs(SessionStore::new(&root).unwrap()).with_lock_wait(Duration::from_millis(20));
+    let forced = std::env::var_os("OUTRIG_LIVENESS_FORCED").is_some();
+    let store = SessionStore::new(&root).unwrap();
+    let (store, mode) = if forced {
+        (
+            store.with_container_probe(ContainerProbe::none()),
+            RemoveMode::Forced,
+        )
+    } else {
+        (nothing_runs(store), RemoveMode::Checked)
+    };
+    let store = store.with_lock_wait(Duration::from_millis(20));
     let mut rounds = 0u64;
     while !stop.exists() {
         for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
             if let Ok(id) = SessionId::parse(&entry.file_name().to_string_lossy()) {
-                let _ = store.remove(&id);
+                let _ = store.remove_with(&id, mode);
             }
         }
         if rounds.is_multiple_of(4) {
@@ -221,11 +232,12 @@ struct RaceFigures {
     creates: u64,
     create_errors: u64,
     vanished_while_held: u64,
+    finalize_errors: u64,
     orphans: u64,
 }
 
 /// Creators of auto and explicit sessions (this process) against removers and cleaners (two
-/// other processes) for `span`.
+/// other processes, one of them forcing its removals) for `span`.
 fn race_creators_against_removers(span: Duration) -> RaceFigures {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("root");
@@ -233,13 +245,17 @@ fn race_creators_against_removers(span: Duration) -> RaceFigures {
     let store = nothing_runs(SessionStore::new(&root).unwrap());
     std::fs::create_dir_all(&root).unwrap();
     let removers: Vec<_> = (0..2)
-        .map(|_| {
-            worker("remover_loop")
+        .map(|k| {
+            let mut remover = worker("remover_loop");
+            remover
                 .env("OUTRIG_LIVENESS_ROOT", &root)
                 .env("OUTRIG_LIVENESS_STOP", &stop)
-                .stdout(Stdio::piped())
-                .spawn()
-                .unwrap()
+                .env_remove("OUTRIG_LIVENESS_FORCED")
+                .stdout(Stdio::piped());
+            if k == 1 {
+                remover.env("OUTRIG_LIVENESS_FORCED", "1");
+            }
+            remover.spawn().unwrap()
         })
         .collect();
     let mut figures = RaceFigures::default();
@@ -263,8 +279,11 @@ fn race_creators_against_removers(span: Duration) -> RaceFigures {
                     figures.vanished_while_held += 1;
                 }
                 if i.is_multiple_of(3) {
+                    // Through its lease: no remover, forced or not, takes it first.
                     let mut live = live;
-                    let _ = live.finalize_now(0);
+                    if live.finalize_now(0).is_err() {
+                        figures.finalize_errors += 1;
+                    }
                 }
             }
             Err(_) => figures.create_errors += 1,
@@ -302,6 +321,7 @@ fn removers_and_cleaners_never_split_a_session_or_fail_a_create() {
     assert!(figures.creates > 0, "{figures:?}");
     assert_eq!(figures.create_errors, 0, "{figures:?}");
     assert_eq!(figures.vanished_while_held, 0, "{figures:?}");
+    assert_eq!(figures.finalize_errors, 0, "{figures:?}");
     assert_eq!(figures.orphans, 0, "{figures:?}");
 }
 
@@ -455,4 +475,94 @@ fn a_missing_probe_program_is_unknown_with_a_reason_naming_it() {
     assert!(store.get(&s.id).is_ok(), "nothing was removed");
     // Forced, the removal asks no engine at all.
     store.remove_forced(&s.id).unwrap();
+}
+
+/// Worker: creates `OUTRIG_LIVENESS_COUNT` sessions under `OUTRIG_LIVENESS_ROOT`, holding their
+/// leases, prints each id, then exits at once (its leases end with it: abandoned).
+#[test]
+#[ignore = "run by the other tests in a child process"]
+fn short_lived_launcher() {
+    let store = SessionStore::new(env("OUTRIG_LIVENESS_ROOT")).unwrap();
+    let count: usize = env("OUTRIG_LIVENESS_COUNT").parse().unwrap();
+    let held: Vec<_> = (0..count)
+        .map(|_| store.create(&spec("short")).unwrap())
+        .collect();
+    for live in &held {
+        println!("HELD {}", live.id);
+    }
+    std::thread::sleep(Duration::from_millis(20));
+}
+
+/// `states` over more sessions than the parallel threshold, while launchers in other processes
+/// come and go (each creating sessions, holding their leases, and dying): every session of
+/// this process's own gets exactly its state whichever thread probed it, and another
+/// launcher's is `Running` or `Abandoned`, never another session's state or `Unknown`.
+#[test]
+fn states_over_the_threshold_hold_while_leases_come_and_go_elsewhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    let store = nothing_runs(SessionStore::new(&root).unwrap());
+    let mut held = Vec::new();
+    let mut want = std::collections::HashMap::new();
+    for i in 0..300 {
+        let mut live = store.create(&spec("mine")).unwrap();
+        let state = [State::Running, State::Abandoned, State::Finished][i % 3];
+        want.insert(live.id.clone(), state);
+        match state {
+            State::Running => held.push(live),
+            State::Abandoned => live.release(),
+            _ => {
+                live.finalize_now(0).unwrap();
+            }
+        }
+    }
+    let rounds = if std::env::var_os("OUTRIG_STRESS").is_some() {
+        200
+    } else {
+        12
+    };
+    let mut launchers = Vec::new();
+    let mut others = 0usize;
+    for round in 0..rounds {
+        // Two launchers at a time: one starting, one dying, while states are read.
+        launchers.push(
+            worker("short_lived_launcher")
+                .env("OUTRIG_LIVENESS_ROOT", &root)
+                .env("OUTRIG_LIVENESS_COUNT", "4")
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        if launchers.len() > 2 {
+            let out = launchers.remove(0).wait_with_output().unwrap();
+            assert!(out.status.success(), "round {round}");
+        }
+        let sessions = store.list().unwrap().sessions;
+        assert!(sessions.len() >= 300);
+        for (s, state) in sessions.iter().zip(store.states(&sessions)) {
+            match want.get(&s.id) {
+                Some(mine) => assert_eq!(state, *mine, "round {round}: session {}", s.id),
+                None => {
+                    others += 1;
+                    assert!(
+                        matches!(state, State::Running | State::Abandoned),
+                        "round {round}: another launcher's {} is {state:?}",
+                        s.id
+                    );
+                }
+            }
+        }
+    }
+    for l in launchers {
+        assert!(l.wait_with_output().unwrap().status.success());
+    }
+    // Every launcher is gone: each of its sessions is abandoned now.
+    let sessions = store.list().unwrap().sessions;
+    assert_eq!(sessions.len(), 300 + 4 * rounds);
+    for (s, state) in sessions.iter().zip(store.states(&sessions)) {
+        let expected = want.get(&s.id).copied().unwrap_or(State::Abandoned);
+        assert_eq!(state, expected, "session {}", s.id);
+    }
+    println!("states with launchers coming and going: {rounds} rounds, {others} foreign states");
+    drop(held);
 }

@@ -109,11 +109,21 @@ fn scenarios(base: &Path) -> Vec<&'static str> {
     assert_eq!(cleaned.failed[0].session.id, stuck.id);
     assert_eq!(cleaned.failed[0].kind, ErrorKind::Io);
     assert_eq!(cleaned.failed[0].os_error, Some(13), "the errno is kept");
+    let refused = cleaned.failed[0].path.as_deref();
+    assert!(
+        refused.is_some_and(|p| p.starts_with(&stuck_dir)),
+        "the path refused is kept: {refused:?}"
+    );
     // The one error a face that fails the clean as a whole returns: the first failure's kind
     // and errno (C's outrig_last_os_error, Python's OSError.errno), counted and quoted.
     let first = cleaned.first_failure().unwrap();
     assert_eq!(first.kind(), ErrorKind::Io);
     assert_eq!(first.os_error(), Some(13));
+    assert_eq!(
+        first.path(),
+        refused,
+        "and its path (Python's OSError.filename)"
+    );
     assert!(
         first.message().starts_with("1 of the sessions to clean"),
         "{first}"

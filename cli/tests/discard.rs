@@ -315,3 +315,53 @@ fn a_running_session_is_refused_with_status_8() {
     let run = sb.run(&["discard", "--yes", contained.id.as_str()], None);
     assert_code(&run, 0);
 }
+
+/// `--force` skips only the container check: a session whose launcher holds its lease (here,
+/// this test process) is refused with status 8, by id or by `--session-dir`, even when the
+/// engine is broken, which is what `--force` is for; once the launcher lets go, it goes.
+#[test]
+fn force_never_overrides_a_launchers_lease() {
+    let sb = Sandbox::new();
+    let live = sb.store.create(&spec("held")).unwrap();
+    let dir = sb.path().join("explicit");
+    let explicit = sb
+        .store
+        .create(&spec("held-explicit").session_dir(&dir))
+        .unwrap();
+    sb.set_engine("echo 'Error: the engine is broken' >&2; exit 125\n");
+    let dir_arg = dir.to_str().unwrap();
+    for (args, id) in [
+        (
+            vec!["discard", "--yes", "--force", live.id.as_str()],
+            live.id.as_str(),
+        ),
+        (
+            vec!["discard", "--yes", "--force", "--session-dir", dir_arg],
+            explicit.id.as_str(),
+        ),
+    ] {
+        let run = sb.run(&args, None);
+        assert_code(&run, 8);
+        assert_one_error_line(&run, &format!("1 session is running ({id}): stop it first"));
+        assert!(!run.stdout.contains("removed"), "{run:#?}");
+    }
+    assert_eq!(
+        sb.store.list().unwrap().sessions.len(),
+        2,
+        "nothing removed"
+    );
+    assert!(dir.join("session.json").is_file());
+    // The launchers let go (unfinalized: abandoned); forced, both go despite the engine.
+    drop(live);
+    drop(explicit);
+    let run = sb.run(
+        &["discard", "--yes", "--force", "--session-dir", dir_arg],
+        None,
+    );
+    assert_code(&run, 0);
+    let left = sb.store.list().unwrap().sessions;
+    assert_eq!(left.len(), 1);
+    let run = sb.run(&["discard", "--yes", "--force", left[0].id.as_str()], None);
+    assert_code(&run, 0);
+    assert!(sb.store.list().unwrap().sessions.is_empty());
+}

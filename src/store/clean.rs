@@ -1,6 +1,7 @@
 //! Sessions' states, and `clean`: removing what ended (or was abandoned) long enough ago.
 //! The verdict itself is in `verdict.rs`.
 
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use super::remove::Check;
@@ -70,13 +71,16 @@ pub struct CleanFailure {
     /// The operating-system error number behind it, when there is one (as
     /// [`Error::os_error`](crate::Error::os_error)).
     pub os_error: Option<i32>,
+    /// The path the operating system refused, when there is one (as
+    /// [`Error::path`](crate::Error::path)).
+    pub path: Option<std::path::PathBuf>,
 }
 
 impl Cleaning {
     /// The one error for a clean that must fail as a whole when a removal failed (C's
-    /// `outrig_store_clean`, Python's `clean`): the first failure's kind and OS error number,
-    /// with a message that says how many removals failed and quotes the first. `None` when
-    /// none failed.
+    /// `outrig_store_clean`, Python's `clean`): the first failure's kind, OS error number and
+    /// path, with a message that says how many removals failed and quotes the first. `None`
+    /// when none failed.
     pub fn first_failure(&self) -> Option<Error> {
         let first = self.failed.first()?;
         let message = format!(
@@ -85,7 +89,11 @@ impl Cleaning {
             self.failed.len(),
             first.message
         );
-        Some(Error::new(first.kind, message).with_os_error(first.os_error))
+        Some(
+            Error::new(first.kind, message)
+                .with_os_error(first.os_error)
+                .with_path(first.path.clone()),
+        )
     }
 }
 
@@ -213,6 +221,7 @@ impl SessionStore {
                                     kind: e.kind(),
                                     message: e.message().to_owned(),
                                     os_error: e.os_error(),
+                                    path: e.path().map(Path::to_path_buf),
                                     session,
                                 });
                                 continue;

@@ -142,6 +142,7 @@ impl NewSession {
         let mut new = self.clone();
         if new.working_dir.is_relative() {
             new.working_dir = fsio::absolute("working_dir", &self.working_dir)?;
+            utf8_path("working_dir", &new.working_dir, &self.working_dir)?;
         }
         Ok(new)
     }
@@ -232,10 +233,30 @@ impl SessionStore {
         // The longest record this create can write, checked before anything is made; the
         // write checks the real one again.
         let longest_dir = match &new.session_dir {
-            None => self.entry_path(&SessionId::new()),
-            Some(dir) => fsio::absolute("session directory", dir)?,
+            None => {
+                utf8_path("session root", &self.root, &self.root)?;
+                self.entry_path(&SessionId::new())
+            }
+            Some(dir) => {
+                let absolute = fsio::absolute("session directory", dir)?;
+                utf8_path("session directory", &absolute, dir)?;
+                absolute
+            }
         };
-        record_io::bytes_of(&new.clone().into_record(SessionId::new(), longest_dir))?;
+        let sizing = SessionId::new();
+        record_io::bytes_of(&new.clone().into_record(sizing.clone(), longest_dir)).map_err(
+            |e| {
+                // The id drawn to size the record is no session's: the message names the new one.
+                let message = e
+                    .message()
+                    .replace(
+                        &format!("the record of session {sizing}"),
+                        "the new session's record",
+                    )
+                    .replace(&format!("session {sizing}"), "the new session");
+                Error::new(e.kind(), message)
+            },
+        )?;
         let root = self.ensure_root()?;
         match &new.session_dir {
             None => self.create_auto(root, new.clone()),
@@ -371,6 +392,7 @@ impl SessionStore {
             None => fs::canonicalize(&self.root)
                 .map_err(|e| Error::io("resolving session root", &self.root, e))?,
         };
+        utf8_path("session directory", &dir, &requested)?;
         if dir.starts_with(&root_dir) {
             return Err(not_usable(
                 &dir,
@@ -483,6 +505,41 @@ mod claim_hook {
 
     #[cfg(not(test))]
     pub(super) fn run(_: Step, _: &OwnedFd, _: &SessionId) {}
+}
+
+/// Refuses `path`, which the record would hold as its `what` (working_dir, session directory,
+/// or the session root every auto session's directory is in), when it is not UTF-8:
+/// session.json holds paths as JSON strings. `given` is the path as the caller named it, so
+/// the message says where the bytes came from: a relative path joined to a current directory
+/// that is not UTF-8, or a symlink resolved. Checked before anything is made, with a message
+/// that names the value, where a failed write of the record could only name the record.
+fn utf8_path(what: &str, path: &Path, given: &Path) -> Result<()> {
+    if path.to_str().is_some() {
+        return Ok(());
+    }
+    let message = if given.is_relative() {
+        format!(
+            "the {what} {} is relative, and joined to the current directory it is {}, which is \
+             not valid UTF-8 and session.json cannot hold; give an absolute path in UTF-8, or \
+             run from a directory whose path is UTF-8",
+            given.display(),
+            path.display()
+        )
+    } else if given != path {
+        format!(
+            "the {what} {} leads to {}, which is not valid UTF-8 and session.json cannot hold; \
+             choose a directory whose path is UTF-8",
+            given.display(),
+            path.display()
+        )
+    } else {
+        format!(
+            "the {what} {} is not valid UTF-8, which session.json cannot hold; choose a path \
+             in UTF-8",
+            path.display()
+        )
+    };
+    Err(Error::invalid(message))
 }
 
 /// A second descriptor of `dir` (for the undo, while the first becomes the lease).

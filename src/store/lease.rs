@@ -16,10 +16,11 @@
 //! **A lease belongs to the process that took it.** `fork` shares the locked open directory
 //! with the child, and `flock`'s unlock acts on that shared description: a child that
 //! released or dropped its copy of the handle would end its parent's lease. So a lease records
-//! its owner's pid, and in any other process the handle holds no lease: releasing or dropping
-//! it there touches neither the lock nor the record, and the registry the child inherited
-//! finds nothing, so the child's updates and removals by id lock like any other process's
-//! (and get `Busy` while the owner runs).
+//! its owner (pid and start time: a later process given a dead owner's pid is not it), and in
+//! any other process the handle holds no lease: releasing or dropping it there touches neither
+//! the lock nor the record, and the registry the child inherited finds nothing, so the child's
+//! updates and removals by id lock like any other process's (and get `Busy` while the owner
+//! runs).
 
 use std::collections::HashMap;
 use std::ops::Deref;
@@ -45,12 +46,58 @@ fn registry() -> MutexGuard<'static, Option<HashMap<DirKey, Weak<Lease>>>> {
     REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// A process, as the owner of a lease: its pid, and its start time (clock ticks after boot,
+/// from `/proc/self/stat`). The pid alone does not do: when the owner dies while a fork child
+/// keeps the lease's descriptor (so the lock stays held), a process forked later may be given
+/// the dead owner's pid, and would take itself for the owner. Where `/proc` cannot be read,
+/// the pid alone decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Owner {
+    pid: u32,
+    started: Option<u64>,
+}
+
+impl Owner {
+    /// This process.
+    fn current() -> Owner {
+        Owner {
+            pid: std::process::id(),
+            started: start_time(),
+        }
+    }
+
+    /// Whether this process is `self`.
+    fn is_current(&self) -> bool {
+        if self.pid != std::process::id() {
+            return false;
+        }
+        match (self.started, start_time()) {
+            (Some(then), Some(now)) => then == now,
+            // No start time to compare: the pid decides, as before /proc was asked.
+            _ => true,
+        }
+    }
+}
+
+/// This process's start time, field 22 of `/proc/self/stat` (counted after the command
+/// name's closing parenthesis, as the name may hold spaces and parentheses).
+fn start_time() -> Option<u64> {
+    let stat = std::fs::read("/proc/self/stat").ok()?;
+    let after = &stat[stat.iter().rposition(|&b| b == b')')? + 1..];
+    std::str::from_utf8(after)
+        .ok()?
+        .split_ascii_whitespace()
+        .nth(22 - 3)?
+        .parse()
+        .ok()
+}
+
 /// One held lease: the locked directory, and the in-process turn for updates through it.
 pub(crate) struct Lease {
     dir: SessionDir,
     key: DirKey,
     /// The process that took the lease: the only one in which it is held.
-    owner: u32,
+    owner: Owner,
     /// Whether an update or removal through the lease is under way (one at a time).
     busy: Mutex<LeaseState>,
     turn: Condvar,
@@ -69,7 +116,7 @@ impl Lease {
         let lease = Arc::new(Lease {
             dir,
             key,
-            owner: std::process::id(),
+            owner: Owner::current(),
             busy: Mutex::new(LeaseState::default()),
             turn: Condvar::new(),
         });
@@ -88,7 +135,7 @@ impl Lease {
 
     /// Whether the lease is held: not released, and this is the process that took it.
     fn is_held(&self) -> bool {
-        self.owner == std::process::id() && !self.state().released
+        self.owner.is_current() && !self.state().released
     }
 
     fn state(&self) -> MutexGuard<'_, LeaseState> {
@@ -114,7 +161,7 @@ impl Lease {
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
-        if state.released || self.owner != std::process::id() {
+        if state.released || !self.owner.is_current() {
             return Ok(None);
         }
         state.in_use = true;
@@ -124,7 +171,7 @@ impl Lease {
     /// Ends the lease: unlocks the directory and leaves the registry. Idempotent. In any
     /// process but the owner it does nothing: the lock there is the owner's.
     fn release(&self) {
-        if self.owner != std::process::id() {
+        if !self.owner.is_current() {
             return;
         }
         let mut state = self.state();

@@ -148,26 +148,19 @@ impl SessionStore {
         let mut parts = if threads == 1 || candidates.len() < PARALLEL_THRESHOLD {
             vec![load_chunk(0, candidates)?]
         } else {
+            // This thread reads the first share while the others read theirs (one thread
+            // fewer to start), and a share whose thread cannot be started.
             let chunk_len = candidates.len().div_ceil(threads);
-            thread::scope(|scope| {
-                let mut chunks = candidates.chunks(chunk_len).enumerate();
-                let own = chunks.next().map(|(_, chunk)| chunk).unwrap_or_default();
-                let workers: Vec<_> = chunks
-                    .map(|(k, chunk)| {
-                        scope.spawn(move || {
-                            grow_thread_heap(chunk.len() * HEAP_PER_SESSION);
-                            load_chunk(k * chunk_len, chunk)
-                        })
-                    })
-                    .collect();
-                // This thread's share, while the others read theirs: one thread fewer to start.
-                let mut parts = vec![load_chunk(0, own)];
-                parts.extend(workers.into_iter().map(|w| {
-                    w.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                }));
-                parts.into_iter().collect::<io::Result<Vec<_>>>()
-            })?
+            super::spread::per_share(candidates, chunk_len, |first, chunk| {
+                // Every share but the first is read on a thread started for it, whose heap is
+                // new (or, where none could be started, on this one, where growing is cheap).
+                if first > 0 {
+                    grow_thread_heap(chunk.len() * HEAP_PER_SESSION);
+                }
+                load_chunk(first, chunk)
+            })
+            .into_iter()
+            .collect::<io::Result<Vec<_>>>()?
         };
         let skipped = parts
             .iter_mut()

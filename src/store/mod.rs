@@ -16,6 +16,7 @@ mod list;
 mod logs;
 mod remove;
 mod session_dir;
+mod spread;
 mod update;
 mod verdict;
 
@@ -161,13 +162,17 @@ impl SessionStore {
     }
 
     /// Reads the session whose record is in `dir` (a session directory named directly).
-    /// `link_target` is `None`: the caller already holds the directory.
+    /// `link_target` is `None`: the caller already holds the directory. A relative `dir` is
+    /// taken against the current directory by the same rule as
+    /// [`remove_by_path`](Self::remove_by_path)'s, so the two agree on which directory it is.
     ///
     /// # Errors
     /// [`ErrorKind::NotFound`] when `dir` has no `session.json`; [`ErrorKind::CorruptRecord`]
-    /// when it is not a readable record.
+    /// when it is not a readable record; [`ErrorKind::Io`] when `dir` is relative and the
+    /// current directory cannot be read (it was deleted), never `NotFound`.
     pub fn get_by_path(&self, dir: &Path) -> Result<Session> {
-        let fd = open::dir(dir).map_err(|e| Error::io("opening session directory", dir, e))?;
-        record_io::read_at(fd.as_fd(), dir)
+        let dir = fsio::absolute("session directory", dir)?;
+        let fd = open::dir(&dir).map_err(|e| Error::io("opening session directory", &dir, e))?;
+        record_io::read_at(fd.as_fd(), &dir)
     }
 }

@@ -238,23 +238,10 @@ fn probe_leases(
     if threads == 1 || which.len() < PARALLEL_PROBES {
         return probe(which);
     }
+    // This thread probes the first share while the others probe theirs (one thread fewer to
+    // start), and a share whose thread cannot be started.
     let chunk_len = which.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let mut chunks = which.chunks(chunk_len);
-        let own = chunks.next().unwrap_or_default();
-        let workers: Vec<_> = chunks
-            .map(|chunk| scope.spawn(move || probe(chunk)))
-            .collect();
-        // This thread's share while the others probe theirs: one thread fewer to start.
-        let mut held = probe(own);
-        for w in workers {
-            held.extend(
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
-        }
-        held
-    })
+    super::spread::per_share(which, chunk_len, |_, chunk| probe(chunk)).concat()
 }
 
 /// Whether a lease is held on `session`: through the root's entry of its id, or, when the root

@@ -14,6 +14,7 @@
 #include <type_traits>
 #include <vector>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -312,6 +313,23 @@ void test_live_session(const std::filesystem::path &root) {
         live.emplace(store.create(basic("live-agent")));
         id = live->id();
         CHECK(live->leased());
+        // Another process (a fork child: its copy of the handle holds no lease) cannot remove
+        // it, forced or not, by id or by path: forced skips only the container check.
+        std::fflush(nullptr);
+        pid_t pid = fork();
+        if (pid == 0) {
+            failed = 0;
+            CHECK_THROWS(store.remove(id, outrig::remove_mode::forced), OUTRIG_ERR_BUSY,
+                         "running launcher");
+            CHECK_THROWS(store.remove_by_path(live->session_dir(), outrig::remove_mode::forced),
+                         OUTRIG_ERR_BUSY, "running launcher");
+            _exit(failed == 0 ? 0 : 1);
+        }
+        int status = -1;
+        CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        CHECK(live->leased());
+        CHECK(store.state(id) == outrig::state::running);
         live->set_sidecar_containers({"live-web", "live-db"});
         CHECK(live->leased()); // a sidecar update keeps the lease
         CHECK((store.get(id).sidecar_container_names() ==

@@ -675,6 +675,11 @@ static int child_with_a_copy(void *arg) {
     CHECK_STATUS(outrig_store_finalize(f->store, f->id, 9), OUTRIG_ERR_BUSY);
     CHECK_STATUS(outrig_store_remove(f->store, f->id, NULL), OUTRIG_ERR_BUSY);
     CHECK_STATUS(outrig_store_remove_forced(f->store, f->id, NULL), OUTRIG_ERR_BUSY);
+    /* By path too: forced skips the container check, never a lease another process holds. */
+    CHECK_STATUS(outrig_store_remove_by_path_forced(
+                     f->store, outrig_session_session_dir(f->handle), NULL),
+                 OUTRIG_ERR_BUSY);
+    CHECK_LAST_ERROR("running launcher");
     outrig_session_free(f->handle);
     return 0;
 }

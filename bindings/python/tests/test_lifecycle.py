@@ -323,6 +323,8 @@ def test_a_fork_child_updates_as_another_process(
             lambda: store.finalize(s.id, 9),
             lambda: store.remove(s.id),
             lambda: store.remove(s.id, force=True),
+            # forced skips only the container check, never the parent's lease
+            lambda: store.remove_by_path(s.session_dir, force=True),
         ):
             with pytest.raises(outrig.BusyError):
                 attempt()
@@ -361,3 +363,87 @@ def test_running_is_deprecated_for_finalized(quiet_store: outrig.SessionStore, n
         assert s.running
     assert not s.finalized
     assert s.finalize(0).finalized
+
+
+def test_a_clean_whose_removals_fail_in_different_ways_raises_the_first_with_its_errno(
+    tmp_path: Path, new: dict[str, Any]
+) -> None:
+    """Sessions whose removal fails, each in its own way, among ones that go: the clean
+    removes the others, then raises the first failure (newest first) with its errno and path,
+    `.removed` and every failure in `.failures`. Run as `nobody` in a forked child when the
+    tests run as root, whom permission bits do not stop."""
+    import errno
+    import shutil
+    import tempfile
+
+    # Not under tmp_path: pytest's own directory of it is root's alone.
+    top = Path(tempfile.mkdtemp(prefix="outrig-nobody-"))
+    top.chmod(0o755)
+    base = top / "nobody"
+    base.mkdir()
+    base.chmod(0o777)
+    as_root = os.geteuid() == 0
+
+    def child() -> None:
+        store = outrig.SessionStore(base / "root", container_probe=nothing_runs)
+        made = []
+        for i in range(5):
+            s = store.create(**new)
+            s.finalize(0)
+            made.append(s)
+        # Oldest first: made[4] is the newest, the first a clean meets.
+        ok = {made[0].id, made[2].id}
+        read_only = Path(made[1].session_dir)  # EACCES unlinking the record
+        deep = Path(made[3].session_dir) / "logs" / "sub"  # EACCES deep in logs/
+        with store.append_log(made[3].id, "sub/agent.log") as log:
+            log.write(b"x\n")
+        failing = {made[1].id, made[3].id}
+        if as_root:
+            # Everything made so far is handed to nobody, but for made[4]: EPERM, a sticky
+            # directory of root's whose record is root's too.
+            for top, dirs, files in os.walk(base / "root"):
+                for name in [top, *(os.path.join(top, n) for n in dirs + files)]:
+                    os.lchown(name, 65534, 65534)
+            sticky = Path(made[4].session_dir)
+            os.chown(sticky, 0, 0)
+            os.chown(sticky / "session.json", 0, 0)
+            (sticky / "session.json").chmod(0o644)  # readable, not removable
+            sticky.chmod(0o1777)
+            failing.add(made[4].id)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+        else:
+            ok.add(made[4].id)
+        read_only.chmod(0o555)
+        deep.chmod(0o555)
+        try:
+            store.clean(timedelta(0))
+        except outrig.OutrigIOError as e:
+            first = made[4] if as_root else made[3]
+            want = errno.EPERM if as_root else errno.EACCES
+            assert e.errno == want, e
+            assert e.filename is not None and str(e.filename).startswith(
+                str(first.session_dir)
+            ), (e.filename, e)
+            assert f"{len(failing)} of the sessions to clean could not be removed" in str(e)
+            assert {s.id for s in e.removed} == ok  # type: ignore[attr-defined]
+            failures = e.failures  # type: ignore[attr-defined]
+            assert {s.id for s, _ in failures} == failing
+            assert [s.id for s, _ in failures][0] == first.id, "newest first"
+            for s, message in failures:
+                assert str(s.session_dir) in message or s.id in message, message
+        else:
+            raise AssertionError("the clean did not fail")
+        read_only.chmod(0o755)
+        deep.chmod(0o755)
+        for s in made:
+            if s.id in failing and s.id != made[4].id:
+                assert store.get(s.id).id == s.id, "a failed removal keeps the record"
+        listed = {s.id for s in store.list()}
+        assert listed == failing, "the removable ones went, the failed ones stay listed"
+
+    try:
+        assert _in_fork_child(child) == 0
+    finally:
+        shutil.rmtree(top)

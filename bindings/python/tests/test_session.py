@@ -294,3 +294,57 @@ def test_times_cross_the_calendar_exactly(
     got = store.get(s.id).started_at
     assert got == when
     assert got.tzinfo is not None and got.utcoffset() == timedelta(0)
+
+
+def test_times_at_the_edges_read_as_the_core_reads_them_and_round_trip() -> None:
+    """Each record time at an edge: what `started_at` gives (cut toward the past to the
+    microsecond, UTC), what `to_json()` writes (the core's reading, to the nanosecond), and
+    that reading that back gives both again."""
+    D = datetime
+    cases = [
+        # A leap second: jiff (outrig's clock too) reads it as the second before.
+        ("2016-12-31T23:59:60Z", D(2016, 12, 31, 23, 59, 59, tzinfo=UTC), "2016-12-31T23:59:59Z"),
+        (
+            "2016-12-31T23:59:60.5Z",
+            D(2016, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
+            "2016-12-31T23:59:59.5Z",
+        ),
+        # Finer than a microsecond: cut toward the past, on both sides of the epoch.
+        ("2026-01-01T00:00:00.000000999Z", D(2026, 1, 1, tzinfo=UTC), None),
+        ("1970-01-01T00:00:00.000000001Z", D(1970, 1, 1, tzinfo=UTC), None),
+        ("1969-12-31T23:59:59.000000001Z", D(1969, 12, 31, 23, 59, 59, tzinfo=UTC), None),
+        (
+            "1969-12-31T23:59:59.9999995Z",
+            D(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+            None,
+        ),
+        (
+            "1900-02-28T23:59:59.999999999-00:00",
+            D(1900, 2, 28, 23, 59, 59, 999999, tzinfo=UTC),
+            "1900-02-28T23:59:59.999999999Z",
+        ),
+        # An offset, carried across a year, and into a leap day.
+        ("2027-01-01T01:00:00+02:00", D(2026, 12, 31, 23, tzinfo=UTC), "2026-12-31T23:00:00Z"),
+        ("2024-02-28T23:30:00-01:00", D(2024, 2, 29, 0, 30, tzinfo=UTC), "2024-02-29T00:30:00Z"),
+        # The first datetime, and the last time jiff reads (26 hours short of datetime.max).
+        ("0001-01-01T00:00:00Z", D(1, 1, 1, tzinfo=UTC), None),
+        ("0001-01-01T00:00:00-00:01", D(1, 1, 1, 0, 1, tzinfo=UTC), "0001-01-01T00:01:00Z"),
+        ("9999-12-30T22:00:00.000000001Z", D(9999, 12, 30, 22, tzinfo=UTC), None),
+    ]
+    for text, want, written in cases:
+        s = outrig.Session.from_json(RECORD.replace("2026-05-01T13:44:12.123456789Z", text))
+        assert s.started_at == want, text
+        assert type(s.started_at) is datetime and s.started_at.tzinfo is UTC, text
+        assert json.loads(s.to_json())["started_at"] == (written or text), text
+        again = outrig.Session.from_json(s.to_json())
+        assert again.started_at == want and again.to_json() == s.to_json(), text
+    # Before year 1 (a minute before, by its offset; or a negative year): the record reads,
+    # the datetime cannot hold it, and says where to read it.
+    for text in ("0001-01-01T00:00:00+00:01", "-000001-01-01T00:00:00Z"):
+        s = outrig.Session.from_json(RECORD.replace("2026-05-01T13:44:12.123456789Z", text))
+        with pytest.raises(OverflowError, match="to_json"):
+            s.started_at
+    # What no clock reads is not a record: a 61st second, a tenth fractional digit.
+    for text in ("2016-12-31T23:59:61Z", "2026-01-01T00:00:00.1234567891Z"):
+        with pytest.raises(outrig.CorruptRecordError, match="started_at|timestamp"):
+            outrig.Session.from_json(RECORD.replace("2026-05-01T13:44:12.123456789Z", text))

@@ -337,7 +337,9 @@ class SessionStore:
     def remove_by_path(self, dir: _StrPath, *, force: bool = False) -> builtins.list[str]: ...
     def clean(self, older_than: timedelta, *, dry_run: bool = False) -> builtins.list[Session]:
         """Removes (or with dry_run only reports) the finished sessions that ended, and the
-        abandoned ones that started, before now - older_than."""
+        abandoned ones that started, before now - older_than. A removal that fails does not
+        stop the others: the first failure is raised afterwards (errno and filename of it),
+        with ``.removed`` (the sessions removed) and ``.failures`` ((Session, message) pairs)."""
     def clean_session(self, id: str, *, dry_run: bool = False) -> builtins.list[Session]:
         """Removes the session if finished or abandoned, whatever its age."""
     def append_log(self, id: str, name: str) -> BufferedWriter:
