@@ -486,17 +486,10 @@ impl Ctx<'_> {
             .map(|(t, _)| t.id.to_string())
             .collect();
         if !unknown.is_empty() && !force {
-            let why = liveness
-                .unknown_reason
-                .as_deref()
-                .unwrap_or("the container probe could not tell");
-            return Err(Failure::new(
-                EXIT_BUSY,
-                format!(
-                    "cannot tell whether {} still run(s): {why}; nothing was removed (fix the \
-                     container engine, or pass --force if you know nothing runs)",
-                    unknown.join(", ")
-                ),
+            return Err(cannot_tell(
+                &format!("{} still run(s)", unknown.join(", ")),
+                liveness.unknown_reason.as_deref(),
+                "pass --force",
             ));
         }
         if dry_run {
@@ -554,17 +547,10 @@ impl Ctx<'_> {
                 ));
             }
             if !plan.kept_unknown.is_empty() {
-                let why = plan
-                    .unknown_reason
-                    .as_deref()
-                    .unwrap_or("the container probe could not tell");
-                return Err(Failure::new(
-                    EXIT_BUSY,
-                    format!(
-                        "cannot tell whether session {id} still runs: {why}; nothing was removed \
-                         (fix the container engine, or discard --force it if you know nothing \
-                         runs)"
-                    ),
+                return Err(cannot_tell(
+                    &format!("session {id} still runs"),
+                    plan.unknown_reason.as_deref(),
+                    "discard --force it",
                 ));
             }
         }
@@ -801,4 +787,17 @@ fn copy_log(file: &mut File, path: &Path, out: &mut dyn Write) -> Outcome<u64> {
         out.write_all(&buf[..n])?;
         total += n as u64;
     }
+}
+
+/// The refusal of a removal whose sessions might still run (status 8): `whether` says what
+/// could not be told, `why` the container probe's words, `force` how to override.
+fn cannot_tell(whether: &str, why: Option<&str>, force: &str) -> Failure {
+    let why = why.unwrap_or("the container probe could not tell");
+    Failure::new(
+        EXIT_BUSY,
+        format!(
+            "cannot tell whether {whether}: {why}; nothing was removed (fix the container \
+             engine, or {force} if you know nothing runs)"
+        ),
+    )
 }
