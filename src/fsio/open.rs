@@ -6,7 +6,7 @@
 //! cannot hang a listing and a link planted there cannot make the store read another file.
 
 use std::fs::File;
-use std::io::{self, Read as _};
+use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -95,12 +95,75 @@ pub(crate) fn unchecked_at(dir: impl AsFd, name: impl rustix::path::Arg) -> io::
 /// what it returns is bounded. When the read fails or finds nothing (what a FIFO gives), the
 /// file's type decides: anything but a regular file is refused as what it is. A caller whose
 /// bytes then do not parse asks [`check_regular`] too, for the same reason.
-pub(crate) fn read_checked(file: &File, limit: u64, buf: &mut Vec<u8>) -> io::Result<()> {
-    let read = read_bounded(file, limit, buf);
+///
+/// A read that returns less than it asked for is taken as the file's end, without the read
+/// that would return nothing: a regular file's read comes up short only at its end, on every
+/// filesystem that reads through the page cache, and that read was a tenth of a listing's
+/// system time. [`Ending::Assumed`] says so, and a caller whose bytes do not parse reads on
+/// with [`read_rest`] before it judges them, so a filesystem that returns short reads
+/// elsewhere (a FUSE one in direct I/O) can at worst let a record with bytes after its end
+/// be read as the record it begins with.
+pub(crate) fn read_checked(file: &File, limit: u64, buf: &mut Vec<u8>) -> io::Result<Ending> {
+    buf.clear();
+    let read = read_more(file, limit, buf, true);
     if read.is_err() || buf.is_empty() {
         check_regular(file)?;
     }
     read
+}
+
+/// How a read found the end of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// A read returned nothing.
+    Seen,
+    /// A read returned less than it asked for (see [`read_checked`]).
+    Assumed,
+}
+
+/// Reads on to the end of `file` after [`read_checked`] assumed it, appending to `buf`.
+pub(crate) fn read_rest(file: &File, limit: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+    read_more(file, limit, buf, false).map(|_| ())
+}
+
+/// Appends what `file` holds from its offset to `buf`, refusing more than `limit` bytes in
+/// all; stops at a short read when `short_is_end`.
+fn read_more(file: &File, limit: u64, buf: &mut Vec<u8>, short_is_end: bool) -> io::Result<Ending> {
+    /// Room for any record outrig writes (a few hundred bytes) in one read.
+    const FIRST_READ: usize = 16 * 1024;
+    let bound = usize::try_from(limit)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
+    loop {
+        if buf.len() >= bound {
+            return Err(too_large(limit));
+        }
+        if buf.capacity() == buf.len() {
+            buf.reserve(FIRST_READ.max(buf.len()).min(bound - buf.len()));
+        }
+        let ask = buf.capacity() - buf.len();
+        // Into the spare capacity: nothing is zeroed first, and `buf` grows by what was read.
+        match rustix::io::read(file, rustix::buffer::spare_capacity(buf)) {
+            Ok(0) => return Ok(Ending::Seen),
+            Ok(n) => {
+                if buf.len() as u64 > limit {
+                    return Err(too_large(limit));
+                }
+                if short_is_end && n < ask {
+                    return Ok(Ending::Assumed);
+                }
+            }
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+fn too_large(limit: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::FileTooLarge,
+        format!("is larger than the {limit}-byte limit"),
+    )
 }
 
 /// Refuses `file` unless it is a regular file, naming what it is.
@@ -185,15 +248,7 @@ pub(crate) fn is_resource_exhaustion(e: &io::Error) -> bool {
 /// Reads all of `file` into `buf` (cleared first), refusing more than `limit` bytes.
 pub(crate) fn read_bounded(file: &File, limit: u64, buf: &mut Vec<u8>) -> io::Result<()> {
     buf.clear();
-    // One read usually gets the whole record; `take` bounds what a growing file can cost.
-    file.take(limit + 1).read_to_end(buf)?;
-    if buf.len() as u64 > limit {
-        return Err(io::Error::new(
-            io::ErrorKind::FileTooLarge,
-            format!("is larger than the {limit}-byte limit"),
-        ));
-    }
-    Ok(())
+    read_more(file, limit, buf, false).map(|_| ())
 }
 
 /// The path of the directory `fd` is open on, as the kernel knows it now (`/proc/self/fd`);
@@ -203,4 +258,89 @@ pub(crate) fn path_of(fd: impl AsFd) -> Option<std::path::PathBuf> {
     std::fs::read_link(format!("/proc/self/fd/{}", fd.as_fd().as_raw_fd()))
         .ok()
         .filter(|p| p.is_absolute())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+    use std::os::fd::OwnedFd;
+
+    use super::*;
+
+    fn file_of(bytes: &[u8]) -> (tempfile::TempDir, File) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, bytes).unwrap();
+        let file = File::open(&path).unwrap();
+        (dir, file)
+    }
+
+    #[test]
+    fn a_file_is_read_whole_up_to_its_limit_and_refused_beyond() {
+        let mut buf = b"stale".to_vec();
+        for len in [
+            0usize,
+            1,
+            500,
+            16 * 1024 - 1,
+            16 * 1024,
+            16 * 1024 + 1,
+            40_000,
+        ] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let (_dir, file) = file_of(&bytes);
+            read_checked(&file, 40_000, &mut buf).unwrap();
+            assert_eq!(buf, bytes, "{len} bytes, into a used buffer");
+            // From an empty buffer the first read asks for 16 KiB: a read that filled its
+            // room never counts as the end.
+            let (_dir, file) = file_of(&bytes);
+            let mut fresh = Vec::new();
+            let ending = read_checked(&file, 40_000, &mut fresh).unwrap();
+            assert_eq!(fresh, bytes, "{len} bytes");
+            let want = if len == 0 || len == 16 * 1024 {
+                Ending::Seen
+            } else {
+                Ending::Assumed
+            };
+            assert_eq!(ending, want, "{len} bytes");
+            let (_dir, file) = file_of(&bytes);
+            read_bounded(&file, 40_000, &mut buf).unwrap();
+            assert_eq!(buf, bytes, "{len} bytes");
+        }
+        for len in [40_001usize, 100_000] {
+            let (_dir, file) = file_of(&vec![b'x'; len]);
+            let err = read_checked(&file, 40_000, &mut buf).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::FileTooLarge, "{len} bytes");
+            assert!(err.to_string().contains("40000-byte limit"), "{err}");
+            let (_dir, file) = file_of(&vec![b'x'; len]);
+            let err = read_bounded(&file, 40_000, &mut buf).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::FileTooLarge, "{len} bytes");
+        }
+    }
+
+    #[test]
+    fn a_short_read_is_an_assumed_end_that_reading_on_completes() {
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let reader = File::from(OwnedFd::from(reader));
+        writer.write_all(b"first ").unwrap();
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_checked(&reader, 100, &mut buf).unwrap(),
+            Ending::Assumed
+        );
+        assert_eq!(buf, b"first ");
+        writer.write_all(b"and the rest").unwrap();
+        drop(writer);
+        read_rest(&reader, 100, &mut buf).unwrap();
+        assert_eq!(buf, b"first and the rest");
+        // Reading on still counts the bytes already read against the limit.
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let reader = File::from(OwnedFd::from(reader));
+        writer.write_all(&[b'a'; 60]).unwrap();
+        read_checked(&reader, 100, &mut buf).unwrap();
+        writer.write_all(&[b'b'; 41]).unwrap();
+        drop(writer);
+        let err = read_rest(&reader, 100, &mut buf).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
+    }
 }

@@ -39,8 +39,17 @@ pub(crate) fn parse(
     buf: &mut Vec<u8>,
     path: impl Fn() -> std::path::PathBuf,
 ) -> Result<Session> {
-    open::read_checked(file, MAX_RECORD_BYTES, buf).map_err(|e| read_error(&path(), e))?;
-    Session::from_json(buf).map_err(|e| match open::check_regular(file) {
+    let ending =
+        open::read_checked(file, MAX_RECORD_BYTES, buf).map_err(|e| read_error(&path(), e))?;
+    let parsed = match Session::from_json(buf) {
+        // Bytes that do not parse after a short read are judged whole: read on to the end.
+        Err(_) if ending == open::Ending::Assumed => {
+            open::read_rest(file, MAX_RECORD_BYTES, buf).map_err(|e| read_error(&path(), e))?;
+            Session::from_json(buf)
+        }
+        parsed => parsed,
+    };
+    parsed.map_err(|e| match open::check_regular(file) {
         Ok(()) => corrupt(&path(), &e),
         Err(not_regular) => read_error(&path(), not_regular),
     })
@@ -168,4 +177,51 @@ fn create_temp(dir: BorrowedFd<'_>, dir_path: &Path) -> Result<(CString, File)> 
             dir_path.display()
         ),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+    use std::os::fd::OwnedFd;
+    use std::path::PathBuf;
+
+    use super::*;
+
+    const RECORD: &str = r#"{
+  "id": "20260501T134412-3f2a",
+  "started_at": "2026-05-01T13:44:12.123456789Z",
+  "container_name": "outrig-20260501T134412-3f2a",
+  "image_tag": "localhost/outrig-coding:d8aa33",
+  "working_dir": "/home/me/repo",
+  "session_dir": "/home/me/.local/state/outrig/sessions/20260501T134412-3f2a"
+}"#;
+
+    /// `parse` of what a pipe gives in two writes, the second after the first was read:
+    /// a read that comes up short the way a FUSE filesystem's may.
+    fn parse_in_two(first: &str, second: &str) -> Result<Session> {
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let reader = File::from(OwnedFd::from(reader));
+        writer.write_all(first.as_bytes()).unwrap();
+        let second = second.to_owned();
+        let late = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            writer.write_all(second.as_bytes()).unwrap();
+        });
+        let parsed = parse(&reader, &mut Vec::new(), || {
+            PathBuf::from("/r/session.json")
+        });
+        late.join().unwrap();
+        parsed
+    }
+
+    #[test]
+    fn bytes_that_do_not_parse_after_a_short_read_are_read_to_the_end_first() {
+        let (head, tail) = RECORD.split_at(RECORD.len() / 2);
+        let whole = parse_in_two(head, tail).unwrap();
+        assert_eq!(whole, Session::from_json(RECORD.as_bytes()).unwrap());
+        // Judged on all its bytes: a pipe is no record, and says so only after reading on.
+        let err = parse_in_two(head, "not json").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::CorruptRecord, "{err}");
+        assert!(err.message().contains("/r/session.json"), "{err}");
+    }
 }

@@ -12,13 +12,10 @@ use rustix::fs::{self as rfs, AtFlags, Dir, FileType};
 use rustix::io::Errno;
 
 use super::SessionStore;
+use super::feed::Feed;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsio::{RECORD_FILE, open, record_io};
 use crate::record::Session;
-
-/// Below this many entries a listing reads on the calling thread: spawning costs more than it
-/// saves.
-const PARALLEL_THRESHOLD: usize = 256;
 
 /// The sessions under a root, and the entries that looked like sessions but could not be read.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -100,14 +97,10 @@ impl SessionStore {
             }
             Err(e) => return Err(self.listing_failed(e)),
         };
-        let mut candidates = candidates(&root).map_err(|e| self.listing_failed(e))?;
-        // Ids sort by start time, so reading in name order gives records almost in listing
-        // order; the final order by start time is then usually the reading order itself.
-        candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0));
-        let (parts, skipped) = self
-            .load_all(&root, &candidates, &convert)
+        let parts = self
+            .load_all(&root, &convert)
             .map_err(|e| self.listing_failed(e))?;
-        Ok((Ordered::new(parts), skipped))
+        Ok(Ordered::new(parts))
     }
 
     /// The error of a listing that failed as a whole.
@@ -115,60 +108,143 @@ impl SessionStore {
         Error::io("reading session root", &self.root, e).with_kind(ErrorKind::Io)
     }
 
-    /// Reads every candidate, spreading the work over the available cores: the calling thread
-    /// reads the first share itself and one thread is started per other share. Each share's
-    /// sessions come back in its reading order, with their sort keys beside them.
+    /// Reads every session under the root, spreading the work over the available cores.
+    ///
+    /// The calling thread reads the root directory, puts its entries in order by name and
+    /// hands them out in batches, then takes batches itself. One thread per other core is
+    /// started as soon as the directory shows more than [`PARALLEL_THRESHOLD`] entries, so
+    /// its start and its heap's growth overlap the reading, and takes batches as they come.
+    /// Batches, not fixed shares: a thread that starts late or is descheduled (a shared
+    /// machine's other work) leaves them to the others instead of holding the listing up. A
+    /// smaller root is read on the calling thread alone.
     fn load_all<T: Send>(
         &self,
         root: &OwnedFd,
-        candidates: &[(Vec<u8>, bool)],
         convert: &(impl Fn(Session) -> T + Sync),
-    ) -> io::Result<(Vec<Part<T>>, Vec<Skipped>)> {
-        let load_chunk = |first: usize, chunk: &[(Vec<u8>, bool)]| {
+    ) -> io::Result<Vec<Part<T>>> {
+        let read = |part: &mut Part<T>, batch: Batch| -> io::Result<()> {
+            part.make_room(batch.len());
             let mut scratch = Scratch::default();
-            let mut part = Part {
-                items: Vec::with_capacity(chunk.len()),
-                keys: Vec::with_capacity(chunk.len()),
-                skipped: Vec::new(),
-            };
-            for (i, (name, is_link)) in chunk.iter().enumerate() {
-                match load_entry(&self.root, root, name, *is_link, &mut scratch) {
+            for entry in 0..batch.len() {
+                let (name, is_link) = batch.entry(entry);
+                match load_entry(&self.root, root, name, is_link, &mut scratch) {
                     Outcome::Session(s) => {
-                        part.keys.push((s.started_at, first + i));
+                        part.keys.push(Key {
+                            time: nanos_since_epoch(s.started_at),
+                            rank: batch.rank + entry as u32,
+                            item: part.items.len() as u32,
+                        });
                         part.items.push(convert(s));
                     }
-                    Outcome::Skipped(s) => part.skipped.push(s),
+                    Outcome::Skipped(s) => part.skipped.push((name.to_vec(), s)),
                     Outcome::NotASession => {}
                     Outcome::Failed(e) => return Err(e),
                 }
             }
-            Ok(part)
+            Ok(())
         };
-        let threads = thread::available_parallelism().map_or(1, |n| n.get());
-        let mut parts = if threads == 1 || candidates.len() < PARALLEL_THRESHOLD {
-            vec![load_chunk(0, candidates)?]
-        } else {
-            // This thread reads the first share while the others read theirs (one thread
-            // fewer to start), and a share whose thread cannot be started.
-            let chunk_len = candidates.len().div_ceil(threads);
-            super::spread::per_share(candidates, chunk_len, |first, chunk| {
-                // Every share but the first is read on a thread started for it, whose heap is
-                // new (or, where none could be started, on this one, where growing is cheap).
-                if first > 0 {
-                    grow_thread_heap(chunk.len() * HEAP_PER_SESSION);
+        let mut entries = Entries::new(root)?;
+        let mut found = Vec::new();
+        let mut seen = 0;
+        while seen < PARALLEL_THRESHOLD {
+            match entries.next_batch()? {
+                Some(batch) => {
+                    seen += batch.len();
+                    found.push(batch);
                 }
-                load_chunk(first, chunk)
-            })
-            .into_iter()
-            .collect::<io::Result<Vec<_>>>()?
+                None => break,
+            }
+        }
+        let threads = thread::available_parallelism().map_or(1, |n| n.get());
+        if entries.done || threads == 1 {
+            while let Some(batch) = entries.next_batch()? {
+                found.push(batch);
+            }
+            let mut part = Part::default();
+            for batch in in_name_order(found) {
+                read(&mut part, batch)?;
+            }
+            return Ok(vec![part]);
+        }
+        let feed = Feed::new();
+        // A reader takes batches until none is left, stopping every reader on a fault of the
+        // listing itself.
+        let take_all = |part: &mut Part<T>| -> io::Result<()> {
+            while let Some(batch) = feed.take() {
+                if let Err(e) = read(part, batch) {
+                    feed.stop();
+                    return Err(e);
+                }
+            }
+            Ok(())
         };
-        let skipped = parts
-            .iter_mut()
-            .flat_map(|p| std::mem::take(&mut p.skipped))
-            .collect();
-        Ok((parts, skipped))
+        thread::scope(|scope| {
+            let filling = feed.filling();
+            // A thread that cannot be started (a process at its limit of threads) leaves its
+            // batches to the others: a slower listing, never a failed one.
+            let helpers: Vec<_> = (1..threads)
+                .filter_map(|_| {
+                    thread::Builder::new()
+                        .spawn_scoped(scope, || {
+                            let mut part = Part {
+                                grow_heap: true,
+                                ..Part::default()
+                            };
+                            // Ahead of the first batch, while the directory is being read.
+                            part.make_room(0);
+                            take_all(&mut part).map(|()| part)
+                        })
+                        .ok()
+                })
+                .collect();
+            let listed = loop {
+                match entries.next_batch() {
+                    Ok(Some(batch)) => found.push(batch),
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err(e),
+                }
+            };
+            // A directory that could not be read to its end fails the listing: the filler's
+            // guard stops the feed, and the helpers with it.
+            let own = listed.and_then(|()| {
+                feed.push(in_name_order(std::mem::take(&mut found)));
+                feed.close();
+                drop(filling);
+                let mut part = Part::default();
+                take_all(&mut part).map(|()| part)
+            });
+            let mut failed = None;
+            let mut parts = Vec::with_capacity(helpers.len() + 1);
+            match own {
+                Ok(part) => parts.push(part),
+                Err(e) => failed = Some(e),
+            }
+            for helper in helpers {
+                match helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                {
+                    Ok(part) => parts.push(part),
+                    Err(e) => {
+                        failed.get_or_insert(e);
+                    }
+                }
+            }
+            match failed {
+                Some(e) => Err(e),
+                None => Ok(parts),
+            }
+        })
     }
 }
+
+/// Below this many entries a listing reads on the calling thread: starting a thread costs
+/// more than it saves.
+const PARALLEL_THRESHOLD: usize = 256;
+
+/// Entries per batch handed to a reading thread: small enough that the threads finish close
+/// together, large enough that handing out costs nothing next to reading.
+const BATCH_LEN: usize = 64;
 
 /// About what reading one session allocates on the heap of the thread that reads it: its
 /// record's strings (eight or nine, a few hundred bytes with the allocator's overhead) and a
@@ -176,18 +252,21 @@ impl SessionStore {
 /// one touched page per block of [`grow_thread_heap`].
 const HEAP_PER_SESSION: usize = 1024;
 
+/// How many sessions' worth a started thread grows its heap by at a time.
+const GROW_SESSIONS: usize = 2048;
+
 /// Grows a fresh thread's malloc heap by about `bytes` at once, ahead of the many small
-/// allocations of its share of a listing.
+/// allocations of the sessions it reads.
 ///
 /// glibc grows a thread's heap (a non-main arena) by exactly what each allocation lacks,
 /// rounded to a page, with one `mprotect` per growth: a fresh 100k listing made about 3,500
 /// of them (`strace -c`), each taking the process's memory-map lock against the other
 /// thread's page faults. Allocating blocks just under the size glibc would `mmap` instead,
 /// then freeing them, grows the heap in a few hundred steps; what is freed at its top goes
-/// back to the kernel with `madvise`, which leaves it writable, so the share's allocations
-/// then find room without a system call (214 `mprotect` calls for the same listing; fresh
-/// listings 4-11% faster under load, bench/RESULTS.md). Nothing is written to the blocks.
-/// Another allocator just allocates and frees them.
+/// back to the kernel with `madvise`, which leaves it writable, so the allocations that
+/// follow find room without a system call (fresh listings 4-11% faster under load,
+/// bench/RESULTS.md). Nothing is written to the blocks. Another allocator just allocates and
+/// frees them.
 fn grow_thread_heap(bytes: usize) {
     const BLOCK: usize = 120 * 1024;
     let blocks: Vec<Vec<u8>> = (0..bytes / BLOCK)
@@ -196,12 +275,205 @@ fn grow_thread_heap(bytes: usize) {
     drop(blocks);
 }
 
-/// What one listing thread read: its sessions in reading order, their sort keys (start time,
-/// candidate index) beside them, and the entries it skipped.
+/// A start time as nanoseconds from the Unix epoch (negative before it): a sort key that
+/// compares as the time does.
+fn nanos_since_epoch(t: SystemTime) -> i128 {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => after.as_nanos() as i128,
+        Err(before) => -(before.duration().as_nanos() as i128),
+    }
+}
+
+/// The entries of `batches` in batches again, by name, the greatest first, each batch with
+/// the rank of its first entry: ids carry their start time, so records read in this order are
+/// almost in the listing's order, which sorts its keys in one pass and leaves each thread's
+/// records in memory in the order they are read back (reading a listing's fields in the
+/// directory's own order, a hash's, cost its readers up to half as much again).
+fn in_name_order(batches: Vec<Batch>) -> Vec<Batch> {
+    // Sorted by their first 24 bytes as numbers (names hold no NUL, so padding with zeros
+    // keeps their order), comparing whole names only where those are equal, which no two ids
+    // (20 bytes) are: comparing bytes, a sort of 100k names took 14-29 ms of the calling
+    // thread's, while the others waited for their first batch.
+    let prefix = |name: &[u8]| {
+        let mut head = [0u8; 24];
+        let n = name.len().min(24);
+        head[..n].copy_from_slice(&name[..n]);
+        let (high, low) = head.split_at(16);
+        let high = u128::from_be_bytes(high.try_into().expect("16 bytes"));
+        let low = u64::from_be_bytes(low.try_into().expect("8 bytes"));
+        (high, low)
+    };
+    let entries: Vec<(&[u8], bool)> = batches
+        .iter()
+        .flat_map(|b| (0..b.len()).map(|i| b.entry(i)))
+        .collect();
+    let mut keys: Vec<(u128, u64, u32)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, &(name, _))| {
+            let (high, low) = prefix(name);
+            (high, low, i as u32)
+        })
+        .collect();
+    keys.sort_unstable_by(|a, b| {
+        (b.0, b.1)
+            .cmp(&(a.0, a.1))
+            .then_with(|| entries[b.2 as usize].0.cmp(entries[a.2 as usize].0))
+    });
+    keys.chunks(BATCH_LEN)
+        .enumerate()
+        .map(|(k, chunk)| {
+            let mut batch = Batch {
+                rank: (k * BATCH_LEN) as u32,
+                ..Batch::default()
+            };
+            for &(_, _, i) in chunk {
+                let (name, is_link) = entries[i as usize];
+                batch.push(name, is_link);
+            }
+            batch
+        })
+        .collect()
+}
+
+/// Some of the root's entries that may be sessions.
+#[derive(Default)]
+struct Batch {
+    /// The rank by name of its first entry, once [`in_name_order`] made it.
+    rank: u32,
+    /// The entries' names, one after another.
+    names: Vec<u8>,
+    /// Each entry: where its name ends in `names`, and whether it is a symlink.
+    ends: Vec<(u32, bool)>,
+}
+
+impl Batch {
+    fn push(&mut self, name: &[u8], is_link: bool) {
+        self.names.extend_from_slice(name);
+        // A name is at most 255 bytes, so a batch's names fit a u32.
+        self.ends.push((self.names.len() as u32, is_link));
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Entry `i`'s name, and whether it is a symlink.
+    fn entry(&self, i: usize) -> (&[u8], bool) {
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1].0 as usize
+        };
+        let (end, is_link) = self.ends[i];
+        (&self.names[start..end as usize], is_link)
+    }
+}
+
+/// The root's entries that may be sessions, read a batch at a time: not dot-named, and a
+/// directory or a symlink by the directory entry's own type (or by `statat` where the
+/// filesystem does not say).
+struct Entries<'a> {
+    root: &'a OwnedFd,
+    dir: Dir,
+    /// The directory has been read to its end.
+    done: bool,
+}
+
+impl<'a> Entries<'a> {
+    fn new(root: &'a OwnedFd) -> io::Result<Self> {
+        Ok(Self {
+            root,
+            dir: Dir::read_from(root)?,
+            done: false,
+        })
+    }
+
+    /// The next [`BATCH_LEN`] candidates (fewer at the end); `None` once there are none.
+    fn next_batch(&mut self) -> io::Result<Option<Batch>> {
+        let mut batch = Batch::default();
+        while !self.done && batch.len() < BATCH_LEN {
+            let Some(entry) = self.dir.read() else {
+                self.done = true;
+                break;
+            };
+            let entry = entry?;
+            let name = entry.file_name().to_bytes();
+            if name.first() == Some(&b'.') {
+                continue;
+            }
+            let kind = match entry.file_type() {
+                FileType::Unknown => {
+                    match rfs::statat(self.root, name, AtFlags::SYMLINK_NOFOLLOW) {
+                        Ok(st) => FileType::from_raw_mode(st.st_mode),
+                        Err(Errno::NOENT) => continue,
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                kind => kind,
+            };
+            if kind == FileType::Directory || kind == FileType::Symlink {
+                batch.push(name, kind == FileType::Symlink);
+            }
+        }
+        Ok((batch.len() > 0).then_some(batch))
+    }
+}
+
+/// What orders one session read by a listing thread, and where it sits.
+#[derive(Clone, Copy)]
+struct Key {
+    /// Its start time ([`nanos_since_epoch`]).
+    time: i128,
+    /// Its entry's place among the root's entries by name, the greatest first.
+    rank: u32,
+    /// Its index in the part's `items`.
+    item: u32,
+}
+
+/// What one listing thread read: its sessions in reading order, their keys beside them, and
+/// the entries it skipped with their names.
 struct Part<T> {
     items: Vec<T>,
-    keys: Vec<(SystemTime, usize)>,
-    skipped: Vec<Skipped>,
+    keys: Vec<Key>,
+    skipped: Vec<(Vec<u8>, Skipped)>,
+    /// Whether to grow the heap ahead of the sessions (a started thread's new arena, see
+    /// [`grow_thread_heap`]), and for how many more sessions it has room.
+    grow_heap: bool,
+    room: usize,
+}
+
+impl<T> Default for Part<T> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            keys: Vec::new(),
+            skipped: Vec::new(),
+            grow_heap: false,
+            room: 0,
+        }
+    }
+}
+
+impl<T> Part<T> {
+    /// Readies the heap for `sessions` more sessions, when this part grows it.
+    fn make_room(&mut self, sessions: usize) {
+        if !self.grow_heap {
+            return;
+        }
+        if self.room <= sessions {
+            let more = GROW_SESSIONS.max(sessions);
+            grow_thread_heap(more * HEAP_PER_SESSION);
+            self.room += more;
+        }
+        self.room -= sessions;
+    }
+}
+
+/// The listing's order of two sessions: the later start time first; for the same time, the
+/// greater id (entry name) first.
+fn newest_first(a: &Key, b: &Key) -> std::cmp::Ordering {
+    b.time.cmp(&a.time).then(a.rank.cmp(&b.rank))
 }
 
 /// The sessions of a listing where its threads put them, and the listing's order over them.
@@ -218,28 +490,42 @@ pub(crate) struct Ordered<T> {
 // Indexing in place is for the C ABI; Rust and Python take the vector.
 #[cfg_attr(not(feature = "capi"), allow(dead_code))]
 impl<T> Ordered<T> {
-    /// Orders the threads' parts newest first: by start time; for the same time by id (the
-    /// candidates' index), newest first too.
-    fn new(parts: Vec<Part<T>>) -> Self {
-        let mut keys: Vec<(SystemTime, usize, usize, usize)> = parts
+    /// Orders the threads' parts newest first, and gathers their skipped entries, the
+    /// greatest name first.
+    fn new(parts: Vec<Part<T>>) -> (Self, Vec<Skipped>) {
+        // Placed by their entries' rank by name, which ids carry their start time in, the
+        // sessions are usually in order by time already: checked in one pass, sorted only
+        // when not.
+        let ranks = parts
             .iter()
-            .enumerate()
-            .flat_map(|(p, part)| {
-                (part.keys.iter().enumerate()).map(move |(j, &(time, index))| (time, index, p, j))
-            })
-            .collect();
-        let newest_first = |a: &(SystemTime, usize, usize, usize),
-                            b: &(SystemTime, usize, usize, usize)| {
-            b.0.cmp(&a.0).then(a.1.cmp(&b.1))
+            .flat_map(|part| part.keys.iter().map(|key| key.rank as usize + 1))
+            .max()
+            .unwrap_or(0);
+        let mut by_rank: Vec<Option<(usize, Key)>> = vec![None; ranks];
+        for (p, part) in parts.iter().enumerate() {
+            for &key in &part.keys {
+                by_rank[key.rank as usize] = Some((p, key));
+            }
+        }
+        let mut order: Vec<(usize, Key)> = by_rank.into_iter().flatten().collect();
+        if !order.is_sorted_by(|(_, a), (_, b)| newest_first(a, b).is_le()) {
+            order.sort_unstable_by(|(_, a), (_, b)| newest_first(a, b));
+        }
+        let mut skipped: Vec<(Vec<u8>, Skipped)> = Vec::new();
+        let mut items = Vec::with_capacity(parts.len());
+        for part in parts {
+            skipped.extend(part.skipped);
+            items.push(part.items);
+        }
+        skipped.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        let ordered = Self {
+            parts: items,
+            order: order
+                .into_iter()
+                .map(|(p, key)| (p, key.item as usize))
+                .collect(),
         };
-        // Read in id order, the keys are usually sorted already (ids carry their start time).
-        if !keys.is_sorted_by(|a, b| newest_first(a, b).is_le()) {
-            keys.sort_unstable_by(newest_first);
-        }
-        Self {
-            parts: parts.into_iter().map(|p| p.items).collect(),
-            order: keys.into_iter().map(|(_, _, p, j)| (p, j)).collect(),
-        }
+        (ordered, skipped.into_iter().map(|(_, s)| s).collect())
     }
 
     /// Values already in order (what a clean removed, one session read alone).
@@ -266,7 +552,8 @@ impl<T> Ordered<T> {
         self.order.iter().map(|&(p, j)| &self.parts[p][j])
     }
 
-    /// The sessions as one vector, newest first, each moved once.
+    /// The sessions as one vector, newest first: each moved once when the parts are in order
+    /// already (a listing of one thread in order by chance), twice otherwise.
     pub(crate) fn into_vec(self) -> Vec<T> {
         let concatenated = {
             let mut at = self
@@ -297,31 +584,6 @@ impl<T> Ordered<T> {
             })
             .collect()
     }
-}
-
-/// The root's entries that may be sessions: not dot-named, and a directory or a symlink by
-/// the directory entry's own type (or by `statat` where the filesystem does not say).
-fn candidates(root: &OwnedFd) -> io::Result<Vec<(Vec<u8>, bool)>> {
-    let mut out = Vec::new();
-    for entry in Dir::read_from(root)? {
-        let entry = entry?;
-        let name = entry.file_name().to_bytes();
-        if name.first() == Some(&b'.') {
-            continue;
-        }
-        let kind = match entry.file_type() {
-            FileType::Unknown => match rfs::statat(root, name, AtFlags::SYMLINK_NOFOLLOW) {
-                Ok(st) => FileType::from_raw_mode(st.st_mode),
-                Err(Errno::NOENT) => continue,
-                Err(e) => return Err(e.into()),
-            },
-            kind => kind,
-        };
-        if kind == FileType::Directory || kind == FileType::Symlink {
-            out.push((name.to_vec(), kind == FileType::Symlink));
-        }
-    }
-    Ok(out)
 }
 
 /// Buffers one listing thread reuses for every entry.
@@ -407,45 +669,62 @@ mod tests {
 
     const CHILD: &str = "OUTRIG_DESCRIPTOR_EXHAUSTION_CHILD";
 
-    fn part(items: &[&'static str], keys: &[(u64, usize)]) -> Part<&'static str> {
-        let at = |s: u64| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(s);
-        Part {
-            items: items.to_vec(),
-            keys: keys.iter().map(|&(s, i)| (at(s), i)).collect(),
-            skipped: Vec::new(),
+    /// A listing thread's part that read `sessions` (value, start second, rank of the entry's
+    /// name) in this order, and skipped the entries `skipped`.
+    fn part(sessions: &[(&'static str, i128, u32)], skipped: &[&str]) -> Part<&'static str> {
+        let mut part = Part::default();
+        for (i, &(value, second, rank)) in sessions.iter().enumerate() {
+            part.keys.push(Key {
+                time: second * 1_000_000_000,
+                rank,
+                item: i as u32,
+            });
+            part.items.push(value);
         }
+        for name in skipped {
+            let entry = name.to_string();
+            let reason = format!("{name} is bad");
+            part.skipped
+                .push((name.as_bytes().to_vec(), Skipped { entry, reason }));
+        }
+        part
     }
 
     #[test]
     fn ordered_values_stay_in_their_parts_and_list_newest_first() {
-        // Already in order across the parts (the usual case): the concatenation.
-        let sorted = || {
+        // Start times against the reading order and across the parts; the same time is
+        // ordered by the entry's rank by name (the greatest name first), wherever the two
+        // were read.
+        let parts = || {
             vec![
-                part(&["a", "b"], &[(9, 0), (9, 1)]),
+                part(&[("old", 1, 0), ("tie-b", 5, 3), ("newest", 9, 4)], &["m"]),
                 part(&[], &[]),
-                part(&["c"], &[(3, 3)]),
+                part(
+                    &[("tie-c", 5, 1), ("new", 8, 5), ("tie-a", 5, 6)],
+                    &["x", "b"],
+                ),
             ]
         };
-        let ordered = Ordered::new(sorted());
-        assert_eq!(ordered.len(), 3);
-        assert_eq!(ordered.iter().copied().collect::<Vec<_>>(), ["a", "b", "c"]);
-        assert_eq!(Ordered::new(sorted()).into_vec(), ["a", "b", "c"]);
-        // Start times against the reading order, ties broken by the candidates' index.
-        let scrambled = || {
-            vec![
-                part(&["old", "tie-2"], &[(1, 0), (5, 2)]),
-                part(&["new", "tie-1"], &[(8, 3), (5, 1)]),
-            ]
-        };
-        let ordered = Ordered::new(scrambled());
-        let want = ["new", "tie-1", "tie-2", "old"];
+        let want = ["newest", "new", "tie-c", "tie-b", "tie-a", "old"];
+        let (ordered, skipped) = Ordered::new(parts());
+        assert_eq!(ordered.len(), 6);
         assert_eq!(ordered.iter().copied().collect::<Vec<_>>(), want);
         assert_eq!(
-            (0..4).map(|i| *ordered.get(i).unwrap()).collect::<Vec<_>>(),
+            (0..6).map(|i| *ordered.get(i).unwrap()).collect::<Vec<_>>(),
             want
         );
-        assert_eq!(ordered.get(4), None);
-        assert_eq!(Ordered::new(scrambled()).into_vec(), want);
+        assert_eq!(ordered.get(6), None);
+        assert_eq!(ordered.into_vec(), want);
+        let names: Vec<_> = skipped.iter().map(|s| s.entry.as_str()).collect();
+        assert_eq!(
+            names,
+            ["x", "m", "b"],
+            "skipped entries, the greatest name first"
+        );
+        assert_eq!(skipped[0].reason, "x is bad");
+        // One part already in order: its values as they are.
+        let (ordered, _) = Ordered::new(vec![part(&[("b", 2, 0), ("a", 1, 1)], &[])]);
+        assert_eq!(ordered.into_vec(), ["b", "a"]);
         let single = Ordered::from_vec(vec!["x", "y"]);
         assert_eq!(
             (single.len(), single.get(1), single.get(2)),
@@ -455,6 +734,75 @@ mod tests {
             Ordered::<&str>::from_vec(Vec::new()).into_vec(),
             Vec::<&str>::new()
         );
+    }
+
+    #[test]
+    fn entries_are_handed_out_by_name_the_greatest_first_with_their_ranks() {
+        // Names that share their first 16 bytes, are prefixes of others, or are short.
+        let mut names: Vec<Vec<u8>> = vec![
+            b"20260501T000000-0001".to_vec(),
+            b"20260501T000000-0002".to_vec(),
+            b"20260501T000000-".to_vec(),
+            b"20260501T000000-00".to_vec(),
+            b"20260501T000000".to_vec(),
+            b"b".to_vec(),
+            b"a".to_vec(),
+            b"ab".to_vec(),
+            vec![0xff; 40],
+            [vec![0xff; 16], vec![0x01]].concat(),
+        ];
+        names.extend((0..150).map(|i| format!("20251231T{i:06}-ffff").into_bytes()));
+        let mut input = Vec::new();
+        for (i, chunk) in names.chunks(7).enumerate() {
+            let mut batch = Batch::default();
+            for name in chunk {
+                batch.push(name, i % 2 == 0);
+            }
+            input.push(batch);
+        }
+        let links: std::collections::HashMap<Vec<u8>, bool> = input
+            .iter()
+            .flat_map(|b| (0..b.len()).map(|i| b.entry(i)))
+            .map(|(n, l)| (n.to_vec(), l))
+            .collect();
+        let batches = in_name_order(input);
+        names.sort_by(|a, b| b.cmp(a));
+        let mut at = 0;
+        for batch in &batches {
+            assert_eq!(batch.rank as usize, at);
+            assert!(batch.len() <= BATCH_LEN && batch.len() > 0);
+            for i in 0..batch.len() {
+                let (name, is_link) = batch.entry(i);
+                assert_eq!(name, names[at], "rank {at}");
+                assert_eq!(is_link, links[name], "{name:?} keeps its type");
+                at += 1;
+            }
+        }
+        assert_eq!(at, names.len());
+    }
+
+    #[test]
+    fn start_times_before_the_epoch_sort_as_times() {
+        let at = |s: i64| {
+            let d = std::time::Duration::new(s.unsigned_abs(), 5);
+            if s < 0 {
+                SystemTime::UNIX_EPOCH - d
+            } else {
+                SystemTime::UNIX_EPOCH + d
+            }
+        };
+        let mut times = [at(-3), at(4), at(0), at(-1_000_000), at(1)];
+        let mut keys: Vec<i128> = times.iter().map(|&t| nanos_since_epoch(t)).collect();
+        times.sort();
+        keys.sort();
+        assert_eq!(
+            keys,
+            times
+                .iter()
+                .map(|&t| nanos_since_epoch(t))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(nanos_since_epoch(at(-3)), -3_000_000_005);
     }
 
     /// Runs out of descriptors in a child process (the test binary run again for this test
@@ -523,5 +871,32 @@ mod tests {
         );
         drop(hog);
         assert_eq!(store.list().unwrap().sessions.len(), 3);
+
+        // Enough entries to be read by several threads: the thread whose open fails stops
+        // the others, and the listing fails rather than hanging or skipping.
+        let record = std::fs::read(store.root().join(ids[0].as_str()).join(RECORD_FILE)).unwrap();
+        for i in 0..3 * PARALLEL_THRESHOLD {
+            let dir = store.root().join(format!("entry-{i:04}"));
+            std::fs::create_dir(&dir).unwrap();
+            std::fs::write(dir.join(RECORD_FILE), &record).unwrap();
+        }
+        let mut hog = Vec::new();
+        while let Ok(f) = std::fs::File::open("/dev/null") {
+            hog.push(f);
+        }
+        // Room for the root and the directory stream, none for a record.
+        hog.truncate(hog.len() - 2);
+        for _ in 0..20 {
+            let err = store.list().unwrap_err();
+            assert_eq!(err.os_error(), Some(Errno::MFILE.raw_os_error()), "{err}");
+        }
+        drop(hog);
+        let listing = store.list().unwrap();
+        assert_eq!(listing.sessions.len(), 3);
+        assert_eq!(
+            listing.skipped.len(),
+            3 * PARALLEL_THRESHOLD,
+            "ids that differ from names"
+        );
     }
 }

@@ -11,6 +11,7 @@
 
 mod clean;
 mod create;
+mod feed;
 mod lease;
 mod list;
 mod logs;

@@ -9,10 +9,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use outrig::SessionId;
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
+use std::os::raw::c_int;
+
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyBytes, PyDateTime, PyDelta, PyDeltaAccess, PyInt, PyString, PyTzInfo, PyTzInfoAccess,
+    PyBool, PyBytes, PyDateTime, PyDelta, PyDeltaAccess, PyInt, PyModule, PyString, PyTzInfo,
+    PyTzInfoAccess,
 };
 
 use crate::errors::{check, invalid};
@@ -80,11 +84,11 @@ fn epoch(py: Python<'_>) -> PyResult<&Bound<'_, PyDateTime>> {
     Ok(epoch.bind(py))
 }
 
-/// A core time as an aware UTC `datetime`, cut (toward the past) to the microsecond.
+/// The calendar fields of a core time in UTC, cut (toward the past) to the microsecond.
 ///
 /// # Errors
 /// `OverflowError` for a time before year 1, which a record may hold but `datetime` cannot.
-pub fn to_datetime<'py>(py: Python<'py>, t: SystemTime) -> PyResult<Bound<'py, PyAny>> {
+fn fields_of(t: SystemTime) -> PyResult<Fields> {
     let micros: i128 = match t.duration_since(UNIX_EPOCH) {
         Ok(after) => after.as_micros() as i128,
         Err(before) => -(before.duration().as_nanos().div_ceil(1000) as i128),
@@ -114,13 +118,46 @@ pub fn to_datetime<'py>(py: Python<'py>, t: SystemTime) -> PyResult<Bound<'py, P
         second: dt.second() as u8,
         microsecond: (dt.subsec_nanosecond() / 1000) as u32,
     };
+    Ok(fields)
+}
+
+/// A core time as an aware UTC `datetime`, cut (toward the past) to the microsecond.
+///
+/// # Errors
+/// `OverflowError` for a time before year 1, which a record may hold but `datetime` cannot.
+pub fn to_datetime<'py>(py: Python<'py>, t: SystemTime) -> PyResult<Bound<'py, PyAny>> {
+    DatetimeConstructor::get(py)?.build(py, fields_of(t)?)
+}
+
+/// A `datetime` and the name of the way it was built.
+type NamedDatetime<'py> = (&'static str, Bound<'py, PyAny>);
+
+/// For the tests: the way of building a `datetime` in use, and the `datetime` of `t` built
+/// each way this interpreter offers (whether or not it passed the check at import).
+#[pyfunction]
+pub fn _datetime_ways<'py>(
+    t: &Bound<'py, PyAny>,
+) -> PyResult<(&'static str, Vec<NamedDatetime<'py>>)> {
+    let py = t.py();
+    let fields = fields_of(from_datetime(t, "t")?)?;
+    let module = py.import("datetime")?;
+    let class = module.getattr("datetime")?;
     let utc = PyTzInfo::utc(py)?;
-    let constructor = DatetimeConstructor::get(py)?;
-    if constructor.from_state {
-        constructor.class.bind(py).call1((fields.state(py), &*utc))
-    } else {
-        fields.datetime(py, &utc).map(Bound::into_any)
+    let mut ways = vec![
+        DatetimeConstructor::Fields,
+        DatetimeConstructor::State(class.clone().unbind()),
+    ];
+    if let Some(api) = c_api(py, &module, &class, &utc)? {
+        ways.push(DatetimeConstructor::CApi {
+            api,
+            _module: module.clone().unbind(),
+        });
     }
+    let built = ways
+        .iter()
+        .map(|way| Ok((way.name(), way.build(py, fields)?)))
+        .collect::<PyResult<_>>()?;
+    Ok((DatetimeConstructor::get(py)?.name(), built))
 }
 
 /// Imports `datetime` and readies the fastest way to build one (see [`DatetimeConstructor`]).
@@ -183,54 +220,175 @@ impl Fields {
 
 /// How this interpreter builds a `datetime` fastest.
 ///
-/// The module is built for the stable ABI (one wheel for every Python from 3.9), where the
-/// datetime C API is out of reach and `datetime(y, m, d, ...)` parses eight arguments per call:
-/// over a third of a listing's time in Python, reading two times per session (bench/RESULTS.md).
-/// `datetime(state, tzinfo)`, with the 10-byte state `datetime` pickles itself as, skips that
-/// parsing and is several times faster. Every Python must keep reading that state (old pickles
-/// load in new Pythons), but it is checked once against the field constructor all the same,
-/// and the field constructor is used if the two ever disagree.
-struct DatetimeConstructor {
-    class: Py<PyAny>,
-    from_state: bool,
+/// The module is built for the stable ABI (one wheel for every Python from 3.9), where pyo3
+/// builds a `datetime` by calling `datetime(y, m, d, ...)`, which parses eight arguments per
+/// call: over a third of a listing's time in Python, reading two times per session
+/// (bench/RESULTS.md). Two faster ways are tried at import, each checked against that
+/// constructor on sample times and used only if every sample agrees:
+/// - the datetime module's C API (its `datetime.datetime_CAPI` capsule, the table of
+///   constructors `datetime.h` documents and every CPython since 3.7 begins the same way),
+///   checked first to hold this interpreter's own `datetime`, `tzinfo` and UTC objects: a
+///   direct call, no arguments parsed;
+/// - `datetime(state, tzinfo)`, with the 10-byte state `datetime` pickles itself as (which
+///   every Python must keep reading, so that old pickles load): no parsing either, but a call
+///   through the type.
+enum DatetimeConstructor {
+    CApi {
+        api: &'static DateTimeCapi,
+        /// The `datetime` module, holding the table alive.
+        _module: Py<PyModule>,
+    },
+    State(Py<PyAny>),
+    Fields,
 }
+
+/// The start of CPython's `PyDateTime_CAPI` (`datetime.h`): the part this module reads.
+#[repr(C)]
+struct DateTimeCapi {
+    date_type: *mut ffi::PyTypeObject,
+    datetime_type: *mut ffi::PyTypeObject,
+    time_type: *mut ffi::PyTypeObject,
+    delta_type: *mut ffi::PyTypeObject,
+    tzinfo_type: *mut ffi::PyTypeObject,
+    timezone_utc: *mut ffi::PyObject,
+    date_from_date:
+        unsafe extern "C" fn(c_int, c_int, c_int, *mut ffi::PyTypeObject) -> *mut ffi::PyObject,
+    datetime_from_date_and_time: unsafe extern "C" fn(
+        c_int,
+        c_int,
+        c_int,
+        c_int,
+        c_int,
+        c_int,
+        c_int,
+        *mut ffi::PyObject,
+        *mut ffi::PyTypeObject,
+    ) -> *mut ffi::PyObject,
+}
+
+// The table is immutable once the module made it, and only read with the GIL held.
+unsafe impl Sync for DateTimeCapi {}
 
 impl DatetimeConstructor {
     fn get(py: Python<'_>) -> PyResult<&Self> {
         static CONSTRUCTOR: PyOnceLock<DatetimeConstructor> = PyOnceLock::new();
         CONSTRUCTOR.get_or_try_init(py, || {
-            let class = py.import("datetime")?.getattr("datetime")?.unbind();
+            let module = py.import("datetime")?;
+            let class = module.getattr("datetime")?;
             let utc = PyTzInfo::utc(py)?;
-            let samples = [
-                (1, 1, 1, 0, 0, 0, 0),
-                (1970, 1, 1, 0, 0, 0, 1),
-                (2024, 2, 29, 23, 59, 59, 999_999),
-                (2026, 12, 3, 8, 24, 45, 123_456),
-                (9999, 12, 31, 23, 59, 59, 999_999),
-            ];
-            let mut from_state = true;
-            for (year, month, day, hour, minute, second, microsecond) in samples {
-                let fields = Fields {
-                    year,
-                    month,
-                    day,
-                    hour,
-                    minute,
-                    second,
-                    microsecond,
+            if let Some(api) = c_api(py, &module, &class, &utc)? {
+                let way = DatetimeConstructor::CApi {
+                    api,
+                    _module: module.clone().unbind(),
                 };
-                let by_fields = fields.datetime(py, &utc)?;
-                from_state &= class
-                    .bind(py)
-                    .call1((fields.state(py), &*utc))
-                    .and_then(|by_state| {
-                        Ok(by_state.eq(&by_fields)? && by_state.getattr("tzinfo")?.is(&*utc))
-                    })
-                    .unwrap_or(false);
+                if way.agrees(py, &utc)? {
+                    return Ok(way);
+                }
             }
-            Ok(DatetimeConstructor { class, from_state })
+            let way = DatetimeConstructor::State(class.unbind());
+            if way.agrees(py, &utc)? {
+                return Ok(way);
+            }
+            Ok(DatetimeConstructor::Fields)
         })
     }
+
+    /// Which way this is (for the tests).
+    fn name(&self) -> &'static str {
+        match self {
+            DatetimeConstructor::CApi { .. } => "c-api",
+            DatetimeConstructor::State(_) => "state",
+            DatetimeConstructor::Fields => "fields",
+        }
+    }
+
+    /// The aware UTC `datetime` of `fields`.
+    fn build<'py>(&self, py: Python<'py>, fields: Fields) -> PyResult<Bound<'py, PyAny>> {
+        let utc = PyTzInfo::utc(py)?;
+        match self {
+            DatetimeConstructor::CApi { api, .. } => {
+                // SAFETY: the table was checked at import to be this interpreter's datetime
+                // C API, whose constructor takes in-range fields (checked by `Fields`), a
+                // tzinfo and the datetime type, and returns a new reference or NULL with an
+                // exception set.
+                let made = unsafe {
+                    (api.datetime_from_date_and_time)(
+                        c_int::from(fields.year),
+                        c_int::from(fields.month),
+                        c_int::from(fields.day),
+                        c_int::from(fields.hour),
+                        c_int::from(fields.minute),
+                        c_int::from(fields.second),
+                        fields.microsecond as c_int,
+                        utc.as_ptr(),
+                        api.datetime_type,
+                    )
+                };
+                // SAFETY: a new reference or NULL, as above.
+                unsafe { Bound::from_owned_ptr_or_err(py, made) }
+            }
+            DatetimeConstructor::State(class) => class.bind(py).call1((fields.state(py), &*utc)),
+            DatetimeConstructor::Fields => fields.datetime(py, &utc).map(Bound::into_any),
+        }
+    }
+
+    /// Whether this way builds what the field constructor does, on times across the range.
+    fn agrees(&self, py: Python<'_>, utc: &Borrowed<'_, '_, PyTzInfo>) -> PyResult<bool> {
+        let samples = [
+            (1, 1, 1, 0, 0, 0, 0),
+            (1970, 1, 1, 0, 0, 0, 1),
+            (2024, 2, 29, 23, 59, 59, 999_999),
+            (2026, 12, 3, 8, 24, 45, 123_456),
+            (9999, 12, 31, 23, 59, 59, 999_999),
+        ];
+        for (year, month, day, hour, minute, second, microsecond) in samples {
+            let fields = Fields {
+                year,
+                month,
+                day,
+                hour,
+                minute,
+                second,
+                microsecond,
+            };
+            let want = fields.datetime(py, utc)?;
+            let same = self.build(py, fields).and_then(|got| {
+                Ok(got.get_type().is(want.get_type())
+                    && got.eq(&want)?
+                    && got.getattr("tzinfo")?.is(&**utc))
+            });
+            if !same.unwrap_or(false) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// The datetime module's C API table, when its capsule holds this interpreter's own
+/// `datetime`, `tzinfo` and UTC objects.
+fn c_api(
+    py: Python<'_>,
+    module: &Bound<'_, PyModule>,
+    class: &Bound<'_, PyAny>,
+    utc: &Borrowed<'_, '_, PyTzInfo>,
+) -> PyResult<Option<&'static DateTimeCapi>> {
+    // SAFETY: a NUL-terminated name; the call returns the capsule's pointer or NULL with an
+    // exception set.
+    let table = unsafe { ffi::PyCapsule_Import(c"datetime.datetime_CAPI".as_ptr(), 0) };
+    if table.is_null() {
+        // Not this interpreter's way: the other constructors serve.
+        drop(PyErr::take(py));
+        return Ok(None);
+    }
+    // SAFETY: the capsule of that name holds a `PyDateTime_CAPI`, which begins with the
+    // fields of `DateTimeCapi`, and lives as long as the module (held by the constructor).
+    let api = unsafe { &*(table as *const DateTimeCapi) };
+    let tzinfo = module.getattr("tzinfo")?;
+    let ours = std::ptr::eq(api.datetime_type.cast(), class.as_ptr())
+        && std::ptr::eq(api.tzinfo_type.cast(), tzinfo.as_ptr())
+        && std::ptr::eq(api.timezone_utc, utc.as_ptr());
+    Ok(ours.then_some(api))
 }
 
 /// An aware `datetime` as a core time. `what` names the argument in errors.

@@ -57,6 +57,7 @@ fn _outrig(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(format_duration, m)?)?;
     m.add_function(wrap_pyfunction!(exit_code_from_returncode, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_error_for_kind, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::_datetime_ways, m)?)?;
     errors::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Every session's times are `datetime`s: load the datetime C API (importing `datetime`)

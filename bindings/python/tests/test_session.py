@@ -166,9 +166,12 @@ def test_times_before_the_epoch_and_far_ones() -> None:
 
 
 def test_every_time_reads_as_the_datetime_it_names() -> None:
-    # Times are built from datetime's pickled state (bindings/python/src/convert.rs): each
-    # calendar field must land in its place, on both sides of every carry.
+    # Times are built through the datetime C API, or else from datetime's pickled state
+    # (bindings/python/src/convert.rs): each calendar field must land in its place, on both
+    # sides of every carry, whichever way built it.
     import random
+
+    from outrig import _outrig
 
     rng = random.Random(20261203)
     lo = datetime(1, 1, 1, tzinfo=UTC)
@@ -192,6 +195,13 @@ def test_every_time_reads_as_the_datetime_it_names() -> None:
         assert got == when, stamp
         assert type(got) is datetime and got.tzinfo is UTC and got.fold == 0, stamp
         assert got.timetuple()[:6] == when.timetuple()[:6] and got.microsecond == when.microsecond
+        in_use, ways = _outrig._datetime_ways(when)
+        for name, built in ways:
+            assert built == when and type(built) is datetime, (name, stamp)
+            assert built.tzinfo is UTC and built.fold == 0, (name, stamp)
+    # This interpreter (CPython) offers all three, and lists through its C API.
+    assert [name for name, _ in ways] == ["fields", "state", "c-api"]
+    assert in_use == "c-api"
 
 
 def test_skipped_and_logfile_values() -> None:
