@@ -190,9 +190,11 @@ class Bench:
         before = load()
         for _ in range(rounds):
             for face in LIST_FACES:
+                self.warm(root)
                 run = Run(self.list_cmd(face, root, reps))
                 first, rest = run.samples[0], run.samples[1:]
                 self.lists.setdefault((face, n), []).append((first, statistics.median(rest), run.rss, run.cpu))
+            self.warm(root)
             cli = Run(self.cli + ["--session-root", str(root), "ls", "--json"], stdout=subprocess.DEVNULL)
             self.cli_runs.setdefault(n, []).append((cli.wall, cli.rss, cli.cpu))
         self.loads[f"list-{n}"] = (before, load())
@@ -203,13 +205,23 @@ class Bench:
         got: dict[str, list[float]] = {"list": [], "list_states": []}
         for _ in range(5):
             for op in got:
+                self.warm(root)
                 got[op] += run_samples(self.rust + [op, str(root), "3"])
         self.record("rust", "states-list", n, got["list"])
         self.record("rust", "states-list_states", n, got["list_states"])
         self.loads["states"] = (before, load())
 
+    def warm(self, root: Path) -> None:
+        """Reads every record under `root` once, untimed, so the next measurement finds them in
+        the page cache, as the figures say they are. This machine's memory reclaim (DAMON's
+        `pageout` of pages idle for a few seconds) evicts a root's records between rounds, and
+        a listing that reads some from the disk measures the disk, the floor's as much as a
+        face's."""
+        subprocess.run(self.floor + ["list", str(root), "1"], check=True, stdout=subprocess.DEVNULL)
+
     def point_ops(self, root: Path, n: int) -> None:
         before = load()
+        self.warm(root)
         gets = 2000
         self.record("rust", "get", n, run_samples(self.rust + ["get", str(root), str(gets)]))
         self.record("c", "get", n, run_samples(self.c + ["get", str(root), str(gets)]))
@@ -340,7 +352,10 @@ def report(b: Bench, sizes: list[int]) -> str:
         "Each face is a fresh process per round that makes its store, lists the whole root and "
         "reads what `outrig-sessions ls` prints of every session (id, start, end, exit code, image "
         "config, link target), more than once: *fresh* is its first listing (thread start-up and "
-        "a new process's heap included), *warm* the later ones. Ratios are medians of per-round "
+        "a new process's heap included), *warm* the later ones. Every process starts with the "
+        "root's records in the page cache (read once just before, untimed: this machine's "
+        "memory reclaim evicts pages idle for seconds, and a listing that reads from the disk "
+        "measures the disk). Ratios are medians of per-round "
         "ratios of the fresh listings (warm in brackets). Peak RSS and CPU time (user + system, "
         "all threads) are the whole process's, over all its listings (the Python faces include "
         "the interpreter's start): CPU time is what a busy machine's load does not change, "

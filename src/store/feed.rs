@@ -56,6 +56,11 @@ impl<B> Feed<B> {
         true
     }
 
+    /// Takes back every batch still queued, for the filler to hand out again otherwise.
+    pub(crate) fn take_back(&self) -> Vec<B> {
+        self.lock().ready.drain(..).collect()
+    }
+
     /// No more batches will come: takers finish what is queued.
     pub(crate) fn close(&self) {
         self.lock().closed = true;

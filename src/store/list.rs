@@ -5,6 +5,7 @@ use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::SystemTime;
 
@@ -122,16 +123,31 @@ impl SessionStore {
         root: &OwnedFd,
         convert: &(impl Fn(Session) -> T + Sync),
     ) -> io::Result<Vec<Part<T>>> {
+        // About how many sessions each thread will read, known once the directory is read:
+        // its vectors are made that large at once rather than grown (and copied) by doubling.
+        let share = AtomicUsize::new(0);
         let read = |part: &mut Part<T>, batch: Batch| -> io::Result<()> {
             part.make_room(batch.len());
-            let mut scratch = Scratch::default();
+            if !part.reserved {
+                let share = share.load(Ordering::Relaxed);
+                if share > 0 {
+                    part.items.reserve(share.saturating_sub(part.items.len()));
+                    part.keys.reserve(share.saturating_sub(part.keys.len()));
+                    part.reserved = true;
+                }
+            }
             for entry in 0..batch.len() {
-                let (name, is_link) = batch.entry(entry);
-                match load_entry(&self.root, root, name, is_link, &mut scratch) {
+                let (name, place, is_link) = batch.entry(entry);
+                #[cfg(test)]
+                if batch.provisional {
+                    tests::PROVISIONAL_READS.fetch_add(1, Ordering::Relaxed);
+                }
+                match load_entry(&self.root, root, name, is_link, &mut part.scratch) {
                     Outcome::Session(s) => {
                         part.keys.push(Key {
                             time: nanos_since_epoch(s.started_at),
-                            rank: batch.rank + entry as u32,
+                            rank: place,
+                            provisional: batch.provisional,
                             item: part.items.len() as u32,
                         });
                         part.items.push(convert(s));
@@ -160,8 +176,10 @@ impl SessionStore {
             while let Some(batch) = entries.next_batch()? {
                 found.push(batch);
             }
+            let (batches, _) = in_name_order(&found, &[]);
+            share.store(batches.iter().map(Batch::len).sum(), Ordering::Relaxed);
             let mut part = Part::default();
-            for batch in in_name_order(found) {
+            for batch in batches {
                 read(&mut part, batch)?;
             }
             return Ok(vec![part]);
@@ -197,17 +215,42 @@ impl SessionStore {
                         .ok()
                 })
                 .collect();
-            let listed = loop {
-                match entries.next_batch() {
-                    Ok(Some(batch)) => found.push(batch),
-                    Ok(None) => break Ok(()),
-                    Err(e) => break Err(e),
-                }
-            };
+            // While the directory is read, its batches are handed out as they come, in its own
+            // order: the helpers read them meanwhile (the directory of 10k entries takes some
+            // 3-5 ms, of 100k 30-60). What is left when it is read goes out again in order by
+            // name.
+            let mut listed = Ok(());
+            if feed.push(found.iter().cloned()) {
+                listed = loop {
+                    match entries.next_batch() {
+                        Ok(Some(batch)) => {
+                            let more = feed.push([batch.clone()]);
+                            found.push(batch);
+                            if !more {
+                                break Ok(());
+                            }
+                        }
+                        Ok(None) => break Ok(()),
+                        Err(e) => break Err(e),
+                    }
+                };
+            }
+            let mut ranks = Vec::new();
             // A directory that could not be read to its end fails the listing: the filler's
             // guard stops the feed, and the helpers with it.
             let own = listed.and_then(|()| {
-                feed.push(in_name_order(std::mem::take(&mut found)));
+                let mut taken = vec![true; entries.position as usize];
+                for batch in feed.take_back() {
+                    for i in 0..batch.len() {
+                        taken[batch.entry(i).1 as usize] = false;
+                    }
+                }
+                let batches;
+                (batches, ranks) = in_name_order(&found, &taken);
+                let entries: usize = batches.iter().map(Batch::len).sum();
+                // Published before the batches, under the feed's lock.
+                share.store(entries.div_ceil(threads), Ordering::Relaxed);
+                feed.push(batches);
                 feed.close();
                 drop(filling);
                 let mut part = Part::default();
@@ -230,10 +273,17 @@ impl SessionStore {
                     }
                 }
             }
-            match failed {
-                Some(e) => Err(e),
-                None => Ok(parts),
+            if let Some(e) = failed {
+                return Err(e);
             }
+            // The places of what was read before the names were ranked, as ranks.
+            for key in parts.iter_mut().flat_map(|p| p.keys.iter_mut()) {
+                if key.provisional {
+                    key.rank = ranks[key.rank as usize];
+                    key.provisional = false;
+                }
+            }
+            Ok(parts)
         })
     }
 }
@@ -284,12 +334,16 @@ fn nanos_since_epoch(t: SystemTime) -> i128 {
     }
 }
 
-/// The entries of `batches` in batches again, by name, the greatest first, each batch with
-/// the rank of its first entry: ids carry their start time, so records read in this order are
-/// almost in the listing's order, which sorts its keys in one pass and leaves each thread's
-/// records in memory in the order they are read back (reading a listing's fields in the
-/// directory's own order, a hash's, cost its readers up to half as much again).
-fn in_name_order(batches: Vec<Batch>) -> Vec<Batch> {
+/// Ranks the entries of `batches` (as the directory gave them) by name, the greatest first,
+/// and hands back those not `taken` (by their place in the directory; none is when `taken` is
+/// empty) in batches again in that order, each entry with its rank as its place; and, by
+/// place in the directory, every entry's rank.
+///
+/// Ids carry their start time, so records read in this order are almost in the listing's
+/// order, which then needs no sort, and each thread's records lie in memory in the order they
+/// are read back (a listing's fields read in the directory's own order, a hash's, cost their
+/// reader up to half as much again).
+fn in_name_order(batches: &[Batch], taken: &[bool]) -> (Vec<Batch>, Vec<u32>) {
     // Sorted by their first 24 bytes as numbers (names hold no NUL, so padding with zeros
     // keeps their order), comparing whole names only where those are equal, which no two ids
     // (20 bytes) are: comparing bytes, a sort of 100k names took 14-29 ms of the calling
@@ -303,14 +357,14 @@ fn in_name_order(batches: Vec<Batch>) -> Vec<Batch> {
         let low = u64::from_be_bytes(low.try_into().expect("8 bytes"));
         (high, low)
     };
-    let entries: Vec<(&[u8], bool)> = batches
+    let entries: Vec<(&[u8], u32, bool)> = batches
         .iter()
         .flat_map(|b| (0..b.len()).map(|i| b.entry(i)))
         .collect();
     let mut keys: Vec<(u128, u64, u32)> = entries
         .iter()
         .enumerate()
-        .map(|(i, &(name, _))| {
+        .map(|(i, &(name, _, _))| {
             let (high, low) = prefix(name);
             (high, low, i as u32)
         })
@@ -320,53 +374,56 @@ fn in_name_order(batches: Vec<Batch>) -> Vec<Batch> {
             .cmp(&(a.0, a.1))
             .then_with(|| entries[b.2 as usize].0.cmp(entries[a.2 as usize].0))
     });
-    keys.chunks(BATCH_LEN)
-        .enumerate()
-        .map(|(k, chunk)| {
-            let mut batch = Batch {
-                rank: (k * BATCH_LEN) as u32,
-                ..Batch::default()
-            };
-            for &(_, _, i) in chunk {
-                let (name, is_link) = entries[i as usize];
-                batch.push(name, is_link);
-            }
-            batch
-        })
-        .collect()
+    let mut ranks = vec![0; entries.len()];
+    let mut out: Vec<Batch> = Vec::new();
+    for (rank, &(_, _, i)) in keys.iter().enumerate() {
+        let (name, place, is_link) = entries[i as usize];
+        ranks[place as usize] = rank as u32;
+        if taken.get(place as usize) == Some(&true) {
+            continue;
+        }
+        if out.last().is_none_or(|b| b.len() == BATCH_LEN) {
+            out.push(Batch::default());
+        }
+        let batch = out.last_mut().expect("one was pushed");
+        batch.push(name, rank as u32, is_link);
+    }
+    (out, ranks)
 }
 
 /// Some of the root's entries that may be sessions.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Batch {
-    /// The rank by name of its first entry, once [`in_name_order`] made it.
-    rank: u32,
+    /// Whether its entries' places are their positions in the directory, as read, rather
+    /// than their ranks by name ([`in_name_order`]).
+    provisional: bool,
     /// The entries' names, one after another.
     names: Vec<u8>,
-    /// Each entry: where its name ends in `names`, and whether it is a symlink.
-    ends: Vec<(u32, bool)>,
+    /// Each entry: where its name ends in `names`, its place, and whether it is a symlink.
+    ends: Vec<(u32, u32, bool)>,
 }
 
 impl Batch {
-    fn push(&mut self, name: &[u8], is_link: bool) {
+    fn push(&mut self, name: &[u8], place: u32, is_link: bool) {
         self.names.extend_from_slice(name);
-        // A name is at most 255 bytes, so a batch's names fit a u32.
-        self.ends.push((self.names.len() as u32, is_link));
+        // A name is at most 255 bytes, so a batch's names fit a u32; a directory holds fewer
+        // than 2^32 entries.
+        self.ends.push((self.names.len() as u32, place, is_link));
     }
 
     fn len(&self) -> usize {
         self.ends.len()
     }
 
-    /// Entry `i`'s name, and whether it is a symlink.
-    fn entry(&self, i: usize) -> (&[u8], bool) {
+    /// Entry `i`'s name, its place, and whether it is a symlink.
+    fn entry(&self, i: usize) -> (&[u8], u32, bool) {
         let start = if i == 0 {
             0
         } else {
             self.ends[i - 1].0 as usize
         };
-        let (end, is_link) = self.ends[i];
-        (&self.names[start..end as usize], is_link)
+        let (end, place, is_link) = self.ends[i];
+        (&self.names[start..end as usize], place, is_link)
     }
 }
 
@@ -378,6 +435,8 @@ struct Entries<'a> {
     dir: Dir,
     /// The directory has been read to its end.
     done: bool,
+    /// How many candidates it gave so far: the next one's place.
+    position: u32,
 }
 
 impl<'a> Entries<'a> {
@@ -386,12 +445,16 @@ impl<'a> Entries<'a> {
             root,
             dir: Dir::read_from(root)?,
             done: false,
+            position: 0,
         })
     }
 
     /// The next [`BATCH_LEN`] candidates (fewer at the end); `None` once there are none.
     fn next_batch(&mut self) -> io::Result<Option<Batch>> {
-        let mut batch = Batch::default();
+        let mut batch = Batch {
+            provisional: true,
+            ..Batch::default()
+        };
         while !self.done && batch.len() < BATCH_LEN {
             let Some(entry) = self.dir.read() else {
                 self.done = true;
@@ -413,7 +476,8 @@ impl<'a> Entries<'a> {
                 kind => kind,
             };
             if kind == FileType::Directory || kind == FileType::Symlink {
-                batch.push(name, kind == FileType::Symlink);
+                batch.push(name, self.position, kind == FileType::Symlink);
+                self.position += 1;
             }
         }
         Ok((batch.len() > 0).then_some(batch))
@@ -425,8 +489,10 @@ impl<'a> Entries<'a> {
 struct Key {
     /// Its start time ([`nanos_since_epoch`]).
     time: i128,
-    /// Its entry's place among the root's entries by name, the greatest first.
+    /// Its entry's place among the root's entries by name, the greatest first; its place in
+    /// the directory while `provisional`.
     rank: u32,
+    provisional: bool,
     /// Its index in the part's `items`.
     item: u32,
 }
@@ -437,6 +503,9 @@ struct Part<T> {
     items: Vec<T>,
     keys: Vec<Key>,
     skipped: Vec<(Vec<u8>, Skipped)>,
+    scratch: Scratch,
+    /// Whether `items` and `keys` were made room for the thread's share.
+    reserved: bool,
     /// Whether to grow the heap ahead of the sessions (a started thread's new arena, see
     /// [`grow_thread_heap`]), and for how many more sessions it has room.
     grow_heap: bool,
@@ -449,6 +518,8 @@ impl<T> Default for Part<T> {
             items: Vec::new(),
             keys: Vec::new(),
             skipped: Vec::new(),
+            scratch: Scratch::default(),
+            reserved: false,
             grow_heap: false,
             room: 0,
         }
@@ -669,6 +740,50 @@ mod tests {
 
     const CHILD: &str = "OUTRIG_DESCRIPTOR_EXHAUSTION_CHILD";
 
+    /// Entries read from batches handed out before the names were ranked.
+    pub(super) static PROVISIONAL_READS: AtomicUsize = AtomicUsize::new(0);
+
+    #[test]
+    fn entries_read_while_the_directory_is_read_take_their_rank_in_the_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SessionStore::new(tmp.path().join("root")).unwrap();
+        let made = store.create(&NewSession::new("c", "t", "/w")).unwrap();
+        let template = made.to_json().unwrap();
+        let template = String::from_utf8(template).unwrap();
+        store.remove(&made.id).unwrap();
+        let stamp = |s: u64| format!("2026-05-01T00:{:02}:{:02}Z", s / 60, s % 60);
+        let record: serde_json::Value = serde_json::from_str(&template).unwrap();
+        let old_stamp = record["started_at"].as_str().unwrap().to_owned();
+        // Start times that disagree with the ids, many shared (ties go by id), over enough
+        // entries that the helper reads some while the directory is still being read.
+        let mut want = Vec::new();
+        for i in 0..4000u64 {
+            let id = format!("20260501T{:06}-{:04x}", i / 10, i);
+            let second = (i * 7919) % 900;
+            let dir = store.root().join(&id);
+            std::fs::create_dir(&dir).unwrap();
+            let text = template
+                .replace(made.id.as_str(), &id)
+                .replace(&old_stamp, &stamp(second));
+            std::fs::write(dir.join(RECORD_FILE), text).unwrap();
+            want.push((second, id));
+        }
+        want.sort_by(|a, b| b.cmp(a));
+        let want: Vec<String> = want.into_iter().map(|(_, id)| id).collect();
+        PROVISIONAL_READS.store(0, Ordering::Relaxed);
+        for _ in 0..20 {
+            let listing = store.list().unwrap();
+            let got: Vec<String> = listing.sessions.iter().map(|s| s.id.to_string()).collect();
+            assert!(got == want, "the listing's order");
+        }
+        if thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+            assert!(
+                PROVISIONAL_READS.load(Ordering::Relaxed) > 0,
+                "no entry was read while the directory was"
+            );
+        }
+    }
+
     /// A listing thread's part that read `sessions` (value, start second, rank of the entry's
     /// name) in this order, and skipped the entries `skipped`.
     fn part(sessions: &[(&'static str, i128, u32)], skipped: &[&str]) -> Part<&'static str> {
@@ -677,6 +792,7 @@ mod tests {
             part.keys.push(Key {
                 time: second * 1_000_000_000,
                 rank,
+                provisional: false,
                 item: i as u32,
             });
             part.items.push(value);
@@ -752,33 +868,57 @@ mod tests {
             [vec![0xff; 16], vec![0x01]].concat(),
         ];
         names.extend((0..150).map(|i| format!("20251231T{i:06}-ffff").into_bytes()));
+        // As the directory gives them: in batches, each entry at its place.
         let mut input = Vec::new();
+        let mut place = 0;
         for (i, chunk) in names.chunks(7).enumerate() {
             let mut batch = Batch::default();
             for name in chunk {
-                batch.push(name, i % 2 == 0);
+                batch.push(name, place, i % 2 == 0);
+                place += 1;
             }
             input.push(batch);
         }
-        let links: std::collections::HashMap<Vec<u8>, bool> = input
+        let by_place: Vec<(Vec<u8>, bool)> = input
             .iter()
             .flat_map(|b| (0..b.len()).map(|i| b.entry(i)))
-            .map(|(n, l)| (n.to_vec(), l))
+            .map(|(n, _, l)| (n.to_vec(), l))
             .collect();
-        let batches = in_name_order(input);
-        names.sort_by(|a, b| b.cmp(a));
-        let mut at = 0;
-        for batch in &batches {
-            assert_eq!(batch.rank as usize, at);
-            assert!(batch.len() <= BATCH_LEN && batch.len() > 0);
-            for i in 0..batch.len() {
-                let (name, is_link) = batch.entry(i);
-                assert_eq!(name, names[at], "rank {at}");
-                assert_eq!(is_link, links[name], "{name:?} keeps its type");
-                at += 1;
+        let mut sorted = names.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        // Every third entry was taken (read) already: it is ranked, not handed out again.
+        let taken: Vec<bool> = (0..names.len()).map(|p| p % 3 == 0).collect();
+        for taken in [&[][..], &taken[..]] {
+            let (batches, ranks) = in_name_order(&input, taken);
+            for (place, (name, _)) in by_place.iter().enumerate() {
+                assert_eq!(
+                    &sorted[ranks[place] as usize], name,
+                    "the rank of place {place}"
+                );
             }
+            let mut handed = Vec::new();
+            for batch in &batches {
+                assert!(!batch.provisional);
+                assert!(batch.len() <= BATCH_LEN && batch.len() > 0);
+                for i in 0..batch.len() {
+                    let (name, rank, is_link) = batch.entry(i);
+                    assert_eq!(name, sorted[rank as usize], "rank {rank}");
+                    let place = by_place.iter().position(|(n, _)| n == name).unwrap();
+                    assert_eq!(is_link, by_place[place].1, "{name:?} keeps its type");
+                    assert_ne!(taken.get(place), Some(&true), "{name:?} was taken");
+                    handed.push(rank);
+                }
+            }
+            // In rank order, every entry not taken once.
+            let want: Vec<u32> = (0..names.len())
+                .filter(|&r| {
+                    let place = by_place.iter().position(|(n, _)| *n == sorted[r]).unwrap();
+                    taken.get(place) != Some(&true)
+                })
+                .map(|r| r as u32)
+                .collect();
+            assert_eq!(handed, want);
         }
-        assert_eq!(at, names.len());
     }
 
     #[test]
