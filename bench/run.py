@@ -435,26 +435,50 @@ From `make bench-profile` (perf, 3 listings of 10k sessions in one fresh C-face 
   the final `collect` and shrunk. That work, 13% of the samples, ran on the calling thread after
   the readers had finished, so it added to the listing's time. Two threads were started per
   listing, and growing their malloc arenas took 649 `mprotect` calls per fresh process.
-- **Now**: a session stays where the thread that read it put it. Only the sort keys (start
-  time and position, 40 bytes) are checked, and sorted only when ids and start times disagree.
-  The C listing indexes through that order, Rust and Python get one vector, each session moved
-  once. The handle boxes its lease and converts the logs directory apart. The calling thread
-  reads a share itself, so one thread is started (356 `mprotect` calls). `memcpy` is down to
-  6%, mostly each handle's one move into its thread's vector and the parser's strings. After
-  the reading, the calling thread only checks the keys before the caller reads its fields. The
-  system calls per session are unchanged (`openat2`, two `read`s, `close`; `strace -c`), and
-  77% of the samples are in the kernel: the C face's CPU time stays about 1.4x the floor's
-  (parsing, and the records' allocations), which two cores turn into less time than the floor's
-  when the machine has the second core to give.
+- **Then** (up to a113100): a session stays where the thread that read it put it. Only the
+  sort keys are checked, and sorted only when ids and start times disagree. The C listing
+  indexes through that order, Rust and Python get one vector. The handle boxes its lease and
+  converts the logs directory apart. `memcpy` went down to 6%.
+- **The page cache**: this machine's memory reclaim (DAMON `pageout` of pages idle for about
+  6 s) evicts a root's records between rounds, so later faces of a round read some from the
+  disk (virtio block dispatch was a quarter of one C-face profile). Figures before 695f0c7
+  were taken that way; they favoured the faces, which overlap the disk on two threads, over
+  the one-threaded floor (the floor's 10k listing measured 69 ms then, 43-47 ms now). Every
+  measured process now starts after an untimed floor listing of its root.
+- **Now**: the calling thread reads the directory and hands its entries out in batches of 64
+  while it reads; the other thread, started as soon as the root has more than 256 entries,
+  reads them meanwhile (the directory of 10k entries takes 3-5 ms to read, of 100k 30-60 ms).
+  Then the names are ranked (by 24-byte numeric prefixes: comparing bytes, 100k names took
+  14-29 ms) and the rest goes out in name order, each thread taking the next batch, so a
+  thread started late or descheduled leaves its batches to the other instead of holding a
+  fixed half. The order is placed by rank and checked in one pass. A record is read with one
+  `read` (a read that comes up short is taken as the end; bytes that then do not parse are
+  read on to the end before they are judged), where the floor reads twice. A record's
+  unknown fields are boxed (72 bytes less per session). Measured against a113100 in
+  alternating fresh processes, 10k sessions, page cache warm: the C face's listing 0.89x,
+  the Python face's 0.86x.
+- **What is left** of the C face's fresh 10k listing (about 46 ms against the floor's 43):
+  37-40 ms reading on two threads, then on the caller's thread 3-4.5 ms converting each
+  session's text when the caller first reads it and 2-3 ms freeing the listing. A fresh
+  process also takes about 3,000 page faults (about 1 KB of heap per session, the record's
+  strings and its C handle), which its later listings mostly do not: the C and Rust faces'
+  fresh listings are 5-9 ms slower than their warm ones, the floor's are not. Tried and
+  measured no better: converting the text on the reading threads (their listing 3 ms
+  slower, the caller's reads 2 ms faster), freeing each thread's part on a thread of its own
+  (slower: a new thread per part), and populating the vectors' pages ahead
+  (`MADV_POPULATE_WRITE`).
 - **Python**: the first `started_at` read in a process loaded the datetime C API, 4-8 ms inside
   the first listing. The module now loads it when it is imported, as a plain script's
   `import datetime` does. Then, under the stable ABI (the abi3 wheel) pyo3 builds a `datetime`
   by calling `datetime(y, m, d, h, mi, s, us, tz)`, and that call's argument parsing
   (`vgetargskeywords`, `convertitem` in `perf report`) made each of a session's two times cost
-  about 550 ns more than a plain getter: 110 ms of a fresh 100k listing's 740 ms. A time is now
-  built from the 10-byte state `datetime` pickles itself as (`datetime(state, tz)`, no parsing;
-  checked once at import against the field constructor): the fields `ls` prints of 100k
-  sessions are read in 70 ms instead of 150 ms.
+  about 550 ns more than a plain getter: 110 ms of a fresh 100k listing's 740 ms. A time was
+  then built from the 10-byte state `datetime` pickles itself as (`datetime(state, tz)`, no
+  parsing), and is now built through the datetime C API's own constructor (the
+  `datetime.datetime_CAPI` capsule, checked at import to hold this interpreter's `datetime`,
+  `tzinfo` and UTC, then against the field constructor on sample times; the pickled state
+  and the field constructor remain as fallbacks, and the tests build every time each way):
+  reading the fields `ls` prints of 10k sessions went from about 10 ms to about 7.
 - **Heap growth**: a fresh process's reading thread grew its malloc arena a page at a time
   (glibc grows a thread's arena by exactly what an allocation lacks, one `mprotect` each):
   3,491 `mprotect` calls in a fresh C-face listing of 100k sessions, 7,792 for the Python face

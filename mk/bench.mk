@@ -35,6 +35,7 @@ bench-watch:
 bench-profile: bench-tools
 	@$(call c-need,perf,linux-perf)
 	@test -d $(PROFILE_ROOT) || { echo "no $(PROFILE_ROOT): run 'make bench' first" >&2; exit 1; }
+	$(BENCH_BUILD)/floor list $(PROFILE_ROOT) 1 >/dev/null # the page cache warm, as in `make bench`
 	perf record -q --call-graph dwarf,16384 -o $(BENCH_BUILD)/c-list.perf \
 		$(BENCH_BUILD)/bench_c list $(PROFILE_ROOT) 3
 	perf script -i $(BENCH_BUILD)/c-list.perf 2>/dev/null | $(VENV_PY) bench/flamegraph.py \
