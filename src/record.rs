@@ -184,6 +184,15 @@ impl Session {
     }
 }
 
+/// `t` as nanoseconds from the Unix epoch (negative before it), exactly: every `SystemTime`
+/// fits an `i128`, and the numbers compare as the times do.
+pub(crate) fn nanos_since_epoch(t: SystemTime) -> i128 {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => after.as_nanos() as i128,
+        Err(before) => -(before.duration().as_nanos() as i128),
+    }
+}
+
 fn write_time(t: SystemTime) -> std::result::Result<jiff::Timestamp, String> {
     jiff::Timestamp::try_from(t).map_err(|e| format!("time out of range: {e}"))
 }

@@ -325,21 +325,21 @@ fn removers_and_cleaners_never_split_a_session_or_fail_a_create() {
     assert_eq!(figures.orphans, 0, "{figures:?}");
 }
 
-/// Enough unfinalized sessions that their leases are probed on several threads: each state
-/// lands on its own session, in the listing's order, whichever thread probed it.
-#[test]
-fn many_sessions_states_land_on_their_own_sessions() {
-    let tmp = tempfile::tempdir().unwrap();
-    let store = nothing_runs(SessionStore::new(tmp.path().join("root")).unwrap());
+/// `count` sessions made in turn running (their leases held in the returned handles),
+/// abandoned (lease released, never finalized) and finished, and the state each should have.
+fn sessions_in_every_state(
+    store: &SessionStore,
+    count: usize,
+    container: &str,
+) -> (
+    Vec<outrig::LiveSession>,
+    std::collections::HashMap<SessionId, State>,
+) {
     let mut held = Vec::new();
     let mut want = std::collections::HashMap::new();
-    for i in 0..450 {
-        let mut live = store.create(&spec("many")).unwrap();
-        let state = match i % 3 {
-            0 => State::Running,
-            1 => State::Abandoned,
-            _ => State::Finished,
-        };
+    for i in 0..count {
+        let mut live = store.create(&spec(container)).unwrap();
+        let state = [State::Running, State::Abandoned, State::Finished][i % 3];
         want.insert(live.id.clone(), state);
         match state {
             State::Running => held.push(live),
@@ -349,6 +349,16 @@ fn many_sessions_states_land_on_their_own_sessions() {
             }
         }
     }
+    (held, want)
+}
+
+/// Enough unfinalized sessions that their leases are probed on several threads: each state
+/// lands on its own session, in the listing's order, whichever thread probed it.
+#[test]
+fn many_sessions_states_land_on_their_own_sessions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = nothing_runs(SessionStore::new(tmp.path().join("root")).unwrap());
+    let (mut held, want) = sessions_in_every_state(&store, 450, "many");
     let sessions = store.list().unwrap().sessions;
     assert_eq!(sessions.len(), 450);
     let got = store.states(&sessions);
@@ -502,20 +512,7 @@ fn states_over_the_threshold_hold_while_leases_come_and_go_elsewhere() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("root");
     let store = nothing_runs(SessionStore::new(&root).unwrap());
-    let mut held = Vec::new();
-    let mut want = std::collections::HashMap::new();
-    for i in 0..300 {
-        let mut live = store.create(&spec("mine")).unwrap();
-        let state = [State::Running, State::Abandoned, State::Finished][i % 3];
-        want.insert(live.id.clone(), state);
-        match state {
-            State::Running => held.push(live),
-            State::Abandoned => live.release(),
-            _ => {
-                live.finalize_now(0).unwrap();
-            }
-        }
-    }
+    let (held, want) = sessions_in_every_state(&store, 300, "mine");
     let rounds = if std::env::var_os("OUTRIG_STRESS").is_some() {
         200
     } else {

@@ -5,10 +5,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// `t` in nanoseconds since the epoch. A time outside what `int64_t` nanoseconds can hold
 /// (before 1677-09-21 or after 2262-04-11) saturates to `i64::MIN` or `i64::MAX`.
 pub(crate) fn to_unix_ns(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(after) => i64::try_from(after.as_nanos()).unwrap_or(i64::MAX),
-        Err(before) => i64::try_from(before.duration().as_nanos()).map_or(i64::MIN, |n| -n),
-    }
+    let ns = crate::record::nanos_since_epoch(t);
+    i64::try_from(ns).unwrap_or(if ns < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// The time `ns` nanoseconds after (or, when negative, before) the epoch. Every `i64` is a

@@ -7,7 +7,6 @@ use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
-use std::time::SystemTime;
 
 use rustix::fs::{self as rfs, AtFlags, Dir, FileType};
 use rustix::io::Errno;
@@ -16,7 +15,7 @@ use super::SessionStore;
 use super::feed::Feed;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsio::{RECORD_FILE, open, record_io};
-use crate::record::Session;
+use crate::record::{Session, nanos_since_epoch};
 
 /// The sessions under a root, and the entries that looked like sessions but could not be read.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -325,15 +324,6 @@ fn grow_thread_heap(bytes: usize) {
     drop(blocks);
 }
 
-/// A start time as nanoseconds from the Unix epoch (negative before it): a sort key that
-/// compares as the time does.
-fn nanos_since_epoch(t: SystemTime) -> i128 {
-    match t.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(after) => after.as_nanos() as i128,
-        Err(before) => -(before.duration().as_nanos() as i128),
-    }
-}
-
 /// Ranks the entries of `batches` (as the directory gave them) by name, the greatest first,
 /// and hands back those not `taken` (by their place in the directory; none is when `taken` is
 /// empty) in batches again in that order, each entry with its rank as its place; and, by
@@ -487,7 +477,7 @@ impl<'a> Entries<'a> {
 /// What orders one session read by a listing thread, and where it sits.
 #[derive(Clone, Copy)]
 struct Key {
-    /// Its start time ([`nanos_since_epoch`]).
+    /// Its start time, a sort key that compares as the time does ([`nanos_since_epoch`]).
     time: i128,
     /// Its entry's place among the root's entries by name, the greatest first; its place in
     /// the directory while `provisional`.
@@ -734,6 +724,8 @@ fn load_entry(
 #[cfg(test)]
 mod tests {
     use std::process::Command;
+
+    use std::time::SystemTime;
 
     use super::*;
     use crate::NewSession;
