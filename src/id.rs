@@ -43,6 +43,12 @@ impl SessionId {
         Ok(Self(s.to_owned()))
     }
 
+    /// An id the caller has checked with [`check_name`] (a record's, as it was parsed).
+    pub(crate) fn checked(s: String) -> Self {
+        debug_assert!(check_name(&s, "session id").is_ok());
+        Self(s)
+    }
+
     /// The id as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0

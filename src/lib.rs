@@ -58,7 +58,7 @@ pub use fsio::MAX_RECORD_BYTES;
 pub use fsio::lock::LOCK_WAIT;
 pub use id::{MAX_NAME_LEN, SessionId};
 pub use probe::{ContainerProbe, PROBE_TIMEOUT, ProbeFailure};
-pub use record::Session;
+pub use record::{Session, SessionRecord};
 pub use root::{
     MAX_CONFIG_BYTES, RootInputs, RootSource, SESSION_ROOT_KEY, default_config_path, resolve_root,
     resolve_root_from_env, resolve_root_from_env_with_source, resolve_root_with_source,

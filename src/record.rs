@@ -8,17 +8,23 @@
 //! prints them. Fields this version does not know are kept, after the known ones, in their
 //! original order.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::id::SessionId;
+
+mod compact;
+mod read;
+pub use compact::SessionRecord;
+#[cfg(feature = "capi")]
+pub(crate) use compact::{CText, Field as TextField};
+pub(crate) use read::parse;
+use read::{Fixed, SessionSink, Sink, Text};
 
 /// One session as recorded in its `session.json`.
 ///
@@ -126,22 +132,18 @@ impl Session {
     /// Parses the bytes of a `session.json`.
     ///
     /// # Errors
-    /// [`ErrorKind::CorruptRecord`] when the bytes are not a session record; the message says
-    /// which field is wrong.
+    /// [`ErrorKind::CorruptRecord`](crate::ErrorKind::CorruptRecord) when the bytes are not a
+    /// session record; the message says which field is wrong.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
-        serde_json::from_slice::<Session>(bytes).map_err(|e| {
-            Error::new(
-                ErrorKind::CorruptRecord,
-                format!("not a session record: {e}"),
-            )
-        })
+        parse(bytes, read::SessionSink::default())
     }
 
     /// The exact bytes outrig writes for this record (pretty JSON, no trailing newline).
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidArgument`] when a path is not UTF-8 or a time lies outside the
-    /// years -9999 to 9999, since neither can be written as outrig's JSON.
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) when a path is not
+    /// UTF-8 or a time lies outside the years -9999 to 9999, since neither can be written as
+    /// outrig's JSON.
     pub fn to_json(&self) -> Result<Vec<u8>> {
         serde_json::to_vec_pretty(self)
             .map_err(|e| Error::invalid(format!("session {} cannot be written: {e}", self.id)))
@@ -168,8 +170,7 @@ impl Session {
     /// How long the session ran: `ended_at - started_at`, or `None` until it is finalized. An end
     /// before the start (a clock step) counts as zero.
     pub fn duration(&self) -> Option<Duration> {
-        self.ended_at
-            .map(|end| end.duration_since(self.started_at).unwrap_or_default())
+        duration(self.started_at, self.ended_at)
     }
 
     /// The session's `logs/` directory (which may not exist yet).
@@ -179,9 +180,20 @@ impl Session {
 
     /// Fields of the record that this version does not know, in their order on disk.
     pub fn unknown_fields(&self) -> &Map<String, Value> {
-        static NONE: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
-        self.unknown.as_deref().unwrap_or(&NONE)
+        self.unknown.as_deref().unwrap_or(no_unknown_fields())
     }
+}
+
+/// The unknown fields of a record without any.
+fn no_unknown_fields() -> &'static Map<String, Value> {
+    static NONE: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+    &NONE
+}
+
+/// How long a session ran: from its start to its end, `None` without an end; an end before
+/// the start (a clock step) counts as zero.
+fn duration(started_at: SystemTime, ended_at: Option<SystemTime>) -> Option<Duration> {
+    ended_at.map(|end| end.duration_since(started_at).unwrap_or_default())
 }
 
 /// `t` as nanoseconds from the Unix epoch (negative before it), exactly: every `SystemTime`
@@ -238,221 +250,10 @@ impl Serialize for Session {
     }
 }
 
-impl<'de> Deserialize<'de> for Session {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_map(RecordVisitor)
-    }
-}
-
-struct RecordVisitor;
-
-/// A field the record holds as a JSON string and this crate as a `T`: one deserializer for
-/// every such field, each kind saying what it expects and how it parses.
-struct Parsed<T>(T);
-
-/// A value read from a record's string field.
-trait StrField: Sized {
-    /// What the field must hold, for the error message.
-    const EXPECTING: &'static str;
-    /// Parses the field's text.
-    fn from_field(s: &str) -> std::result::Result<Self, String>;
-}
-
-/// A timestamp field: any RFC 3339 string jiff accepts.
-impl StrField for SystemTime {
-    const EXPECTING: &'static str = "an RFC 3339 timestamp such as \"2026-05-01T13:44:12Z\"";
-    fn from_field(s: &str) -> std::result::Result<Self, String> {
-        s.parse::<jiff::Timestamp>()
-            .and_then(SystemTime::try_from)
-            .map_err(|e| format!("timestamp {s:?}: {e}"))
-    }
-}
-
-/// A session id field: validated like any caller-given id, since the store turns it into a
-/// path (removal by path finds the root's link by this id).
-impl StrField for SessionId {
-    const EXPECTING: &'static str = "a session id string";
-    fn from_field(s: &str) -> std::result::Result<Self, String> {
-        SessionId::parse(s).map_err(|e| e.message().to_owned())
-    }
-}
-
-impl<'de, T: StrField> Deserialize<'de> for Parsed<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V<T>(std::marker::PhantomData<T>);
-        impl<T: StrField> Visitor<'_> for V<T> {
-            type Value = Parsed<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(T::EXPECTING)
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Parsed<T>, E> {
-                T::from_field(s).map(Parsed).map_err(E::custom)
-            }
-        }
-        d.deserialize_str(V(std::marker::PhantomData))
-    }
-}
-
-/// Reads one known field, refusing a second occurrence as outrig's reader does.
-fn take<'de, A, T>(
-    map: &mut A,
-    slot: &mut Option<T>,
-    name: &'static str,
-) -> std::result::Result<(), A::Error>
-where
-    A: MapAccess<'de>,
-    T: Deserialize<'de>,
-{
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
-    }
-    *slot = Some(map.next_value()?);
-    Ok(())
-}
-
-/// Like [`take`] for a field where `null` means absent.
-fn take_nullable<'de, A, T>(
-    map: &mut A,
-    slot: &mut Option<Option<T>>,
-    name: &'static str,
-) -> std::result::Result<(), A::Error>
-where
-    A: MapAccess<'de>,
-    T: Deserialize<'de>,
-{
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
-    }
-    *slot = Some(map.next_value::<Option<T>>()?);
-    Ok(())
-}
-
-/// The key of one map entry: a known field or an unknown one to keep.
-enum Key {
-    Known(&'static str),
-    Unknown(String),
-}
-
-struct KeySeed;
-
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Key;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Key, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Key;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a field name")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Key, E> {
-                use field::*;
-                const KNOWN: [&str; 12] = [
-                    ID,
-                    STARTED_AT,
-                    ENDED_AT,
-                    CONTAINER_NAME,
-                    SIDECARS,
-                    IMAGE_TAG,
-                    IMAGE_CONFIG_NAME,
-                    LEGACY_CONFIG_NAME,
-                    AGENT_NAME,
-                    WORKING_DIR,
-                    SESSION_DIR,
-                    EXIT_CODE,
-                ];
-                Ok(match KNOWN.iter().find(|k| **k == s) {
-                    Some(k) => Key::Known(k),
-                    None => Key::Unknown(s.to_owned()),
-                })
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
-impl<'de> Visitor<'de> for RecordVisitor {
-    type Value = Session;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a session record (a JSON object)")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Session, A::Error> {
-        use field::*;
-        let mut id: Option<Parsed<SessionId>> = None;
-        let mut started_at: Option<Parsed<SystemTime>> = None;
-        let mut ended_at: Option<Option<Parsed<SystemTime>>> = None;
-        let mut container_name: Option<String> = None;
-        let mut sidecars: Option<Option<Vec<String>>> = None;
-        let mut image_tag: Option<String> = None;
-        let mut image_config_name: Option<Option<String>> = None;
-        let mut legacy_config_name: Option<Option<String>> = None;
-        let mut agent_name: Option<Option<String>> = None;
-        let mut working_dir: Option<String> = None;
-        let mut session_dir: Option<String> = None;
-        let mut exit_code: Option<Option<i32>> = None;
-        let mut unknown = Map::new();
-
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            match key {
-                Key::Known(ID) => take(&mut map, &mut id, ID)?,
-                Key::Known(STARTED_AT) => take(&mut map, &mut started_at, STARTED_AT)?,
-                Key::Known(ENDED_AT) => take_nullable(&mut map, &mut ended_at, ENDED_AT)?,
-                Key::Known(CONTAINER_NAME) => take(&mut map, &mut container_name, CONTAINER_NAME)?,
-                Key::Known(SIDECARS) => take_nullable(&mut map, &mut sidecars, SIDECARS)?,
-                Key::Known(IMAGE_TAG) => take(&mut map, &mut image_tag, IMAGE_TAG)?,
-                Key::Known(IMAGE_CONFIG_NAME) => {
-                    take_nullable(&mut map, &mut image_config_name, IMAGE_CONFIG_NAME)?
-                }
-                Key::Known(LEGACY_CONFIG_NAME) => {
-                    take_nullable(&mut map, &mut legacy_config_name, LEGACY_CONFIG_NAME)?
-                }
-                Key::Known(AGENT_NAME) => take_nullable(&mut map, &mut agent_name, AGENT_NAME)?,
-                Key::Known(WORKING_DIR) => take(&mut map, &mut working_dir, WORKING_DIR)?,
-                Key::Known(SESSION_DIR) => take(&mut map, &mut session_dir, SESSION_DIR)?,
-                Key::Known(EXIT_CODE) => take_nullable(&mut map, &mut exit_code, EXIT_CODE)?,
-                Key::Known(_) => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-                Key::Unknown(name) => {
-                    let value: Value = map.next_value()?;
-                    unknown.insert(name, value);
-                }
-            }
-        }
-
-        let id = id.ok_or_else(|| de::Error::missing_field(ID))?.0;
-        Ok(Session {
-            id,
-            started_at: started_at
-                .ok_or_else(|| de::Error::missing_field(STARTED_AT))?
-                .0,
-            ended_at: ended_at.flatten().map(|t| t.0),
-            container_name: container_name
-                .ok_or_else(|| de::Error::missing_field(CONTAINER_NAME))?,
-            sidecar_container_names: sidecars.flatten().unwrap_or_default(),
-            image_tag: image_tag.ok_or_else(|| de::Error::missing_field(IMAGE_TAG))?,
-            // The current name wins when a record somehow carries both.
-            image_config_name: image_config_name
-                .flatten()
-                .or_else(|| legacy_config_name.flatten()),
-            agent_name: agent_name.flatten(),
-            working_dir: working_dir
-                .ok_or_else(|| de::Error::missing_field(WORKING_DIR))?
-                .into(),
-            session_dir: session_dir
-                .ok_or_else(|| de::Error::missing_field(SESSION_DIR))?
-                .into(),
-            exit_code: exit_code.flatten(),
-            link_target: None,
-            unknown: (!unknown.is_empty()).then(|| Box::new(unknown)),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     #[test]
     fn fields_are_listed_in_the_order_they_are_written() {

@@ -7,7 +7,9 @@ use std::os::unix::fs::symlink;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::{spec, store};
-use outrig::{CleanMode, ContainerProbe, ErrorKind, MAX_RECORD_BYTES, SessionId, SessionStore};
+use outrig::{
+    CleanMode, ContainerProbe, ErrorKind, MAX_RECORD_BYTES, SessionId, SessionRecord, SessionStore,
+};
 
 /// Puts one kind of bad record into a directory.
 type MakeBad<'a> = Box<dyn Fn(&std::path::Path) + 'a>;
@@ -201,6 +203,72 @@ fn listing_many_entries_uses_the_parallel_path_and_keeps_order() {
     let want: Vec<_> = want.into_iter().map(|(_, id)| id).collect();
     let got: Vec<_> = listing.sessions.iter().map(|s| s.id.clone()).collect();
     assert_eq!(got, want);
+}
+
+/// Records and sessions list alike: the same entries in the same order, each record holding
+/// what its session does (an explicit session's link target, sidecars, unknown fields, an
+/// end), and the same entries skipped for the same reasons, on the one-thread path and the
+/// parallel one.
+#[test]
+fn records_list_as_sessions_do() {
+    for count in [10, 300] {
+        let (tmp, store) = store();
+        for i in 0..count {
+            let mut new = spec(&format!("c{i}"));
+            if i % 3 == 0 {
+                new = new.sidecar("side-a").sidecar(format!("side-{i}"));
+            }
+            if i % 5 == 0 {
+                new = new.image_config_name("coding").agent_name("coder");
+            }
+            if i % 7 == 0 {
+                new = new.session_dir(tmp.path().join(format!("explicit-{i}")));
+            }
+            let live = store.create(&new).unwrap();
+            if i % 2 == 0 {
+                store.finalize(&live.id, SystemTime::now(), i).unwrap();
+            }
+        }
+        // A record with a field this version does not know, and two that cannot be read.
+        let some = store.list().unwrap().sessions[0].clone();
+        let path = some.session_dir.join("session.json");
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, text.replacen("{", "{\n  \"later\": [1, 2],", 1)).unwrap();
+        fs::create_dir(store.root().join("broken")).unwrap();
+        fs::write(store.root().join("broken/session.json"), "{").unwrap();
+        fs::create_dir(store.root().join("renamed")).unwrap();
+        fs::write(store.root().join("renamed/session.json"), text).unwrap();
+
+        let listing = store.list().unwrap();
+        let (records, skipped) = store.list_records().unwrap();
+        assert_eq!(records.len(), count as usize);
+        assert_eq!(skipped, listing.skipped);
+        assert_eq!(skipped.len(), 2);
+        let mut explicit = 0;
+        let mut unknown = 0;
+        for (record, session) in records.iter().zip(&listing.sessions) {
+            assert_eq!(record.to_session(), *session);
+            assert_eq!(*record, SessionRecord::from(session));
+            assert_eq!(record.id(), session.id.as_str());
+            assert_eq!(record.link_target(), session.link_target.as_deref());
+            explicit += usize::from(record.link_target().is_some());
+            unknown += usize::from(!record.unknown_fields().is_empty());
+        }
+        assert_eq!(explicit, (count as usize).div_ceil(7));
+        assert_eq!(unknown, 1);
+        // A record that differs in any one field is not equal.
+        let first = &listing.sessions[1];
+        let mut other = first.clone();
+        other.exit_code = Some(99);
+        assert_ne!(records[1], SessionRecord::from(&other));
+        let mut other = first.clone();
+        other.sidecar_container_names.push("more".into());
+        assert_ne!(records[1], SessionRecord::from(&other));
+        // Converted on the threads that read them, as `list_with` does.
+        let (ids, _) = store.list_records_with(|r| r.id().to_owned()).unwrap();
+        let want: Vec<_> = listing.sessions.iter().map(|s| s.id.to_string()).collect();
+        assert_eq!(ids, want);
+    }
 }
 
 #[test]

@@ -37,9 +37,9 @@ impl ListingHandle {
         Self::new(Ordered::from_vec(handles), &[])
     }
 
-    /// The listed records, in order (copies: the core asks for a slice of records).
+    /// The listed records, in order, as the core takes them.
     pub(crate) fn sessions(&self) -> Vec<Session> {
-        self.sessions.iter().map(|h| h.session().clone()).collect()
+        self.sessions.iter().map(SessionHandle::session).collect()
     }
 
     /// Session `i`, or an error naming the listing's length.

@@ -1,218 +1,101 @@
 //! `outrig_session`: one session record and its getters.
 //!
-//! A handle converts its text fields to C strings the first time one is read, all at once into
-//! one block (one allocation per session, where a reader of a listing usually reads several
-//! fields), and keeps them, so a pointer stays valid as long as the handle. A listing of many
-//! sessions converts only the sessions its reader looks at, on the reader's thread: measured,
-//! that beats converting every session on the listing's worker threads, because memory
-//! allocated on those threads is slower to free on the caller's. The conversion is
-//! thread-safe (`OnceLock`).
+//! A handle keeps its record as a [`SessionRecord`]: every text NUL-terminated in one
+//! block, so a getter returns a pointer into it, valid as long as the handle. A
+//! listing's threads parse records straight into that form. The getters are thread-safe.
 
-use std::borrow::Cow;
 use std::ffi::{CString, c_char, c_int};
 use std::os::fd::AsRawFd as _;
-use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
-use std::path::Path;
+use std::os::unix::ffi::OsStringExt as _;
 use std::sync::OnceLock;
 
 use super::handle::outrig_session;
-use super::strings::{self, index, into_owned};
+use super::strings::{self, into_owned, out_of_range};
 use super::time::{duration_ns, to_unix_ns};
 use crate::error::{Error, ErrorKind, Result};
-use crate::{LiveSession, Session};
-
-/// The text fields a C caller reads, each converted once.
-#[derive(Clone, Copy, PartialEq)]
-enum Field {
-    Id,
-    ContainerName,
-    ImageTag,
-    ImageConfigName,
-    AgentName,
-    WorkingDir,
-    SessionDir,
-    LinkTarget,
-    /// Not a field of the record but derived from one, and rarely read: converted on its own,
-    /// so a listing's reader does not pay for a path join per session.
-    LogsDir,
-}
-
-/// The fields converted together: all but `LogsDir`.
-const FIELDS: usize = 8;
-
-impl Field {
-    fn name(self) -> &'static str {
-        match self {
-            Field::Id => "id",
-            Field::ContainerName => "container_name",
-            Field::ImageTag => "image_tag",
-            Field::ImageConfigName => "image_config_name",
-            Field::AgentName => "agent_name",
-            Field::WorkingDir => "working_dir",
-            Field::SessionDir => "session_dir",
-            Field::LinkTarget => "link_target",
-            Field::LogsDir => "logs directory",
-        }
-    }
-}
-
-/// Where one converted field is.
-#[derive(Clone, Copy)]
-enum Slot {
-    /// The record does not have it.
-    Absent,
-    /// It starts at this offset of the block, NUL-terminated (a record is at most
-    /// `MAX_RECORD_BYTES`, so an offset fits; a small slot keeps the handle small).
-    At(u32),
-    /// It holds a NUL byte, which a C string cannot carry.
-    HoldsNul,
-}
-
-/// Every text field of a session as NUL-terminated strings in one block.
-struct CTexts {
-    block: Box<[u8]>,
-    slots: [Slot; FIELDS],
-}
+use crate::record::{CText, TextField as Field};
+use crate::{LiveSession, Session, SessionRecord};
 
 /// The value behind an `outrig_session`.
 pub(crate) struct SessionHandle {
-    session: Session,
+    record: SessionRecord,
     /// The lease, for a session this process created (`outrig_store_create`) until it is
     /// finalized or the handle freed. Boxed: a listing holds thousands of handles and none
     /// of them has a lease.
     lease: Option<Box<LiveSession>>,
-    /// The text fields, converted on the first read of any of them.
-    texts: OnceLock<CTexts>,
-    /// The logs directory, converted on its first read.
+    /// The logs directory, formed on its first read: it is not a text of the record, and
+    /// rarely read.
     logs_dir: OnceLock<Result<CString, String>>,
-    /// The sidecar names, converted on first read.
-    sidecars: OnceLock<Vec<Result<CString, String>>>,
 }
 
 impl SessionHandle {
+    /// A handle showing `session`.
     pub(crate) fn new(session: Session) -> Self {
+        Self::listed(SessionRecord::from(&session))
+    }
+
+    /// A handle showing a record as a listing read it.
+    pub(crate) fn listed(record: SessionRecord) -> Self {
         Self {
-            session,
+            record,
             lease: None,
-            texts: OnceLock::new(),
             logs_dir: OnceLock::new(),
-            sidecars: OnceLock::new(),
         }
     }
 
     /// A handle that holds the lease of the session `create` made.
     pub(crate) fn leased(live: LiveSession) -> Self {
-        let mut handle = Self::new(live.session().clone());
+        let mut handle = Self::listed(SessionRecord::from(live.session()));
         handle.lease = Some(Box::new(live));
         handle
     }
 
-    /// The record this handle shows.
-    pub(crate) fn session(&self) -> &Session {
-        &self.session
+    /// The record this handle shows, as a [`Session`].
+    pub(crate) fn session(&self) -> Session {
+        self.record.to_session()
     }
 
-    /// The bytes of a field; `None` when the record does not have it.
-    fn bytes(&self, field: Field) -> Option<Cow<'_, [u8]>> {
-        let s = &self.session;
-        match field {
-            Field::Id => Some(Cow::Borrowed(s.id.as_str().as_bytes())),
-            Field::ContainerName => Some(Cow::Borrowed(s.container_name.as_bytes())),
-            Field::ImageTag => Some(Cow::Borrowed(s.image_tag.as_bytes())),
-            Field::ImageConfigName => s.image_config_name.as_deref().map(|n| n.as_bytes().into()),
-            Field::AgentName => s.agent_name.as_deref().map(|n| n.as_bytes().into()),
-            Field::WorkingDir => Some(path_bytes(&s.working_dir)),
-            Field::SessionDir => Some(path_bytes(&s.session_dir)),
-            Field::LinkTarget => s.link_target.as_deref().map(path_bytes),
-            Field::LogsDir => Some(Cow::Owned(s.logs_dir().into_os_string().into_vec())),
-        }
-    }
-
-    /// Converts every text field into one block.
-    fn convert(&self) -> CTexts {
-        const ALL: [Field; FIELDS] = [
-            Field::Id,
-            Field::ContainerName,
-            Field::ImageTag,
-            Field::ImageConfigName,
-            Field::AgentName,
-            Field::WorkingDir,
-            Field::SessionDir,
-            Field::LinkTarget,
-        ];
-        let parts = ALL.map(|field| self.bytes(field));
-        // One allocation of the exact size: no growth, no shrink.
-        let size = parts.iter().flatten().map(|b| b.len() + 1).sum();
-        let mut block = Vec::with_capacity(size);
-        let mut slots = [Slot::Absent; FIELDS];
-        for (field, part) in ALL.into_iter().zip(&parts) {
-            slots[field as usize] = match part {
-                None => Slot::Absent,
-                Some(b) if b.contains(&0) => Slot::HoldsNul,
-                Some(b) => {
-                    let at =
-                        u32::try_from(block.len()).expect("a record's text fits its size limit");
-                    block.extend_from_slice(b);
-                    block.push(0);
-                    Slot::At(at)
-                }
-            };
-        }
-        CTexts {
-            block: block.into_boxed_slice(), // exact already: no reallocation
-            slots,
-        }
-    }
-
-    /// The field as a C string borrowed from the handle; NULL when the field is absent.
+    /// The field as a C string borrowed from the handle; NULL when the record does not have
+    /// it.
     fn text(&self, field: Field) -> Result<*const c_char> {
-        if field == Field::LogsDir {
-            let dir = self.logs_dir.get_or_init(|| {
-                let bytes = self.bytes(field).unwrap_or_default();
-                to_c(&bytes, &self.session.id, field.name())
-            });
-            return borrowed(dir);
+        match self.record.c_text(field) {
+            CText::Absent => Ok(std::ptr::null()),
+            CText::Text(text) => Ok(text.as_ptr()),
+            CText::HoldsNul => Err(self.holds_nul(field.name())),
         }
-        let texts = self.texts.get_or_init(|| self.convert());
-        match texts.slots[field as usize] {
-            Slot::Absent => Ok(std::ptr::null()),
-            Slot::At(at) => Ok(texts.block[at as usize..].as_ptr().cast()),
-            Slot::HoldsNul => Err(Error::new(
-                ErrorKind::CorruptRecord,
-                strings::nul_message(&format!(
-                    "the {} of session {}",
-                    field.name(),
-                    self.session.id
-                )),
-            )),
+    }
+
+    fn logs_dir(&self) -> Result<*const c_char> {
+        let dir = self.logs_dir.get_or_init(|| {
+            let what = "logs directory";
+            CString::new(self.record.logs_dir().into_os_string().into_vec())
+                .map_err(|_| self.holds_nul(what).message().to_owned())
+        });
+        match dir {
+            Ok(c) => Ok(c.as_ptr()),
+            Err(message) => Err(Error::new(ErrorKind::CorruptRecord, message.clone())),
         }
     }
 
     fn sidecar(&self, i: usize) -> Result<*const c_char> {
-        let all = self.sidecars.get_or_init(|| {
-            self.session
-                .sidecar_container_names
-                .iter()
-                .map(|n| to_c(n.as_bytes(), &self.session.id, "a sidecar container name"))
-                .collect()
-        });
-        borrowed(index(all, i, "sidecar list")?)
+        match self.record.c_sidecar(i) {
+            Some(CText::Text(text)) => Ok(text.as_ptr()),
+            Some(_) => Err(self.holds_nul("a sidecar container name")),
+            None => Err(out_of_range(
+                i,
+                self.record.sidecar_container_names().len(),
+                "sidecar list",
+            )),
+        }
     }
-}
 
-fn path_bytes(p: &Path) -> Cow<'_, [u8]> {
-    Cow::Borrowed(p.as_os_str().as_bytes())
-}
-
-fn borrowed(converted: &Result<CString, String>) -> Result<*const c_char> {
-    match converted {
-        Ok(c) => Ok(c.as_ptr()),
-        Err(message) => Err(Error::new(ErrorKind::CorruptRecord, message.clone())),
+    /// The error of a text that holds a NUL byte.
+    fn holds_nul(&self, what: &str) -> Error {
+        Error::new(
+            ErrorKind::CorruptRecord,
+            strings::nul_message(&format!("the {what} of session {}", self.record.id())),
+        )
     }
-}
-
-fn to_c(bytes: &[u8], id: &crate::SessionId, field: &str) -> Result<CString, String> {
-    CString::new(bytes).map_err(|_| strings::nul_message(&format!("the {field} of session {id}")))
 }
 
 /// Reads one text field of a session handle, for the getters below.
@@ -293,8 +176,10 @@ pub unsafe extern "C" fn outrig_session_session_dir(
 /// As for `outrig_session_id`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn outrig_session_logs_dir(session: *const outrig_session) -> *const c_char {
-    // SAFETY: forwarded from this function's contract.
-    unsafe { get_text(session, Field::LogsDir) }
+    ffi_boundary! {
+        let session = arg_ref!(session, "session");
+        session.logs_dir()
+    }
 }
 
 /// The name of the image configuration, borrowed from `session`; NULL when the record has
@@ -346,7 +231,7 @@ pub unsafe extern "C" fn outrig_session_link_target(
 pub unsafe extern "C" fn outrig_session_started_at(session: *const outrig_session) -> i64 {
     ffi_boundary! {
         let session = arg_ref!(session, "session");
-        Ok(to_unix_ns(session.session.started_at))
+        Ok(to_unix_ns(session.record.started_at()))
     }
 }
 
@@ -365,7 +250,7 @@ pub unsafe extern "C" fn outrig_session_ended_at(
     ffi_boundary! {
         let session = arg_ref!(session, "session");
         let out = opt_out_ptr!(out);
-        let Some(end) = session.session.ended_at else {
+        let Some(end) = session.record.ended_at() else {
             return Ok(false);
         };
         if let Some(out) = out {
@@ -389,7 +274,7 @@ pub unsafe extern "C" fn outrig_session_exit_code(
     ffi_boundary! {
         let session = arg_ref!(session, "session");
         let out = opt_out_ptr!(out);
-        let Some(code) = session.session.exit_code else {
+        let Some(code) = session.record.exit_code() else {
             return Ok(false);
         };
         if let Some(out) = out {
@@ -414,7 +299,7 @@ pub unsafe extern "C" fn outrig_session_duration(
     ffi_boundary! {
         let session = arg_ref!(session, "session");
         let out = opt_out_ptr!(out_ns);
-        let Some(d) = session.session.duration() else {
+        let Some(d) = session.record.duration() else {
             return Ok(false);
         };
         if let Some(out) = out {
@@ -433,7 +318,7 @@ pub unsafe extern "C" fn outrig_session_duration(
 pub unsafe extern "C" fn outrig_session_sidecar_count(session: *const outrig_session) -> usize {
     ffi_boundary! {
         let session = arg_ref!(session, "session");
-        Ok(session.session.sidecar_container_names.len())
+        Ok(session.record.sidecar_container_names().len())
     }
 }
 
@@ -464,7 +349,7 @@ pub unsafe extern "C" fn outrig_session_sidecar(
 pub unsafe extern "C" fn outrig_session_to_json(session: *const outrig_session) -> *mut c_char {
     ffi_boundary! {
         let session = arg_ref!(session, "session");
-        let json = session.session.to_json()?;
+        let json = session.session().to_json()?;
         // serde_json escapes every control character, so the bytes hold no NUL.
         Ok(into_owned(strings::to_cstring(&json, "the JSON record")?))
     }

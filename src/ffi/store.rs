@@ -342,7 +342,7 @@ pub unsafe extern "C" fn outrig_store_list(
     ffi_boundary! {
         let store = arg_ref!(store, "store");
         let out = out_ptr!(out, "out");
-        let (sessions, skipped) = store.store.list_ordered(SessionHandle::new)?;
+        let (sessions, skipped) = store.store.list_ordered(SessionHandle::listed)?;
         out.write(handle::into_raw(ListingHandle::new(sessions, &skipped)));
         Ok(OK)
     }

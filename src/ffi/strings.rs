@@ -42,12 +42,16 @@ pub(crate) fn into_owned(s: CString) -> *mut c_char {
 
 /// The element `i` of `items`, or an invalid-argument error saying how many there are.
 pub(crate) fn index<'a, T>(items: &'a [T], i: usize, what: &str) -> Result<&'a T> {
-    items.get(i).ok_or_else(|| {
-        Error::invalid(format!(
-            "index {i} is out of range: the {what} has {} entries",
-            items.len()
-        ))
-    })
+    items
+        .get(i)
+        .ok_or_else(|| out_of_range(i, items.len(), what))
+}
+
+/// The error of index `i` into `what`, which has `len` entries.
+pub(crate) fn out_of_range(i: usize, len: usize, what: &str) -> Error {
+    Error::invalid(format!(
+        "index {i} is out of range: the {what} has {len} entries"
+    ))
 }
 
 /// Frees a string the library returned as owned (`char *`): a path, a JSON record, a

@@ -39,13 +39,24 @@ pub(crate) fn parse(
     buf: &mut Vec<u8>,
     path: impl Fn() -> std::path::PathBuf,
 ) -> Result<Session> {
+    parse_with(file, buf, path, Session::from_json)
+}
+
+/// Like [`parse`], into what `from_json` makes of the bytes (a face's own form of a record;
+/// it fails with [`ErrorKind::CorruptRecord`] as [`Session::from_json`] does).
+pub(crate) fn parse_with<R>(
+    file: &File,
+    buf: &mut Vec<u8>,
+    path: impl Fn() -> std::path::PathBuf,
+    mut from_json: impl FnMut(&[u8]) -> Result<R>,
+) -> Result<R> {
     let ending =
         open::read_checked(file, MAX_RECORD_BYTES, buf).map_err(|e| read_error(&path(), e))?;
-    let parsed = match Session::from_json(buf) {
+    let parsed = match from_json(buf) {
         // Bytes that do not parse after a short read are judged whole: read on to the end.
         Err(_) if ending == open::Ending::Assumed => {
             open::read_rest(file, MAX_RECORD_BYTES, buf).map_err(|e| read_error(&path(), e))?;
-            Session::from_json(buf)
+            from_json(buf)
         }
         parsed => parsed,
     };

@@ -15,7 +15,8 @@ use super::SessionStore;
 use super::feed::Feed;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsio::{RECORD_FILE, open, record_io};
-use crate::record::{Session, nanos_since_epoch};
+use crate::record::{Session, SessionRecord, nanos_since_epoch};
+use std::time::SystemTime;
 
 /// The sessions under a root, and the entries that looked like sessions but could not be read.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -39,8 +40,8 @@ pub struct Skipped {
 /// What one root entry turned out to be.
 // Short-lived and moved once; boxing would cost an allocation per session.
 #[allow(clippy::large_enum_variant)]
-enum Outcome {
-    Session(Session),
+enum Outcome<R> {
+    Session(R),
     Skipped(Skipped),
     NotASession,
     /// A fault of the listing itself (out of descriptors or memory), not of this entry.
@@ -82,13 +83,39 @@ impl SessionStore {
         Ok((ordered.into_vec(), skipped))
     }
 
-    /// Lists like [`list_with`](Self::list_with), leaving each converted session where the
-    /// thread that read it put it: a wrapper that can index the listing in place (the C ABI)
-    /// moves no session after it was read.
-    pub(crate) fn list_ordered<T, F>(&self, convert: F) -> Result<(Ordered<T>, Vec<Skipped>)>
+    /// Lists like [`list`](Self::list), as [`SessionRecord`]s: for a reader that only reads
+    /// the sessions, a listing with one allocation per session where a [`Session`] has one per
+    /// text, and about half the memory.
+    ///
+    /// # Errors
+    /// As for [`list`](Self::list).
+    pub fn list_records(&self) -> Result<(Vec<SessionRecord>, Vec<Skipped>)> {
+        self.list_records_with(|r| r)
+    }
+
+    /// Lists like [`list_records`](Self::list_records), handing each record to `convert` on
+    /// the worker thread that read it, as [`list_with`](Self::list_with) does (the Python
+    /// module shares each record in an `Arc`).
+    ///
+    /// # Errors
+    /// As for [`list`](Self::list).
+    pub fn list_records_with<T, F>(&self, convert: F) -> Result<(Vec<T>, Vec<Skipped>)>
     where
         T: Send,
-        F: Fn(Session) -> T + Sync,
+        F: Fn(SessionRecord) -> T + Sync,
+    {
+        let (ordered, skipped) = self.list_ordered(convert)?;
+        Ok((ordered.into_vec(), skipped))
+    }
+
+    /// Lists like [`list_with`](Self::list_with), into the records `R` the one parser builds,
+    /// leaving each converted session where the thread that read it put it: a wrapper that
+    /// can index the listing in place (the C ABI) moves no session after it was read.
+    pub(crate) fn list_ordered<R, T, F>(&self, convert: F) -> Result<(Ordered<T>, Vec<Skipped>)>
+    where
+        R: Listed,
+        T: Send,
+        F: Fn(R) -> T + Sync,
     {
         let root = match open::dir(&self.root) {
             Ok(root) => root,
@@ -117,15 +144,15 @@ impl SessionStore {
     /// Batches, not fixed shares: a thread that starts late or is descheduled (a shared
     /// machine's other work) leaves them to the others instead of holding the listing up. A
     /// smaller root is read on the calling thread alone.
-    fn load_all<T: Send>(
+    fn load_all<R: Listed, T: Send>(
         &self,
         root: &OwnedFd,
-        convert: &(impl Fn(Session) -> T + Sync),
-    ) -> io::Result<Vec<Part<T>>> {
+        convert: &(impl Fn(R) -> T + Sync),
+    ) -> io::Result<Vec<Part<T, R::Scratch>>> {
         // About how many sessions each thread will read, known once the directory is read:
         // its vectors are made that large at once rather than grown (and copied) by doubling.
         let share = AtomicUsize::new(0);
-        let read = |part: &mut Part<T>, batch: Batch| -> io::Result<()> {
+        let read = |part: &mut Part<T, R::Scratch>, batch: Batch| -> io::Result<()> {
             part.make_room(batch.len());
             if !part.reserved {
                 let share = share.load(Ordering::Relaxed);
@@ -141,10 +168,10 @@ impl SessionStore {
                 if batch.provisional {
                     tests::PROVISIONAL_READS.fetch_add(1, Ordering::Relaxed);
                 }
-                match load_entry(&self.root, root, name, is_link, &mut part.scratch) {
+                match load_entry::<R>(&self.root, root, name, is_link, &mut part.scratch) {
                     Outcome::Session(s) => {
                         part.keys.push(Key {
-                            time: nanos_since_epoch(s.started_at),
+                            time: nanos_since_epoch(s.started_at()),
                             rank: place,
                             provisional: batch.provisional,
                             item: part.items.len() as u32,
@@ -186,7 +213,7 @@ impl SessionStore {
         let feed = Feed::new();
         // A reader takes batches until none is left, stopping every reader on a fault of the
         // listing itself.
-        let take_all = |part: &mut Part<T>| -> io::Result<()> {
+        let take_all = |part: &mut Part<T, R::Scratch>| -> io::Result<()> {
             while let Some(batch) = feed.take() {
                 if let Err(e) = read(part, batch) {
                     feed.stop();
@@ -489,11 +516,11 @@ struct Key {
 
 /// What one listing thread read: its sessions in reading order, their keys beside them, and
 /// the entries it skipped with their names.
-struct Part<T> {
+struct Part<T, S = ()> {
     items: Vec<T>,
     keys: Vec<Key>,
     skipped: Vec<(Vec<u8>, Skipped)>,
-    scratch: Scratch,
+    scratch: Scratch<S>,
     /// Whether `items` and `keys` were made room for the thread's share.
     reserved: bool,
     /// Whether to grow the heap ahead of the sessions (a started thread's new arena, see
@@ -502,7 +529,7 @@ struct Part<T> {
     room: usize,
 }
 
-impl<T> Default for Part<T> {
+impl<T, S: Default> Default for Part<T, S> {
     fn default() -> Self {
         Self {
             items: Vec::new(),
@@ -516,7 +543,7 @@ impl<T> Default for Part<T> {
     }
 }
 
-impl<T> Part<T> {
+impl<T, S> Part<T, S> {
     /// Readies the heap for `sessions` more sessions, when this part grows it.
     fn make_room(&mut self, sessions: usize) {
         if !self.grow_heap {
@@ -553,7 +580,7 @@ pub(crate) struct Ordered<T> {
 impl<T> Ordered<T> {
     /// Orders the threads' parts newest first, and gathers their skipped entries, the
     /// greatest name first.
-    fn new(parts: Vec<Part<T>>) -> (Self, Vec<Skipped>) {
+    fn new<S>(parts: Vec<Part<T, S>>) -> (Self, Vec<Skipped>) {
         // Placed by their entries' rank by name, which ids carry their start time in, the
         // sessions are usually in order by time already: checked in one pass, sorted only
         // when not.
@@ -649,21 +676,59 @@ impl<T> Ordered<T> {
 
 /// Buffers one listing thread reuses for every entry.
 #[derive(Default)]
-struct Scratch {
+struct Scratch<S> {
     /// `<name>/session.json`, relative to the root.
     rel: Vec<u8>,
     /// The record's bytes.
     record: Vec<u8>,
+    /// What the record's parser reuses.
+    parser: S,
+}
+
+/// What a listing reads each record into: the Rust [`Session`], or a face's own form of a
+/// record (the C ABI's keeps every text of a record in one block), parsed by the one parser.
+pub(crate) trait Listed: Sized + Send {
+    /// What a reading thread's parser reuses from one record to the next.
+    type Scratch: Default + Send;
+    /// Parses a record's bytes as [`Session::from_json`] does, with the target of the
+    /// root's entry when that is a symlink (an explicit session).
+    fn from_json(
+        bytes: &[u8],
+        link_target: Option<&Path>,
+        scratch: &mut Self::Scratch,
+    ) -> Result<Self>;
+    /// The record's id.
+    fn id(&self) -> &str;
+    /// When the session started.
+    fn started_at(&self) -> SystemTime;
+}
+
+impl Listed for Session {
+    type Scratch = ();
+
+    fn from_json(bytes: &[u8], link_target: Option<&Path>, (): &mut ()) -> Result<Self> {
+        let mut session = Session::from_json(bytes)?;
+        session.link_target = link_target.map(Path::to_path_buf);
+        Ok(session)
+    }
+
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+
+    fn started_at(&self) -> SystemTime {
+        self.started_at
+    }
 }
 
 /// Reads one root entry.
-fn load_entry(
+fn load_entry<R: Listed>(
     root_path: &Path,
     root: &OwnedFd,
     name: &[u8],
     is_link: bool,
-    scratch: &mut Scratch,
-) -> Outcome {
+    scratch: &mut Scratch<R::Scratch>,
+) -> Outcome<R> {
     let entry_path = || root_path.join(OsStr::from_bytes(name));
     let skip = |reason: String| {
         Outcome::Skipped(Skipped {
@@ -703,21 +768,22 @@ fn load_entry(
             return skip(record_io::read_error(&entry_path().join(RECORD_FILE), e).to_string());
         }
     };
-    let parsed = record_io::parse(&file, &mut scratch.record, || {
-        entry_path().join(RECORD_FILE)
-    });
+    let parser = &mut scratch.parser;
+    let parsed = record_io::parse_with(
+        &file,
+        &mut scratch.record,
+        || entry_path().join(RECORD_FILE),
+        |bytes| R::from_json(bytes, link_target.as_deref(), parser),
+    );
     match parsed {
         Err(e) => skip(e.to_string()),
-        Ok(s) if s.id.as_str().as_bytes() != name => skip(format!(
+        Ok(s) if s.id().as_bytes() != name => skip(format!(
             "{}: the record's id {} differs from its entry name; it was copied or renamed, so \
              operations by id cannot reach it; rename the entry to its id",
             entry_path().join(RECORD_FILE).display(),
-            s.id
+            s.id()
         )),
-        Ok(mut s) => {
-            s.link_target = link_target;
-            Outcome::Session(s)
-        }
+        Ok(s) => Outcome::Session(s),
     }
 }
 
@@ -981,7 +1047,7 @@ mod tests {
             }
         }
         // A record that cannot be opened for want of descriptors is not a bad record.
-        let outcome = load_entry(
+        let outcome = load_entry::<Session>(
             store.root(),
             &root,
             ids[0].as_str().as_bytes(),

@@ -37,6 +37,7 @@ use crate::record::Session;
 pub use clean::{CleanFailure, CleanMode, Cleaning};
 pub use create::NewSession;
 pub use lease::LiveSession;
+pub(crate) use list::Listed;
 #[cfg(feature = "capi")]
 pub(crate) use list::Ordered;
 pub use list::{Listing, Skipped};

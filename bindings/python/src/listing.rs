@@ -13,7 +13,7 @@ use pyo3::types::{PyList, PySlice};
 use crate::session::{PySession, PySkipped};
 
 /// The records, shared by a listing and its iterators.
-type Records = Arc<[Arc<outrig::Session>]>;
+type Records = Arc<[Arc<outrig::SessionRecord>]>;
 
 /// What a listing pickles as: `Listing._from_pickle` and its arguments.
 type PickledListing<'py> = (Bound<'py, PyAny>, (Vec<PySession>, Vec<PySkipped>));
@@ -27,9 +27,9 @@ pub struct PyListing {
 }
 
 impl PyListing {
-    /// A listing of shared records (see `SessionStore::list_with`, which makes them on its
+    /// A listing of shared records (see `SessionStore::list_records_with`, which makes them on its
     /// worker threads) and the skipped entries.
-    pub fn new(sessions: Vec<Arc<outrig::Session>>, skipped: Vec<outrig::Skipped>) -> Self {
+    pub fn new(sessions: Vec<Arc<outrig::SessionRecord>>, skipped: Vec<outrig::Skipped>) -> Self {
         Self {
             sessions: sessions.into(),
             skipped,

@@ -1,7 +1,8 @@
 //! `Session`, `Skipped` and `LogFile`: immutable views of the core's values.
 //!
-//! A `Session` holds the core's record and converts a field to a Python object only when it
-//! is read, so a listing of many sessions costs one small object per session actually touched.
+//! A `Session` holds the core's record (an `outrig::SessionRecord`, every text in one block) and
+//! converts a field to a Python object only when it is read, so a listing of many sessions costs
+//! one small object per session actually touched.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -27,29 +28,38 @@ type PickledSession<'py> = (String, Option<Bound<'py, PyAny>>);
 #[pyclass(frozen, eq, hash, subclass, module = "outrig", name = "Session")]
 #[derive(Clone, PartialEq)]
 pub struct PySession {
-    pub(crate) inner: Arc<outrig::Session>,
+    pub(crate) inner: Arc<outrig::SessionRecord>,
 }
 
 impl Hash for PySession {
     fn hash<H: Hasher>(&self, state: &mut H) {
         // A subset of the fields `eq` compares, so equal sessions hash alike.
         let s = &*self.inner;
-        s.id.hash(state);
-        s.started_at.hash(state);
-        s.ended_at.hash(state);
-        s.exit_code.hash(state);
+        s.id().hash(state);
+        s.started_at().hash(state);
+        s.ended_at().hash(state);
+        s.exit_code().hash(state);
     }
 }
 
 impl From<outrig::Session> for PySession {
     fn from(s: outrig::Session) -> Self {
-        Self { inner: Arc::new(s) }
+        Self {
+            inner: Arc::new(s.into()),
+        }
     }
 }
 
-impl From<Arc<outrig::Session>> for PySession {
-    fn from(inner: Arc<outrig::Session>) -> Self {
+impl From<Arc<outrig::SessionRecord>> for PySession {
+    fn from(inner: Arc<outrig::SessionRecord>) -> Self {
         Self { inner }
+    }
+}
+
+impl PySession {
+    /// The record as the core's `Session`, to pass back to it.
+    pub(crate) fn session(&self) -> outrig::Session {
+        self.inner.to_session()
     }
 }
 
@@ -74,67 +84,70 @@ impl PySession {
     /// The session's id; also the name of its entry under the session root.
     #[getter]
     fn id(&self) -> &str {
-        self.inner.id.as_str()
+        self.inner.id()
     }
 
     /// When the session started (aware, UTC).
     #[getter]
     fn started_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_datetime(py, self.inner.started_at)
+        to_datetime(py, self.inner.started_at())
     }
 
     /// When it ended (aware, UTC); `None` until the session is finalized.
     #[getter]
     fn ended_at<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.inner.ended_at.map(|t| to_datetime(py, t)).transpose()
+        self.inner
+            .ended_at()
+            .map(|t| to_datetime(py, t))
+            .transpose()
     }
 
     /// Name of the agent's container.
     #[getter]
     fn container_name(&self) -> &str {
-        &self.inner.container_name
+        self.inner.container_name()
     }
 
     /// Names of the sidecar containers, in start order.
     #[getter]
     fn sidecar_container_names<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, &self.inner.sidecar_container_names)
+        PyTuple::new(py, self.inner.sidecar_container_names())
     }
 
     /// Tag of the image the container ran.
     #[getter]
     fn image_tag(&self) -> &str {
-        &self.inner.image_tag
+        self.inner.image_tag()
     }
 
     /// Name of the image configuration, or `None`.
     #[getter]
     fn image_config_name(&self) -> Option<&str> {
-        self.inner.image_config_name.as_deref()
+        self.inner.image_config_name()
     }
 
     /// Name of the agent, or `None`.
     #[getter]
     fn agent_name(&self) -> Option<&str> {
-        self.inner.agent_name.as_deref()
+        self.inner.agent_name()
     }
 
     /// The working directory the agent was started in.
     #[getter]
     fn working_dir<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.inner.working_dir.as_path().into_pyobject(py)
+        self.inner.working_dir().into_pyobject(py)
     }
 
     /// The directory that holds `session.json` (the link target for explicit sessions).
     #[getter]
     fn session_dir<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.inner.session_dir.as_path().into_pyobject(py)
+        self.inner.session_dir().into_pyobject(py)
     }
 
     /// The agent's exit code once finalized, else `None`.
     #[getter]
     fn exit_code(&self) -> Option<i32> {
-        self.inner.exit_code
+        self.inner.exit_code()
     }
 
     /// Where `<root>/<id>` points when that entry is a symlink (explicit sessions), else
@@ -142,8 +155,7 @@ impl PySession {
     #[getter]
     fn link_target<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         self.inner
-            .link_target
-            .as_deref()
+            .link_target()
             .map(|p| p.into_pyobject(py))
             .transpose()
     }
@@ -191,7 +203,7 @@ impl PySession {
     /// The record's exact bytes as outrig writes them (pretty JSON, no trailing newline), as
     /// `str`; fields unknown to this version are kept.
     fn to_json(&self, py: Python<'_>) -> PyResult<String> {
-        let bytes = check(py, self.inner.to_json())?;
+        let bytes = check(py, self.session().to_json())?;
         Ok(String::from_utf8(bytes).expect("serde_json writes UTF-8"))
     }
 
@@ -231,21 +243,19 @@ impl PySession {
         };
         let s = &*self.inner;
         let d = PyDict::new(py);
-        d.set_item("id", s.id.as_str())?;
-        d.set_item("started_at", time(s.started_at)?)?;
-        d.set_item("ended_at", s.ended_at.map(time).transpose()?)?;
-        d.set_item("container_name", &s.container_name)?;
-        d.set_item("sidecar_container_names", &s.sidecar_container_names)?;
-        d.set_item("image_tag", &s.image_tag)?;
-        d.set_item("image_config_name", &s.image_config_name)?;
-        d.set_item("agent_name", &s.agent_name)?;
-        d.set_item("working_dir", path(&s.working_dir)?)?;
-        d.set_item("session_dir", path(&s.session_dir)?)?;
-        d.set_item("exit_code", s.exit_code)?;
-        d.set_item(
-            "link_target",
-            s.link_target.as_deref().map(path).transpose()?,
-        )?;
+        d.set_item("id", s.id())?;
+        d.set_item("started_at", time(s.started_at())?)?;
+        d.set_item("ended_at", s.ended_at().map(time).transpose()?)?;
+        d.set_item("container_name", s.container_name())?;
+        let sidecars: Vec<&str> = s.sidecar_container_names().collect();
+        d.set_item("sidecar_container_names", sidecars)?;
+        d.set_item("image_tag", s.image_tag())?;
+        d.set_item("image_config_name", s.image_config_name())?;
+        d.set_item("agent_name", s.agent_name())?;
+        d.set_item("working_dir", path(s.working_dir())?)?;
+        d.set_item("session_dir", path(s.session_dir())?)?;
+        d.set_item("exit_code", s.exit_code())?;
+        d.set_item("link_target", s.link_target().map(path).transpose()?)?;
         Ok(d)
     }
 
@@ -294,13 +304,13 @@ impl PySession {
         Ok(format!(
             "Session(id={}, started_at={}, ended_at={}, exit_code={}, container_name={}, \
              image_tag={}, session_dir={})",
-            text(s.id.as_str())?,
-            time(s.started_at)?,
-            opt(s.ended_at.map(time).transpose()?),
-            opt(s.exit_code.map(|c| c.to_string())),
-            text(&s.container_name)?,
-            text(&s.image_tag)?,
-            text(&s.session_dir.to_string_lossy())?,
+            text(s.id())?,
+            time(s.started_at())?,
+            opt(s.ended_at().map(time).transpose()?),
+            opt(s.exit_code().map(|c| c.to_string())),
+            text(s.container_name())?,
+            text(s.image_tag())?,
+            text(&s.session_dir().to_string_lossy())?,
         ))
     }
 }

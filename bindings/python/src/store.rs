@@ -164,7 +164,7 @@ impl PySessionStore {
         py: Python<'py>,
         sessions: Vec<PyRef<'py, PySession>>,
     ) -> PyResult<Vec<Bound<'py, PyAny>>> {
-        let sessions: Vec<outrig::Session> = sessions.iter().map(|s| (*s.inner).clone()).collect();
+        let sessions: Vec<outrig::Session> = sessions.iter().map(|s| s.session()).collect();
         let states = py.detach(|| self.inner.states(&sessions));
         states.into_iter().map(|s| state_object(py, s)).collect()
     }
@@ -262,7 +262,7 @@ impl PySessionStore {
     /// missing root lists nothing.
     fn list(&self, py: Python<'_>) -> PyResult<PyListing> {
         detach(py, || {
-            let (sessions, skipped) = self.inner.list_with(Arc::new)?;
+            let (sessions, skipped) = self.inner.list_records_with(Arc::new)?;
             Ok(PyListing::new(sessions, skipped))
         })
     }

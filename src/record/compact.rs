@@ -1,0 +1,617 @@
+//! [`SessionRecord`]: a session record as a listing reads it, every text in one block.
+//!
+//! A listing can read its records straight into this form (the record parser's sink below),
+//! so a session costs one allocation, its block, where a [`Session`] costs one per text: for
+//! a listing of 10k sessions, 10k allocations instead of about 80k, made on the listing's
+//! threads and freed on the caller's, and half the memory. Each text is followed by a NUL,
+//! so the C ABI hands out pointers into the block as they are.
+
+use std::ffi::{CStr, OsStr, OsString};
+use std::fmt;
+use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Map, Value};
+
+use super::{Fixed, Session, SessionSink, Sink, Text, parse};
+use crate::error::Result;
+use crate::store::Listed;
+
+/// The text fields of a record.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Field {
+    Id,
+    ContainerName,
+    ImageTag,
+    ImageConfigName,
+    AgentName,
+    WorkingDir,
+    SessionDir,
+    LinkTarget,
+}
+
+/// The number of [`Field`]s.
+const FIELDS: usize = 8;
+
+/// While parsing, the place of `image_config_name`'s old name, after the fields.
+const LEGACY_CONFIG: usize = FIELDS;
+
+impl Field {
+    const ALL: [Field; FIELDS] = [
+        Field::Id,
+        Field::ContainerName,
+        Field::ImageTag,
+        Field::ImageConfigName,
+        Field::AgentName,
+        Field::WorkingDir,
+        Field::SessionDir,
+        Field::LinkTarget,
+    ];
+
+    /// The field's name, for messages.
+    #[cfg_attr(not(feature = "capi"), allow(dead_code))]
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::ContainerName => "container_name",
+            Field::ImageTag => "image_tag",
+            Field::ImageConfigName => "image_config_name",
+            Field::AgentName => "agent_name",
+            Field::WorkingDir => "working_dir",
+            Field::SessionDir => "session_dir",
+            Field::LinkTarget => "link_target",
+        }
+    }
+
+    /// The field a text of the parser goes to, or [`LEGACY_CONFIG`].
+    fn place(text: Text) -> usize {
+        (match text {
+            Text::Id => Field::Id,
+            Text::ContainerName => Field::ContainerName,
+            Text::ImageTag => Field::ImageTag,
+            Text::ImageConfigName => Field::ImageConfigName,
+            Text::LegacyConfigName => return LEGACY_CONFIG,
+            Text::AgentName => Field::AgentName,
+            Text::WorkingDir => Field::WorkingDir,
+            Text::SessionDir => Field::SessionDir,
+        }) as usize
+    }
+}
+
+/// Where a text lies in the block: `len` bytes from `at`, then a NUL. A record is at most
+/// `MAX_RECORD_BYTES`, so both fit a `u32`, which keeps a listing's records small.
+#[derive(Clone, Copy, PartialEq, Debug)]
+struct Span {
+    at: u32,
+    len: u32,
+}
+
+impl Span {
+    /// A field the record does not have.
+    const ABSENT: Span = Span {
+        at: u32::MAX,
+        len: 0,
+    };
+}
+
+/// A text of a record as a C string.
+#[cfg_attr(not(feature = "capi"), allow(dead_code))]
+pub(crate) enum CText<'a> {
+    /// The record does not have it.
+    Absent,
+    Text(&'a CStr),
+    /// It holds a NUL byte, which a C string cannot carry.
+    HoldsNul,
+}
+
+/// A session record as a listing reads it, for reading: the fields of a [`Session`], every
+/// text of the record in one allocation.
+///
+/// [`SessionStore::list_records`](crate::SessionStore::list_records) lists these; a reader
+/// that only reads (prints a table, picks sessions to act on) saves a [`Session`]'s
+/// allocation per text, and half the memory. [`to_session`](Self::to_session) gives the
+/// [`Session`] to write or pass back to the store. Two records are equal when their sessions
+/// are.
+#[derive(Clone)]
+pub struct SessionRecord {
+    block: Box<[u8]>,
+    fields: [Span; FIELDS],
+    sidecars: Box<[Span]>,
+    started_at: SystemTime,
+    ended_at: Option<SystemTime>,
+    exit_code: Option<i32>,
+    /// Fields this version does not know, in their order on disk; `None` when there are none.
+    unknown: Option<Box<Map<String, Value>>>,
+}
+
+impl SessionRecord {
+    /// The session's id; also the name of its entry under the session root.
+    pub fn id(&self) -> &str {
+        self.str(Field::Id)
+    }
+
+    /// When the session started.
+    pub fn started_at(&self) -> SystemTime {
+        self.started_at
+    }
+
+    /// When it ended; `None` until the session is finalized.
+    pub fn ended_at(&self) -> Option<SystemTime> {
+        self.ended_at
+    }
+
+    /// Name of the agent's container.
+    pub fn container_name(&self) -> &str {
+        self.str(Field::ContainerName)
+    }
+
+    /// Names of the sidecar containers, in start order.
+    pub fn sidecar_container_names(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.sidecars.iter().map(|&span| as_str(self.span(span)))
+    }
+
+    /// Tag of the image the container ran.
+    pub fn image_tag(&self) -> &str {
+        self.str(Field::ImageTag)
+    }
+
+    /// Name of the image configuration, when the launcher had one.
+    pub fn image_config_name(&self) -> Option<&str> {
+        self.bytes(Field::ImageConfigName).map(as_str)
+    }
+
+    /// Name of the agent, when the launcher had one.
+    pub fn agent_name(&self) -> Option<&str> {
+        self.bytes(Field::AgentName).map(as_str)
+    }
+
+    /// The working directory the agent was started in.
+    pub fn working_dir(&self) -> &Path {
+        as_path(self.bytes(Field::WorkingDir).unwrap_or_default())
+    }
+
+    /// The directory that holds `session.json` (the link target for explicit sessions).
+    pub fn session_dir(&self) -> &Path {
+        as_path(self.bytes(Field::SessionDir).unwrap_or_default())
+    }
+
+    /// The agent's exit code, once finalized.
+    pub fn exit_code(&self) -> Option<i32> {
+        self.exit_code
+    }
+
+    /// Where `<root>/<id>` points when that entry is a symlink (explicit sessions).
+    pub fn link_target(&self) -> Option<&Path> {
+        self.bytes(Field::LinkTarget).map(as_path)
+    }
+
+    /// Fields of the record that this version does not know, in their order on disk.
+    pub fn unknown_fields(&self) -> &Map<String, Value> {
+        match &self.unknown {
+            Some(unknown) => unknown,
+            None => super::no_unknown_fields(),
+        }
+    }
+
+    /// Whether the session was finalized, as [`Session::is_finalized`] says.
+    pub fn is_finalized(&self) -> bool {
+        self.ended_at.is_some()
+    }
+
+    /// How long the session ran, as [`Session::duration`] says.
+    pub fn duration(&self) -> Option<Duration> {
+        super::duration(self.started_at, self.ended_at)
+    }
+
+    /// The session's `logs/` directory (which may not exist yet).
+    pub fn logs_dir(&self) -> PathBuf {
+        self.session_dir().join(crate::store::LOGS_DIR)
+    }
+
+    /// The record as a [`Session`]: to write it, or to pass it to the store.
+    pub fn to_session(&self) -> Session {
+        let mut sink = SessionSink::default();
+        let texts = [
+            (Field::Id, Text::Id),
+            (Field::ContainerName, Text::ContainerName),
+            (Field::ImageTag, Text::ImageTag),
+            (Field::ImageConfigName, Text::ImageConfigName),
+            (Field::AgentName, Text::AgentName),
+        ];
+        for (field, text) in texts {
+            if let Some(bytes) = self.bytes(field) {
+                // Each came from a JSON string or a Rust one.
+                sink.text(text, &String::from_utf8_lossy(bytes));
+            }
+        }
+        for &span in &self.sidecars {
+            sink.sidecar(&String::from_utf8_lossy(self.span(span)));
+        }
+        let mut session = sink.finish(Fixed {
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            exit_code: self.exit_code,
+            unknown: self.unknown.clone(),
+        });
+        // The paths byte for byte, as a `Session` made in Rust may hold any.
+        let path = |bytes: &[u8]| PathBuf::from(OsString::from_vec(bytes.to_vec()));
+        session.working_dir = path(self.bytes(Field::WorkingDir).unwrap_or_default());
+        session.session_dir = path(self.bytes(Field::SessionDir).unwrap_or_default());
+        session.link_target = self.bytes(Field::LinkTarget).map(path);
+        session
+    }
+
+    fn from_session(session: &Session) -> Self {
+        let mut scratch = Scratch::default();
+        let mut sink = Builder::new(&mut scratch);
+        let s = session;
+        let texts = [
+            (Field::Id, Some(s.id.as_str().as_bytes())),
+            (Field::ContainerName, Some(s.container_name.as_bytes())),
+            (Field::ImageTag, Some(s.image_tag.as_bytes())),
+            (
+                Field::ImageConfigName,
+                s.image_config_name.as_deref().map(str::as_bytes),
+            ),
+            (Field::AgentName, s.agent_name.as_deref().map(str::as_bytes)),
+            (
+                Field::WorkingDir,
+                Some(s.working_dir.as_os_str().as_bytes()),
+            ),
+            (
+                Field::SessionDir,
+                Some(s.session_dir.as_os_str().as_bytes()),
+            ),
+            (
+                Field::LinkTarget,
+                s.link_target.as_deref().map(|p| p.as_os_str().as_bytes()),
+            ),
+        ];
+        for (field, bytes) in texts {
+            if let Some(bytes) = bytes {
+                sink.spans[field as usize] = sink.push(bytes);
+            }
+        }
+        for name in &s.sidecar_container_names {
+            sink.sidecar(name);
+        }
+        let unknown = s.unknown_fields();
+        sink.finish(Fixed {
+            started_at: s.started_at,
+            ended_at: s.ended_at,
+            exit_code: s.exit_code,
+            unknown: (!unknown.is_empty()).then(|| Box::new(unknown.clone())),
+        })
+    }
+
+    fn span(&self, span: Span) -> &[u8] {
+        &self.block[span.at as usize..][..span.len as usize]
+    }
+
+    /// A text's bytes (without the NUL); `None` when the record does not have it.
+    fn bytes(&self, field: Field) -> Option<&[u8]> {
+        let span = self.fields[field as usize];
+        (span != Span::ABSENT).then(|| self.span(span))
+    }
+
+    /// A text the record always has, as a string.
+    fn str(&self, field: Field) -> &str {
+        as_str(self.bytes(field).unwrap_or_default())
+    }
+
+    /// A text as a C string borrowed from the record.
+    #[cfg_attr(not(feature = "capi"), allow(dead_code))]
+    pub(crate) fn c_text(&self, field: Field) -> CText<'_> {
+        match self.fields[field as usize] {
+            Span::ABSENT => CText::Absent,
+            span => self.c_str(span),
+        }
+    }
+
+    /// Sidecar `i` as a C string; `None` when `i` is out of range.
+    #[cfg_attr(not(feature = "capi"), allow(dead_code))]
+    pub(crate) fn c_sidecar(&self, i: usize) -> Option<CText<'_>> {
+        self.sidecars.get(i).map(|&span| self.c_str(span))
+    }
+
+    fn c_str(&self, span: Span) -> CText<'_> {
+        let with_nul = &self.block[span.at as usize..][..span.len as usize + 1];
+        match CStr::from_bytes_with_nul(with_nul) {
+            Ok(text) => CText::Text(text),
+            Err(_) => CText::HoldsNul,
+        }
+    }
+}
+
+/// A text of the block that came from a string (every one but a path's).
+fn as_str(bytes: &[u8]) -> &str {
+    // Only a `&str` or a path is ever put in the block, and a path is read as one.
+    std::str::from_utf8(bytes).unwrap_or_default()
+}
+
+fn as_path(bytes: &[u8]) -> &Path {
+    Path::new(OsStr::from_bytes(bytes))
+}
+
+impl From<&Session> for SessionRecord {
+    fn from(session: &Session) -> Self {
+        Self::from_session(session)
+    }
+}
+
+impl From<Session> for SessionRecord {
+    fn from(session: Session) -> Self {
+        Self::from_session(&session)
+    }
+}
+
+impl PartialEq for SessionRecord {
+    fn eq(&self, other: &Self) -> bool {
+        // By value: two records of one session may lay their texts out in another order.
+        self.started_at == other.started_at
+            && self.ended_at == other.ended_at
+            && self.exit_code == other.exit_code
+            && Field::ALL.iter().all(|&f| self.bytes(f) == other.bytes(f))
+            && self
+                .sidecar_container_names()
+                .eq(other.sidecar_container_names())
+            && self.unknown == other.unknown
+    }
+}
+
+impl fmt::Debug for SessionRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionRecord")
+            .field("id", &self.id())
+            .field("started_at", &self.started_at)
+            .field("ended_at", &self.ended_at)
+            .field("container_name", &self.container_name())
+            .field(
+                "sidecar_container_names",
+                &self.sidecar_container_names().collect::<Vec<_>>(),
+            )
+            .field("image_tag", &self.image_tag())
+            .field("image_config_name", &self.image_config_name())
+            .field("agent_name", &self.agent_name())
+            .field("working_dir", &self.working_dir())
+            .field("session_dir", &self.session_dir())
+            .field("exit_code", &self.exit_code)
+            .field("link_target", &self.link_target())
+            .field("unknown", &self.unknown)
+            .finish()
+    }
+}
+
+/// What a listing thread reuses from one record to the next: the block and the sidecars as
+/// they are built.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    block: Vec<u8>,
+    sidecars: Vec<Span>,
+}
+
+/// The record parser's sink for a [`SessionRecord`]: texts go into the scratch block as they are
+/// read, and the record takes a copy of exactly its size.
+struct Builder<'a> {
+    scratch: &'a mut Scratch,
+    /// The fields' spans, and the old configuration name's.
+    spans: [Span; FIELDS + 1],
+}
+
+impl<'a> Builder<'a> {
+    fn new(scratch: &'a mut Scratch) -> Self {
+        scratch.block.clear();
+        scratch.sidecars.clear();
+        Self {
+            scratch,
+            spans: [Span::ABSENT; FIELDS + 1],
+        }
+    }
+
+    /// Appends a text and its NUL to the block.
+    fn push(&mut self, bytes: &[u8]) -> Span {
+        let block = &mut self.scratch.block;
+        let span = Span {
+            at: u32::try_from(block.len()).expect("a record's texts fit its size limit"),
+            len: u32::try_from(bytes.len()).expect("a record's texts fit its size limit"),
+        };
+        block.extend_from_slice(bytes);
+        block.push(0);
+        span
+    }
+}
+
+impl Sink for Builder<'_> {
+    type Record = SessionRecord;
+
+    fn text(&mut self, field: Text, value: &str) {
+        self.spans[Field::place(field)] = self.push(value.as_bytes());
+    }
+
+    fn sidecar(&mut self, name: &str) {
+        let span = self.push(name.as_bytes());
+        self.scratch.sidecars.push(span);
+    }
+
+    fn finish(self, fixed: Fixed) -> SessionRecord {
+        let mut fields = [Span::ABSENT; FIELDS];
+        fields.copy_from_slice(&self.spans[..FIELDS]);
+        let config = &mut fields[Field::ImageConfigName as usize];
+        // The current name wins when a record somehow carries both.
+        if *config == Span::ABSENT {
+            *config = self.spans[LEGACY_CONFIG];
+        }
+        SessionRecord {
+            block: self.scratch.block.as_slice().into(),
+            fields,
+            sidecars: self.scratch.sidecars.as_slice().into(),
+            started_at: fixed.started_at,
+            ended_at: fixed.ended_at,
+            exit_code: fixed.exit_code,
+            unknown: fixed.unknown,
+        }
+    }
+}
+
+impl Listed for SessionRecord {
+    type Scratch = Scratch;
+
+    fn from_json(bytes: &[u8], link_target: Option<&Path>, scratch: &mut Scratch) -> Result<Self> {
+        let mut sink = Builder::new(scratch);
+        if let Some(target) = link_target {
+            sink.spans[Field::LinkTarget as usize] = sink.push(target.as_os_str().as_bytes());
+        }
+        parse(bytes, sink)
+    }
+
+    fn id(&self) -> &str {
+        SessionRecord::id(self)
+    }
+
+    fn started_at(&self) -> SystemTime {
+        self.started_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECORD: &str = r#"{
+  "id": "20260501T134412-3f2a",
+  "started_at": "2026-05-01T13:44:12.5Z",
+  "ended_at": "2026-05-01T13:45:00Z",
+  "container_name": "c",
+  "sidecar_container_names": ["side-a", "side\u0000b"],
+  "image_tag": "t",
+  "container_config_name": "old",
+  "agent_name": null,
+  "working_dir": "/w",
+  "session_dir": "/s/d",
+  "exit_code": 3,
+  "later": {"kept": true}
+}"#;
+
+    fn text(record: &SessionRecord, field: Field) -> Option<String> {
+        match record.c_text(field) {
+            CText::Absent => None,
+            CText::Text(t) => Some(t.to_str().unwrap().to_owned()),
+            CText::HoldsNul => Some("<nul>".to_owned()),
+        }
+    }
+
+    #[test]
+    fn a_parsed_record_holds_what_a_session_does() {
+        let mut scratch = Scratch::default();
+        let record =
+            SessionRecord::from_json(RECORD.as_bytes(), Some(Path::new("/t")), &mut scratch)
+                .unwrap();
+        let mut session = Session::from_json(RECORD.as_bytes()).unwrap();
+        session.link_target = Some(PathBuf::from("/t"));
+        assert_eq!(record.to_session(), session);
+        assert_eq!(
+            text(&record, Field::Id).as_deref(),
+            Some("20260501T134412-3f2a")
+        );
+        assert_eq!(
+            text(&record, Field::ImageConfigName).as_deref(),
+            Some("old")
+        );
+        assert_eq!(text(&record, Field::AgentName), None);
+        assert_eq!(text(&record, Field::LinkTarget).as_deref(), Some("/t"));
+        assert!(matches!(record.c_sidecar(0), Some(CText::Text(t)) if t == c"side-a"));
+        assert!(matches!(record.c_sidecar(1), Some(CText::HoldsNul)));
+        assert!(record.c_sidecar(2).is_none());
+        // The getters say what the session's fields do.
+        let s = &session;
+        assert_eq!(record.id(), s.id.as_str());
+        assert_eq!(record.started_at(), s.started_at);
+        assert_eq!(record.ended_at(), s.ended_at);
+        assert_eq!(record.container_name(), s.container_name);
+        let sidecars: Vec<&str> = record.sidecar_container_names().collect();
+        assert_eq!(sidecars, s.sidecar_container_names);
+        assert_eq!(record.image_tag(), s.image_tag);
+        assert_eq!(record.image_config_name(), s.image_config_name.as_deref());
+        assert_eq!(record.agent_name(), None);
+        assert_eq!(record.working_dir(), s.working_dir);
+        assert_eq!(record.session_dir(), s.session_dir);
+        assert_eq!(record.exit_code(), Some(3));
+        assert_eq!(record.link_target(), s.link_target.as_deref());
+        assert_eq!(record.unknown_fields(), s.unknown_fields());
+        assert_eq!(record.unknown_fields().len(), 1);
+        assert!(record.is_finalized());
+        assert_eq!(record.duration(), s.duration());
+        assert_eq!(record.logs_dir(), s.logs_dir());
+        assert_eq!(record, SessionRecord::from(s));
+        // The block holds the texts and their NULs, nothing more: the old configuration
+        // name's only when it is the one kept.
+        let texts = [
+            "20260501T134412-3f2a",
+            "c",
+            "side-a",
+            "side\0b",
+            "t",
+            "old",
+            "/w",
+            "/s/d",
+            "/t",
+        ];
+        assert_eq!(
+            record.block.len(),
+            texts.iter().map(|t| t.len() + 1).sum::<usize>()
+        );
+    }
+
+    #[test]
+    fn a_session_round_trips_through_its_record() {
+        let both = RECORD.replace(
+            "\"container_config_name\": \"old\"",
+            "\"container_config_name\": \"old\", \"image_config_name\": \"new\"",
+        );
+        let session = Session::from_json(both.as_bytes()).unwrap();
+        let record = SessionRecord::from_session(&session);
+        assert_eq!(record.to_session(), session);
+        assert_eq!(
+            text(&record, Field::ImageConfigName).as_deref(),
+            Some("new")
+        );
+        assert_eq!(text(&record, Field::LinkTarget), None);
+        // Parsed, the current name wins over the old one in either order.
+        let mut scratch = Scratch::default();
+        let parsed = SessionRecord::from_json(both.as_bytes(), None, &mut scratch).unwrap();
+        assert_eq!(
+            text(&parsed, Field::ImageConfigName).as_deref(),
+            Some("new")
+        );
+    }
+
+    #[test]
+    fn a_link_target_keeps_its_bytes() {
+        let mut session = Session::from_json(RECORD.as_bytes()).unwrap();
+        session.link_target = Some(PathBuf::from(OsStr::from_bytes(b"/t/\xff")));
+        session.working_dir = PathBuf::from(OsStr::from_bytes(b"/w/\xfe"));
+        let record = SessionRecord::from_session(&session);
+        assert_eq!(record.bytes(Field::LinkTarget), Some(&b"/t/\xff"[..]));
+        assert_eq!(record.to_session(), session);
+    }
+
+    #[test]
+    fn a_record_that_does_not_parse_fails_as_a_session_does() {
+        let mut scratch = Scratch::default();
+        let bad = RECORD.replace("\"image_tag\": \"t\",", "");
+        let err = SessionRecord::from_json(bad.as_bytes(), None, &mut scratch)
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.message(),
+            Session::from_json(bad.as_bytes()).unwrap_err().message()
+        );
+        // The scratch is reused as it was left.
+        let ok = SessionRecord::from_json(RECORD.as_bytes(), None, &mut scratch).unwrap();
+        assert_eq!(
+            ok.to_session(),
+            Session::from_json(RECORD.as_bytes()).unwrap()
+        );
+    }
+}

@@ -1,0 +1,502 @@
+//! Reading a `session.json`: one parser that checks a record, and sinks that keep what it reads.
+//!
+//! The parser checks everything a record must be (a JSON object, each known field once and of
+//! its type, the required fields present, a valid id, timestamps jiff reads) whatever keeps the
+//! values: a [`Session`], or a face's own form of the record (the C ABI keeps every text of a
+//! record in one block, NUL-terminated, so a listing of 10k sessions allocates 10k blocks
+//! instead of 80k strings). So every face accepts and refuses the same records with the same
+//! messages.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::{Session, field};
+use crate::error::{Error, ErrorKind, Result};
+use crate::id::{SessionId, check_name};
+
+/// A text field of the record, as the parser hands it to a sink.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Text {
+    /// Already checked as a session id.
+    Id,
+    ContainerName,
+    ImageTag,
+    ImageConfigName,
+    /// `image_config_name` under its old name; the sink keeps it only when the record has no
+    /// `image_config_name` (see [`Sink::text`]).
+    LegacyConfigName,
+    AgentName,
+    WorkingDir,
+    SessionDir,
+}
+
+/// The fields of a record that are not text, read and checked by the parser.
+pub(crate) struct Fixed {
+    pub(crate) started_at: SystemTime,
+    pub(crate) ended_at: Option<SystemTime>,
+    pub(crate) exit_code: Option<i32>,
+    /// Fields this version does not know, in their order; `None` when there are none.
+    pub(crate) unknown: Option<Box<Map<String, Value>>>,
+}
+
+/// What keeps the values of a record as the parser reads them.
+///
+/// The parser hands over each text field that is present and not `null`, once (a second
+/// occurrence fails the record first), and the sidecar names in order; it calls
+/// [`finish`](Self::finish) only for a record with every required field.
+pub(crate) trait Sink {
+    /// The record built.
+    type Record;
+    /// One text field. A sink resolves the old name of the configuration name itself: the
+    /// current name wins when a record somehow carries both, in either order.
+    fn text(&mut self, field: Text, value: &str);
+    /// The next sidecar container name.
+    fn sidecar(&mut self, name: &str);
+    /// The record, from the texts handed over and the other fields.
+    fn finish(self, fixed: Fixed) -> Self::Record;
+}
+
+/// Parses the bytes of a `session.json` into what `sink` builds.
+///
+/// # Errors
+/// [`ErrorKind::CorruptRecord`] when the bytes are not a session record; the message says which
+/// field is wrong.
+pub(crate) fn parse<S: Sink>(bytes: &[u8], sink: S) -> Result<S::Record> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de.deserialize_map(RecordVisitor { sink })
+        .and_then(|record| de.end().map(|()| record))
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::CorruptRecord,
+                format!("not a session record: {e}"),
+            )
+        })
+}
+
+impl<'de> Deserialize<'de> for Session {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_map(RecordVisitor {
+            sink: SessionSink::default(),
+        })
+    }
+}
+
+/// Builds a [`Session`], one `String` per text field.
+#[derive(Default)]
+pub(crate) struct SessionSink {
+    id: String,
+    container_name: String,
+    image_tag: String,
+    image_config_name: Option<String>,
+    legacy_config_name: Option<String>,
+    agent_name: Option<String>,
+    working_dir: String,
+    session_dir: String,
+    sidecars: Vec<String>,
+}
+
+impl Sink for SessionSink {
+    type Record = Session;
+
+    fn text(&mut self, field: Text, value: &str) {
+        let value = value.to_owned();
+        match field {
+            Text::Id => self.id = value,
+            Text::ContainerName => self.container_name = value,
+            Text::ImageTag => self.image_tag = value,
+            Text::ImageConfigName => self.image_config_name = Some(value),
+            Text::LegacyConfigName => self.legacy_config_name = Some(value),
+            Text::AgentName => self.agent_name = Some(value),
+            Text::WorkingDir => self.working_dir = value,
+            Text::SessionDir => self.session_dir = value,
+        }
+    }
+
+    fn sidecar(&mut self, name: &str) {
+        self.sidecars.push(name.to_owned());
+    }
+
+    fn finish(self, fixed: Fixed) -> Session {
+        Session {
+            id: SessionId::checked(self.id),
+            started_at: fixed.started_at,
+            ended_at: fixed.ended_at,
+            container_name: self.container_name,
+            sidecar_container_names: self.sidecars,
+            image_tag: self.image_tag,
+            image_config_name: self.image_config_name.or(self.legacy_config_name),
+            agent_name: self.agent_name,
+            working_dir: PathBuf::from(self.working_dir),
+            session_dir: PathBuf::from(self.session_dir),
+            exit_code: fixed.exit_code,
+            link_target: None,
+            unknown: fixed.unknown,
+        }
+    }
+}
+
+struct RecordVisitor<S> {
+    sink: S,
+}
+
+/// A field the record holds as a JSON string and this crate as a `T`: one deserializer for
+/// every such field, each kind saying what it expects and how it parses.
+struct Parsed<T>(T);
+
+/// A value read from a record's string field.
+trait StrField: Sized {
+    /// What the field must hold, for the error message.
+    const EXPECTING: &'static str;
+    /// Parses the field's text.
+    fn from_field(s: &str) -> std::result::Result<Self, String>;
+}
+
+/// A timestamp field: any RFC 3339 string jiff accepts.
+impl StrField for SystemTime {
+    const EXPECTING: &'static str = "an RFC 3339 timestamp such as \"2026-05-01T13:44:12Z\"";
+    fn from_field(s: &str) -> std::result::Result<Self, String> {
+        s.parse::<jiff::Timestamp>()
+            .and_then(SystemTime::try_from)
+            .map_err(|e| format!("timestamp {s:?}: {e}"))
+    }
+}
+
+impl<'de, T: StrField> Deserialize<'de> for Parsed<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<T: StrField> Visitor<'_> for V<T> {
+            type Value = Parsed<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(T::EXPECTING)
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Parsed<T>, E> {
+                T::from_field(s).map(Parsed).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V(std::marker::PhantomData))
+    }
+}
+
+/// Reads one known field, refusing a second occurrence as outrig's reader does.
+fn take<'de, A, T>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> std::result::Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    T: Deserialize<'de>,
+{
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// How a text field may be absent from a record.
+#[derive(Clone, Copy, PartialEq)]
+enum Presence {
+    /// The record must have it, as a string.
+    Required,
+    /// The record may leave it out or hold `null`.
+    Nullable,
+}
+
+/// Reads one text field into the sink: a string for a [`Presence::Required`] field, a string
+/// or `null` for a [`Presence::Nullable`] one. What a wrong value says is what serde says of
+/// a `String` or an `Option<String>`.
+struct TextSeed<'a, S> {
+    sink: &'a mut S,
+    field: Text,
+    presence: Presence,
+}
+
+impl<'de, S: Sink> DeserializeSeed<'de> for TextSeed<'_, S> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        match self.presence {
+            Presence::Required => d.deserialize_str(self),
+            Presence::Nullable => d.deserialize_option(self),
+        }
+    }
+}
+
+impl<'de, S: Sink> Visitor<'de> for TextSeed<'_, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match (self.presence, self.field) {
+            (Presence::Nullable, _) => "option",
+            (Presence::Required, Text::Id) => "a session id string",
+            (Presence::Required, _) => "a string",
+        })
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<(), E> {
+        if self.field == Text::Id {
+            // The store turns an id into a path (removal by path finds the root's link by
+            // it): checked like any caller-given id.
+            check_name(s, "session id").map_err(|e| E::custom(e.message()))?;
+        }
+        self.sink.text(self.field, s);
+        Ok(())
+    }
+
+    fn visit_none<E: de::Error>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_str(TextSeed {
+            presence: Presence::Required,
+            ..self
+        })
+    }
+}
+
+/// Reads `sidecar_container_names` (a list of strings, or `null`) into the sink.
+struct SidecarsSeed<'a, S> {
+    sink: &'a mut S,
+    /// Whether the value may still be `null`: true until inside the list.
+    nullable: bool,
+}
+
+impl<'de, S: Sink> DeserializeSeed<'de> for SidecarsSeed<'_, S> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, S: Sink> Visitor<'de> for SidecarsSeed<'_, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.nullable {
+            "option"
+        } else {
+            "a sequence"
+        })
+    }
+
+    fn visit_none<E: de::Error>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(SidecarsSeed {
+            sink: self.sink,
+            nullable: false,
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while seq
+            .next_element_seed(SidecarSeed {
+                sink: &mut *self.sink,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+}
+
+/// Reads one sidecar name into the sink.
+struct SidecarSeed<'a, S> {
+    sink: &'a mut S,
+}
+
+impl<'de, S: Sink> DeserializeSeed<'de> for SidecarSeed<'_, S> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<S: Sink> Visitor<'_> for SidecarSeed<'_, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<(), E> {
+        self.sink.sidecar(s);
+        Ok(())
+    }
+}
+
+/// The key of one map entry: a known field or an unknown one to keep.
+enum Key {
+    /// Its name, and its bit in the set of fields seen (its place in [`KNOWN`]).
+    Known(&'static str, u16),
+    Unknown(String),
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Key, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Key, E> {
+                Ok(match KNOWN.iter().position(|k| *k == s) {
+                    Some(place) => Key::Known(KNOWN[place], 1 << place),
+                    None => Key::Unknown(s.to_owned()),
+                })
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The names the record has held, each with its bit in the parser's set of fields seen.
+const KNOWN: [&str; 12] = [
+    field::ID,
+    field::STARTED_AT,
+    field::ENDED_AT,
+    field::CONTAINER_NAME,
+    field::SIDECARS,
+    field::IMAGE_TAG,
+    field::IMAGE_CONFIG_NAME,
+    field::LEGACY_CONFIG_NAME,
+    field::AGENT_NAME,
+    field::WORKING_DIR,
+    field::SESSION_DIR,
+    field::EXIT_CODE,
+];
+
+/// The known fields seen so far, one bit each (by place in [`KNOWN`]).
+#[derive(Default)]
+struct Seen(u16);
+
+impl Seen {
+    /// Marks a field seen, refusing a second occurrence as outrig's reader does.
+    fn first<E: de::Error>(&mut self, name: &'static str, bit: u16) -> std::result::Result<(), E> {
+        if self.0 & bit != 0 {
+            return Err(E::duplicate_field(name));
+        }
+        self.0 |= bit;
+        Ok(())
+    }
+
+    /// Refuses a record without the field `name`.
+    fn require<E: de::Error>(&self, name: &'static str) -> std::result::Result<(), E> {
+        let place = KNOWN.iter().position(|k| *k == name);
+        if self.0 & (1 << place.expect("a known field")) == 0 {
+            return Err(E::missing_field(name));
+        }
+        Ok(())
+    }
+}
+
+impl<'de, S: Sink> Visitor<'de> for RecordVisitor<S> {
+    type Value = S::Record;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a session record (a JSON object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<S::Record, A::Error> {
+        use field::*;
+        let mut sink = self.sink;
+        let mut seen = Seen::default();
+        let mut started_at: Option<Parsed<SystemTime>> = None;
+        let mut ended_at: Option<Option<Parsed<SystemTime>>> = None;
+        let mut exit_code: Option<Option<i32>> = None;
+        let mut unknown = Map::new();
+
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let (name, bit) = match key {
+                Key::Known(name, bit) => (name, bit),
+                Key::Unknown(name) => {
+                    let value: Value = map.next_value()?;
+                    unknown.insert(name, value);
+                    continue;
+                }
+            };
+            let text = |field| {
+                let presence = match name {
+                    ID | CONTAINER_NAME | IMAGE_TAG | WORKING_DIR | SESSION_DIR => {
+                        Presence::Required
+                    }
+                    _ => Presence::Nullable,
+                };
+                (field, presence)
+            };
+            let (field, presence) = match name {
+                STARTED_AT => {
+                    take(&mut map, &mut started_at, STARTED_AT)?;
+                    continue;
+                }
+                ENDED_AT => {
+                    take(&mut map, &mut ended_at, ENDED_AT)?;
+                    continue;
+                }
+                EXIT_CODE => {
+                    take(&mut map, &mut exit_code, EXIT_CODE)?;
+                    continue;
+                }
+                SIDECARS => {
+                    seen.first(SIDECARS, bit)?;
+                    map.next_value_seed(SidecarsSeed {
+                        sink: &mut sink,
+                        nullable: true,
+                    })?;
+                    continue;
+                }
+                ID => text(Text::Id),
+                CONTAINER_NAME => text(Text::ContainerName),
+                IMAGE_TAG => text(Text::ImageTag),
+                IMAGE_CONFIG_NAME => text(Text::ImageConfigName),
+                LEGACY_CONFIG_NAME => text(Text::LegacyConfigName),
+                AGENT_NAME => text(Text::AgentName),
+                WORKING_DIR => text(Text::WorkingDir),
+                SESSION_DIR => text(Text::SessionDir),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            seen.first(name, bit)?;
+            map.next_value_seed(TextSeed {
+                sink: &mut sink,
+                field,
+                presence,
+            })?;
+        }
+
+        seen.require(ID)?;
+        let started_at = started_at
+            .ok_or_else(|| de::Error::missing_field(STARTED_AT))?
+            .0;
+        for name in [CONTAINER_NAME, IMAGE_TAG, WORKING_DIR, SESSION_DIR] {
+            seen.require(name)?;
+        }
+        Ok(sink.finish(Fixed {
+            started_at,
+            ended_at: ended_at.flatten().map(|t| t.0),
+            exit_code: exit_code.flatten(),
+            unknown: (!unknown.is_empty()).then(|| Box::new(unknown)),
+        }))
+    }
+}
