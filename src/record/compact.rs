@@ -614,4 +614,88 @@ mod tests {
             Session::from_json(RECORD.as_bytes()).unwrap()
         );
     }
+
+    /// Every conformance vector, and each with every known field (and an unknown one) set to
+    /// values of every JSON type, removed, or repeated, and each cut short: the record and the
+    /// session parsers accept the same bytes as the same session and refuse the rest with the
+    /// same message.
+    #[test]
+    fn records_and_sessions_parse_alike() {
+        let dir = std::env::var_os("OUTRIG_CONFORMANCE_DIR").map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"),
+            PathBuf::from,
+        );
+        let mut vectors = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                vectors.push(std::fs::read(path).unwrap());
+            }
+        }
+        assert!(
+            vectors.len() > 10,
+            "conformance vectors at {}",
+            dir.display()
+        );
+        let values = [
+            "null",
+            "5",
+            "-1",
+            "2147483648",
+            "true",
+            "\"x\"",
+            "\"../x\"",
+            "\"a\\u0000b\"",
+            "\"2026-05-01T13:44:12Z\"",
+            "[]",
+            "[\"a\", \"b\"]",
+            "[1]",
+            "[null]",
+            "{}",
+        ];
+        let mut keys: Vec<&str> = Session::FIELDS.to_vec();
+        keys.extend([super::super::field::LEGACY_CONFIG_NAME, "later"]);
+        let mut cases = vectors.clone();
+        for vector in &vectors {
+            let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(vector) else {
+                continue;
+            };
+            let text = serde_json::to_string(&fields).unwrap();
+            for key in &keys {
+                let mut without = fields.clone();
+                without.remove(*key);
+                cases.push(serde_json::to_vec(&without).unwrap());
+                for value in values {
+                    let mut with = fields.clone();
+                    with.insert(key.to_string(), serde_json::from_str(value).unwrap());
+                    cases.push(serde_json::to_vec(&with).unwrap());
+                    let again = format!("{}, \"{key}\": {value}}}", &text[..text.len() - 1]);
+                    cases.push(again.into_bytes());
+                }
+            }
+            cases.extend((0..vector.len()).map(|n| vector[..n].to_vec()));
+        }
+        let mut scratch = Scratch::default();
+        let (mut accepted, mut refused) = (0, 0);
+        for case in &cases {
+            let record = SessionRecord::from_json(case, None, &mut scratch);
+            match (record, Session::from_json(case)) {
+                (Ok(record), Ok(session)) => {
+                    assert_eq!(record.to_session(), session);
+                    accepted += 1;
+                }
+                (Err(r), Err(s)) => {
+                    assert_eq!(r.message(), s.message());
+                    refused += 1;
+                }
+                (r, s) => panic!(
+                    "{}: record {:?}, session {:?}",
+                    String::from_utf8_lossy(case),
+                    r.map(|_| ()),
+                    s.map(|_| ())
+                ),
+            }
+        }
+        assert!(accepted > 100 && refused > 1000, "{accepted} {refused}");
+    }
 }

@@ -199,30 +199,32 @@ where
     Ok(())
 }
 
-/// How a text field may be absent from a record.
-#[derive(Clone, Copy, PartialEq)]
-enum Presence {
-    /// The record must have it, as a string.
-    Required,
-    /// The record may leave it out or hold `null`.
-    Nullable,
+impl Text {
+    /// Whether a record may leave the field out or hold `null` there.
+    fn nullable(self) -> bool {
+        matches!(
+            self,
+            Text::ImageConfigName | Text::LegacyConfigName | Text::AgentName
+        )
+    }
 }
 
-/// Reads one text field into the sink: a string for a [`Presence::Required`] field, a string
-/// or `null` for a [`Presence::Nullable`] one. What a wrong value says is what serde says of
-/// a `String` or an `Option<String>`.
+/// Reads one text field into the sink: a string, or `null` for a nullable field. What a
+/// wrong value says is what serde says of a `String` or an `Option<String>`.
 struct TextSeed<'a, S> {
     sink: &'a mut S,
     field: Text,
-    presence: Presence,
+    /// Whether the value may still be `null`: a nullable field's, until inside its `Some`.
+    nullable: bool,
 }
 
 impl<'de, S: Sink> DeserializeSeed<'de> for TextSeed<'_, S> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        match self.presence {
-            Presence::Required => d.deserialize_str(self),
-            Presence::Nullable => d.deserialize_option(self),
+        if self.nullable {
+            d.deserialize_option(self)
+        } else {
+            d.deserialize_str(self)
         }
     }
 }
@@ -231,10 +233,10 @@ impl<'de, S: Sink> Visitor<'de> for TextSeed<'_, S> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match (self.presence, self.field) {
-            (Presence::Nullable, _) => "option",
-            (Presence::Required, Text::Id) => "a session id string",
-            (Presence::Required, _) => "a string",
+        f.write_str(match self.field {
+            _ if self.nullable => "option",
+            Text::Id => "a session id string",
+            _ => "a string",
         })
     }
 
@@ -258,7 +260,7 @@ impl<'de, S: Sink> Visitor<'de> for TextSeed<'_, S> {
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
         d.deserialize_str(TextSeed {
-            presence: Presence::Required,
+            nullable: false,
             ..self
         })
     }
@@ -434,16 +436,7 @@ impl<'de, S: Sink> Visitor<'de> for RecordVisitor<S> {
                     continue;
                 }
             };
-            let text = |field| {
-                let presence = match name {
-                    ID | CONTAINER_NAME | IMAGE_TAG | WORKING_DIR | SESSION_DIR => {
-                        Presence::Required
-                    }
-                    _ => Presence::Nullable,
-                };
-                (field, presence)
-            };
-            let (field, presence) = match name {
+            let field = match name {
                 STARTED_AT => {
                     take(&mut map, &mut started_at, STARTED_AT)?;
                     continue;
@@ -464,14 +457,14 @@ impl<'de, S: Sink> Visitor<'de> for RecordVisitor<S> {
                     })?;
                     continue;
                 }
-                ID => text(Text::Id),
-                CONTAINER_NAME => text(Text::ContainerName),
-                IMAGE_TAG => text(Text::ImageTag),
-                IMAGE_CONFIG_NAME => text(Text::ImageConfigName),
-                LEGACY_CONFIG_NAME => text(Text::LegacyConfigName),
-                AGENT_NAME => text(Text::AgentName),
-                WORKING_DIR => text(Text::WorkingDir),
-                SESSION_DIR => text(Text::SessionDir),
+                ID => Text::Id,
+                CONTAINER_NAME => Text::ContainerName,
+                IMAGE_TAG => Text::ImageTag,
+                IMAGE_CONFIG_NAME => Text::ImageConfigName,
+                LEGACY_CONFIG_NAME => Text::LegacyConfigName,
+                AGENT_NAME => Text::AgentName,
+                WORKING_DIR => Text::WorkingDir,
+                SESSION_DIR => Text::SessionDir,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
@@ -481,7 +474,7 @@ impl<'de, S: Sink> Visitor<'de> for RecordVisitor<S> {
             map.next_value_seed(TextSeed {
                 sink: &mut sink,
                 field,
-                presence,
+                nullable: field.nullable(),
             })?;
         }
 
