@@ -6,6 +6,7 @@
 //!   list            N listings of the whole root, each making the store and reading the
 //!                   fields `outrig-sessions ls` prints (id, start, end, exit code, image
 //!                   config, link target); the first line is the fresh process's listing
+//!   list_records    the same with `list_records` (a `SessionRecord` per session)
 //!   list_states     N listings with every session's state (one container probe, which
 //!                   answers "none running" without spawning an engine)
 //!   get             N gets of ids spread over the root
@@ -90,6 +91,15 @@ fn run(op: &str, root: &str, n: usize) {
                 });
             }
         }
+        "list_records" => {
+            for _ in 0..n {
+                time(&mut || {
+                    let store = SessionStore::new(root).expect("root");
+                    let (records, _) = store.list_records().unwrap();
+                    black_box(records.iter().map(touch_ls_record).sum::<usize>());
+                });
+            }
+        }
         "list_states" => {
             let store = store
                 .clone()
@@ -151,6 +161,16 @@ fn run(op: &str, root: &str, n: usize) {
             std::process::exit(2);
         }
     }
+}
+
+/// [`touch_ls`] of a record.
+fn touch_ls_record(r: &outrig::SessionRecord) -> usize {
+    r.id().len()
+        + usize::from(r.started_at() > SystemTime::UNIX_EPOCH)
+        + usize::from(r.ended_at().is_some())
+        + r.exit_code().map_or(0, |c| c as usize & 1)
+        + r.image_config_name().map_or(0, str::len)
+        + r.link_target().map_or(0, |p| p.as_os_str().len())
 }
 
 /// Reads the fields `outrig-sessions ls` prints, as the other faces do.

@@ -465,8 +465,8 @@ impl Listed for SessionRecord {
         parse(bytes, sink)
     }
 
-    fn id(&self) -> &str {
-        SessionRecord::id(self)
+    fn id(&self) -> &[u8] {
+        self.bytes(Field::Id).unwrap_or_default()
     }
 
     fn started_at(&self) -> SystemTime {

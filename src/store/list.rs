@@ -85,7 +85,23 @@ impl SessionStore {
 
     /// Lists like [`list`](Self::list), as [`SessionRecord`]s: for a reader that only reads
     /// the sessions, a listing with one allocation per session where a [`Session`] has one per
-    /// text, and about half the memory.
+    /// text, and about half the memory. Returns the records, newest first, and the skipped
+    /// entries.
+    ///
+    /// ```no_run
+    /// # fn main() -> outrig::Result<()> {
+    /// let store = outrig::SessionStore::resolve(None, None)?;
+    /// let (records, skipped) = store.list_records()?;
+    /// for r in &records {
+    ///     let ended = r.ended_at().map_or("-".into(), outrig::format_started_at);
+    ///     println!("{} {} {ended}", r.id(), outrig::format_started_at(r.started_at()));
+    /// }
+    /// for s in &skipped {
+    ///     eprintln!("skipped {}: {}", s.entry, s.reason);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// As for [`list`](Self::list).
@@ -322,10 +338,11 @@ const PARALLEL_THRESHOLD: usize = 256;
 /// together, large enough that handing out costs nothing next to reading.
 const BATCH_LEN: usize = 64;
 
-/// About what reading one session allocates on the heap of the thread that reads it: its
-/// record's strings (eight or nine, a few hundred bytes with the allocator's overhead) and a
-/// wrapper's box of the record (the Python module's `Arc`). Too much costs address space and
-/// one touched page per block of [`grow_thread_heap`].
+/// About what reading one session allocates on the heap of the thread that reads it, at most:
+/// a `Session`'s strings (eight or nine, a few hundred bytes with the allocator's overhead), or
+/// a `SessionRecord`'s one block, and a wrapper's box of the record (the Python module's
+/// `Arc`). Too much costs address space and one touched page per block of
+/// [`grow_thread_heap`].
 const HEAP_PER_SESSION: usize = 1024;
 
 /// How many sessions' worth a started thread grows its heap by at a time.
@@ -697,8 +714,8 @@ pub(crate) trait Listed: Sized + Send {
         link_target: Option<&Path>,
         scratch: &mut Self::Scratch,
     ) -> Result<Self>;
-    /// The record's id.
-    fn id(&self) -> &str;
+    /// The record's id, as bytes: compared with the entry's name.
+    fn id(&self) -> &[u8];
     /// When the session started.
     fn started_at(&self) -> SystemTime;
 }
@@ -712,8 +729,8 @@ impl Listed for Session {
         Ok(session)
     }
 
-    fn id(&self) -> &str {
-        self.id.as_str()
+    fn id(&self) -> &[u8] {
+        self.id.as_str().as_bytes()
     }
 
     fn started_at(&self) -> SystemTime {
@@ -777,11 +794,11 @@ fn load_entry<R: Listed>(
     );
     match parsed {
         Err(e) => skip(e.to_string()),
-        Ok(s) if s.id().as_bytes() != name => skip(format!(
+        Ok(s) if s.id() != name => skip(format!(
             "{}: the record's id {} differs from its entry name; it was copied or renamed, so \
              operations by id cannot reach it; rename the entry to its id",
             entry_path().join(RECORD_FILE).display(),
-            s.id()
+            String::from_utf8_lossy(s.id())
         )),
         Ok(s) => Outcome::Session(s),
     }
