@@ -22,7 +22,86 @@ static void place(const char *root, const char *entry, const char *record) {
     }
 }
 
+/* Every getter of `a` and `b` answers alike (strings, NULs refused, times, sidecars, JSON). */
+static void check_same_session(const outrig_session *a, const outrig_session *b) {
+    const char *(*getters[])(const outrig_session *) = {
+        outrig_session_id,          outrig_session_container_name,
+        outrig_session_image_tag,   outrig_session_image_config_name,
+        outrig_session_agent_name,  outrig_session_working_dir,
+        outrig_session_session_dir, outrig_session_logs_dir,
+    };
+    for (size_t i = 0; i < sizeof getters / sizeof getters[0]; i++) {
+        const char *x = getters[i](a), *y = getters[i](b);
+        CHECK((x == NULL) == (y == NULL));
+        if (x && y) {
+            CHECK_STR(x, y);
+        }
+    }
+    CHECK(outrig_session_started_at(a) == outrig_session_started_at(b));
+    int64_t ea = 0, eb = 0;
+    CHECK(outrig_session_ended_at(a, &ea) == outrig_session_ended_at(b, &eb) && ea == eb);
+    int32_t ca = 0, cb = 0;
+    CHECK(outrig_session_exit_code(a, &ca) == outrig_session_exit_code(b, &cb) && ca == cb);
+    CHECK(outrig_session_sidecar_count(a) == outrig_session_sidecar_count(b));
+    for (size_t i = 0; i <= outrig_session_sidecar_count(a); i++) {
+        const char *x = outrig_session_sidecar(a, i), *y = outrig_session_sidecar(b, i);
+        CHECK((x == NULL) == (y == NULL));
+        if (x && y) {
+            CHECK_STR(x, y);
+        }
+    }
+    char *ja = outrig_session_to_json(a), *jb = outrig_session_to_json(b);
+    CHECK_STR(ja, jb);
+    outrig_string_free(ja);
+    outrig_string_free(jb);
+}
+
+/* A listed session reads as the same record read by path: a NUL in a text, the old name of
+ * the image configuration, sidecars, an unknown field, an end and an exit code. */
+static void test_listed_records_read_as_got(void) {
+    test_dir tmp;
+    test_dir_make(&tmp);
+    char root[4096], dir[4096];
+    JOIN(root, tmp.path, "root");
+    make_dir(root);
+    place(root, "20260501T134412-0001",
+          "{\"id\": \"20260501T134412-0001\", \"started_at\": \"2026-05-01T13:44:12.5Z\", "
+          "\"ended_at\": \"2026-05-01T13:50:00Z\", \"container_name\": \"c\", "
+          "\"sidecar_container_names\": [\"side-a\", \"side\\u0000b\"], \"image_tag\": \"t\", "
+          "\"container_config_name\": \"legacy\", \"agent_name\": \"a\\u0000b\", "
+          "\"working_dir\": \"/w\", \"session_dir\": \"/s\", \"exit_code\": 3, "
+          "\"later\": {\"kept\": [1, 2]}}");
+    outrig_store *store = NULL;
+    CHECK_OK(outrig_store_open(root, &store));
+    outrig_listing *listing = NULL;
+    CHECK_OK(outrig_store_list(store, &listing));
+    CHECK(outrig_listing_len(listing) == 1);
+    const outrig_session *listed = outrig_listing_get(listing, 0);
+    outrig_session *got = NULL;
+    CHECK_OK(outrig_store_get_by_path(store, JOIN(dir, root, "20260501T134412-0001"), &got));
+    check_same_session(listed, got);
+    CHECK_STR(outrig_session_image_config_name(listed), "legacy");
+    CHECK(outrig_session_agent_name(listed) == NULL);
+    CHECK_LAST_ERROR("agent_name");
+    CHECK_LAST_ERROR("20260501T134412-0001");
+    CHECK_STR(outrig_session_sidecar(listed, 0), "side-a");
+    CHECK(outrig_session_sidecar(listed, 1) == NULL);
+    CHECK_LAST_ERROR("NUL byte");
+    CHECK(outrig_session_sidecar(listed, 2) == NULL);
+    CHECK_LAST_ERROR("index 2 is out of range: the sidecar list has 2 entries");
+    char *json = outrig_session_to_json(listed);
+    CHECK_CONTAINS(json, "\"later\": {\n    \"kept\": [\n      1,\n      2\n    ]\n  }");
+    CHECK_CONTAINS(json, "\"image_config_name\": \"legacy\"");
+    outrig_string_free(json);
+    outrig_session_free(got);
+    outrig_listing_free(listing);
+    outrig_store_free(store);
+    test_dir_cleanup(&tmp);
+}
+
 void test_listing(void) {
+    test_listed_records_read_as_got();
+
     test_dir tmp;
     test_dir_make(&tmp);
     char root[4096], buf[4096];
