@@ -4,7 +4,9 @@
 //! so a session costs one allocation, its block, where a [`Session`] costs one per text: for
 //! a listing of 10k sessions, 10k allocations instead of about 80k, made on the listing's
 //! threads and freed on the caller's, and half the memory. Each text is followed by a NUL,
-//! so the C ABI hands out pointers into the block as they are.
+//! so the C ABI hands out pointers into the block as they are. The block is a `str`, so a
+//! getter slices it without checking UTF-8 again; a path that is not UTF-8 (a link target,
+//! or a path of a `Session` made in Rust) is kept apart, byte for byte.
 
 use std::ffi::{CStr, OsStr, OsString};
 use std::fmt;
@@ -79,8 +81,9 @@ impl Field {
     }
 }
 
-/// Where a text lies in the block: `len` bytes from `at`, then a NUL. A record is at most
-/// `MAX_RECORD_BYTES`, so both fit a `u32`, which keeps a listing's records small.
+/// Where a text lies: `len` bytes from `at`, then a NUL, in the block, or in the bytes kept
+/// apart when `at` has [`Span::APART`]. A record is at most `MAX_RECORD_BYTES`, so both fit a
+/// `u32` with a bit to spare, which keeps a listing's records small.
 #[derive(Clone, Copy, PartialEq, Debug)]
 struct Span {
     at: u32,
@@ -88,6 +91,9 @@ struct Span {
 }
 
 impl Span {
+    /// The bit of `at` that places a text among the bytes kept apart.
+    const APART: u32 = 1 << 31;
+
     /// A field the record does not have.
     const ABSENT: Span = Span {
         at: u32::MAX,
@@ -115,7 +121,11 @@ pub(crate) enum CText<'a> {
 /// are.
 #[derive(Clone)]
 pub struct SessionRecord {
-    block: Box<[u8]>,
+    /// Every text that is UTF-8 (all but an odd path), each followed by a NUL.
+    block: Box<str>,
+    /// The paths that are not UTF-8, each followed by a NUL; empty (no allocation) for almost
+    /// every record.
+    apart: Box<[u8]>,
     fields: [Span; FIELDS],
     sidecars: Box<[Span]>,
     started_at: SystemTime,
@@ -148,7 +158,7 @@ impl SessionRecord {
 
     /// Names of the sidecar containers, in start order.
     pub fn sidecar_container_names(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        self.sidecars.iter().map(|&span| as_str(self.span(span)))
+        self.sidecars.iter().map(|&span| self.span_str(span))
     }
 
     /// Tag of the image the container ran.
@@ -158,12 +168,12 @@ impl SessionRecord {
 
     /// Name of the image configuration, when the launcher had one.
     pub fn image_config_name(&self) -> Option<&str> {
-        self.bytes(Field::ImageConfigName).map(as_str)
+        self.text(Field::ImageConfigName)
     }
 
     /// Name of the agent, when the launcher had one.
     pub fn agent_name(&self) -> Option<&str> {
-        self.bytes(Field::AgentName).map(as_str)
+        self.text(Field::AgentName)
     }
 
     /// The working directory the agent was started in.
@@ -220,13 +230,12 @@ impl SessionRecord {
             (Field::AgentName, Text::AgentName),
         ];
         for (field, text) in texts {
-            if let Some(bytes) = self.bytes(field) {
-                // Each came from a JSON string or a Rust one.
-                sink.text(text, &String::from_utf8_lossy(bytes));
+            if let Some(value) = self.text(field) {
+                sink.text(text, value);
             }
         }
-        for &span in &self.sidecars {
-            sink.sidecar(&String::from_utf8_lossy(self.span(span)));
+        for name in self.sidecar_container_names() {
+            sink.sidecar(name);
         }
         let mut session = sink.finish(Fixed {
             started_at: self.started_at,
@@ -270,7 +279,7 @@ impl SessionRecord {
         ];
         for (field, bytes) in texts {
             if let Some(bytes) = bytes {
-                sink.spans[field as usize] = sink.push(bytes);
+                sink.spans[field as usize] = sink.push_bytes(bytes);
             }
         }
         for name in &s.sidecar_container_names {
@@ -285,8 +294,26 @@ impl SessionRecord {
         })
     }
 
+    /// A text and its NUL.
+    fn with_nul(&self, span: Span) -> &[u8] {
+        let (bytes, at) = match span.at & Span::APART {
+            0 => (self.block.as_bytes(), span.at),
+            _ => (&*self.apart, span.at & !Span::APART),
+        };
+        &bytes[at as usize..][..span.len as usize + 1]
+    }
+
     fn span(&self, span: Span) -> &[u8] {
-        &self.block[span.at as usize..][..span.len as usize]
+        &self.with_nul(span)[..span.len as usize]
+    }
+
+    /// A text that came from a string (every one but a path).
+    fn span_str(&self, span: Span) -> &str {
+        // Such a text is always in the block, which slices at its bounds in O(1).
+        self.block
+            .get(span.at as usize..)
+            .and_then(|rest| rest.get(..span.len as usize))
+            .unwrap_or_default()
     }
 
     /// A text's bytes (without the NUL); `None` when the record does not have it.
@@ -297,7 +324,13 @@ impl SessionRecord {
 
     /// A text the record always has, as a string.
     fn str(&self, field: Field) -> &str {
-        as_str(self.bytes(field).unwrap_or_default())
+        self.text(field).unwrap_or_default()
+    }
+
+    /// A text that came from a string; `None` when the record does not have it.
+    fn text(&self, field: Field) -> Option<&str> {
+        let span = self.fields[field as usize];
+        (span != Span::ABSENT).then(|| self.span_str(span))
     }
 
     /// A text as a C string borrowed from the record.
@@ -316,18 +349,11 @@ impl SessionRecord {
     }
 
     fn c_str(&self, span: Span) -> CText<'_> {
-        let with_nul = &self.block[span.at as usize..][..span.len as usize + 1];
-        match CStr::from_bytes_with_nul(with_nul) {
+        match CStr::from_bytes_with_nul(self.with_nul(span)) {
             Ok(text) => CText::Text(text),
             Err(_) => CText::HoldsNul,
         }
     }
-}
-
-/// A text of the block that came from a string (every one but a path's).
-fn as_str(bytes: &[u8]) -> &str {
-    // Only a `&str` or a path is ever put in the block, and a path is read as one.
-    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 fn as_path(bytes: &[u8]) -> &Path {
@@ -383,11 +409,12 @@ impl fmt::Debug for SessionRecord {
     }
 }
 
-/// What a listing thread reuses from one record to the next: the block and the sidecars as
-/// they are built.
+/// What a listing thread reuses from one record to the next: the block, the bytes kept apart
+/// and the sidecars as they are built.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    block: Vec<u8>,
+    block: String,
+    apart: Vec<u8>,
     sidecars: Vec<Span>,
 }
 
@@ -402,6 +429,7 @@ struct Builder<'a> {
 impl<'a> Builder<'a> {
     fn new(scratch: &'a mut Scratch) -> Self {
         scratch.block.clear();
+        scratch.apart.clear();
         scratch.sidecars.clear();
         Self {
             scratch,
@@ -410,15 +438,34 @@ impl<'a> Builder<'a> {
     }
 
     /// Appends a text and its NUL to the block.
-    fn push(&mut self, bytes: &[u8]) -> Span {
+    fn push(&mut self, text: &str) -> Span {
         let block = &mut self.scratch.block;
-        let span = Span {
-            at: u32::try_from(block.len()).expect("a record's texts fit its size limit"),
-            len: u32::try_from(bytes.len()).expect("a record's texts fit its size limit"),
-        };
-        block.extend_from_slice(bytes);
-        block.push(0);
+        let span = span(block.len(), text.len());
+        block.push_str(text);
+        block.push('\0');
         span
+    }
+
+    /// Appends a path's bytes and a NUL: to the block when they are UTF-8, else apart.
+    fn push_bytes(&mut self, bytes: &[u8]) -> Span {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            return self.push(text);
+        }
+        let apart = &mut self.scratch.apart;
+        let mut span = span(apart.len(), bytes.len());
+        span.at |= Span::APART;
+        apart.extend_from_slice(bytes);
+        apart.push(0);
+        span
+    }
+}
+
+/// The span of `len` bytes at `at`.
+fn span(at: usize, len: usize) -> Span {
+    let fit = |n: usize| u32::try_from(n).ok().filter(|n| n & Span::APART == 0);
+    Span {
+        at: fit(at).expect("a record's texts fit its size limit"),
+        len: fit(len).expect("a record's texts fit its size limit"),
     }
 }
 
@@ -426,11 +473,11 @@ impl Sink for Builder<'_> {
     type Record = SessionRecord;
 
     fn text(&mut self, field: Text, value: &str) {
-        self.spans[Field::place(field)] = self.push(value.as_bytes());
+        self.spans[Field::place(field)] = self.push(value);
     }
 
     fn sidecar(&mut self, name: &str) {
-        let span = self.push(name.as_bytes());
+        let span = self.push(name);
         self.scratch.sidecars.push(span);
     }
 
@@ -443,7 +490,8 @@ impl Sink for Builder<'_> {
             *config = self.spans[LEGACY_CONFIG];
         }
         SessionRecord {
-            block: self.scratch.block.as_slice().into(),
+            block: self.scratch.block.as_str().into(),
+            apart: self.scratch.apart.as_slice().into(),
             fields,
             sidecars: self.scratch.sidecars.as_slice().into(),
             started_at: fixed.started_at,
@@ -460,7 +508,7 @@ impl Listed for SessionRecord {
     fn from_json(bytes: &[u8], link_target: Option<&Path>, scratch: &mut Scratch) -> Result<Self> {
         let mut sink = Builder::new(scratch);
         if let Some(target) = link_target {
-            sink.spans[Field::LinkTarget as usize] = sink.push(target.as_os_str().as_bytes());
+            sink.spans[Field::LinkTarget as usize] = sink.push_bytes(target.as_os_str().as_bytes());
         }
         parse(bytes, sink)
     }
@@ -593,7 +641,14 @@ mod tests {
         session.working_dir = PathBuf::from(OsStr::from_bytes(b"/w/\xfe"));
         let record = SessionRecord::from_session(&session);
         assert_eq!(record.bytes(Field::LinkTarget), Some(&b"/t/\xff"[..]));
+        assert_eq!(record.working_dir(), session.working_dir);
+        assert!(
+            matches!(record.c_text(Field::WorkingDir), CText::Text(t) if t.to_bytes() == b"/w/\xfe")
+        );
+        // Kept apart from the block, which is UTF-8.
+        assert_eq!(&*record.apart, b"/w/\xfe\0/t/\xff\0");
         assert_eq!(record.to_session(), session);
+        assert_eq!(record, SessionRecord::from(&session));
     }
 
     #[test]
