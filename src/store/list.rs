@@ -657,37 +657,50 @@ impl<T> Ordered<T> {
         self.order.iter().map(|&(p, j)| &self.parts[p][j])
     }
 
-    /// The sessions as one vector, newest first: each moved once when the parts are in order
-    /// already (a listing of one thread in order by chance), twice otherwise.
+    /// The sessions as one vector, newest first. Each part is first put in the order the
+    /// listing visits it, in place (usually it is already: a thread reads its sessions in
+    /// order by name, which ids carry their start time in), then the parts are merged: most
+    /// sessions are moved once, and no vector as large as the listing is made but the one
+    /// returned.
     pub(crate) fn into_vec(self) -> Vec<T> {
-        let concatenated = {
-            let mut at = self
-                .parts
-                .iter()
-                .enumerate()
-                .flat_map(|(p, part)| (0..part.len()).map(move |j| (p, j)));
-            self.order.iter().all(|&o| at.next() == Some(o))
-        };
-        if concatenated {
-            let mut out = Vec::with_capacity(self.order.len());
-            for part in self.parts {
-                out.extend(part);
-            }
-            return out;
-        }
-        let mut slots: Vec<Vec<Option<T>>> = self
+        let mut visits: Vec<Vec<usize>> = self
             .parts
-            .into_iter()
-            .map(|part| part.into_iter().map(Some).collect())
+            .iter()
+            .map(|part| Vec::with_capacity(part.len()))
             .collect();
+        for &(p, j) in &self.order {
+            visits[p].push(j);
+        }
+        let mut parts = self.parts;
+        for (part, visit) in parts.iter_mut().zip(&visits) {
+            permute(part, visit);
+        }
+        let mut parts: Vec<_> = parts.into_iter().map(Vec::into_iter).collect();
         self.order
             .iter()
-            .map(|&(p, j)| {
-                slots[p][j]
-                    .take()
-                    .expect("the order names each session once")
-            })
+            .map(|&(p, _)| parts[p].next().expect("the order names each session once"))
             .collect()
+    }
+}
+
+/// Puts `items[order[i]]` at `i`, for every `i`, in place: `order` is a permutation of the
+/// places. One swap per item out of place, following each cycle once.
+fn permute<T>(items: &mut [T], order: &[usize]) {
+    debug_assert_eq!(items.len(), order.len());
+    let mut placed = vec![false; items.len()];
+    for start in 0..items.len() {
+        let mut i = start;
+        while !placed[i] {
+            placed[i] = true;
+            let from = order[i];
+            if from == start {
+                break;
+            }
+            // `i` takes what `from` holds (not yet moved: each place is left once); `from`
+            // holds the cycle's first item until its turn.
+            items.swap(i, from);
+            i = from;
+        }
     }
 }
 
@@ -812,6 +825,8 @@ mod tests {
 
     use super::*;
     use crate::NewSession;
+    use rand::RngExt as _;
+    use rand::seq::SliceRandom as _;
 
     const CHILD: &str = "OUTRIG_DESCRIPTOR_EXHAUSTION_CHILD";
 
@@ -993,6 +1008,29 @@ mod tests {
                 .map(|r| r as u32)
                 .collect();
             assert_eq!(handed, want);
+        }
+    }
+
+    #[test]
+    fn permute_puts_each_item_where_the_order_says() {
+        let mut rng = rand::rng();
+        for len in [0usize, 1, 2, 3, 10, 257] {
+            for _ in 0..20 {
+                let mut order: Vec<usize> = (0..len).collect();
+                // Mostly in place, as a listing's parts are, or shuffled whole.
+                if rng.random_bool(0.5) {
+                    order.shuffle(&mut rng);
+                } else if len > 1 {
+                    for _ in 0..len / 8 + 1 {
+                        let (a, b) = (rng.random_range(0..len), rng.random_range(0..len));
+                        order.swap(a, b);
+                    }
+                }
+                let mut items: Vec<String> = (0..len).map(|i| format!("item {i}")).collect();
+                let want: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
+                permute(&mut items, &order);
+                assert_eq!(items, want, "{order:?}");
+            }
         }
     }
 
