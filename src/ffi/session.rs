@@ -80,7 +80,7 @@ impl SessionHandle {
     fn sidecar(&self, i: usize) -> Result<*const c_char> {
         match self.record.c_sidecar(i) {
             Some(CText::Text(text)) => Ok(text.as_ptr()),
-            Some(_) => Err(self.holds_nul("a sidecar container name")),
+            Some(_) => Err(self.holds_nul("sidecar container name")),
             None => Err(out_of_range(
                 i,
                 self.record.sidecar_container_names().len(),

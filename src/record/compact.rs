@@ -360,12 +360,17 @@ fn as_path(bytes: &[u8]) -> &Path {
     Path::new(OsStr::from_bytes(bytes))
 }
 
+/// # Panics
+/// When the session's texts together reach 2 GiB, which no record can hold (a record is at
+/// most [`MAX_RECORD_BYTES`](crate::MAX_RECORD_BYTES)).
 impl From<&Session> for SessionRecord {
     fn from(session: &Session) -> Self {
         Self::from_session(session)
     }
 }
 
+/// # Panics
+/// As `From<&Session>`.
 impl From<Session> for SessionRecord {
     fn from(session: Session) -> Self {
         Self::from_session(&session)
@@ -374,11 +379,17 @@ impl From<Session> for SessionRecord {
 
 impl PartialEq for SessionRecord {
     fn eq(&self, other: &Self) -> bool {
-        // By value: two records of one session may lay their texts out in another order.
+        // By value, as `Session`'s equality: two records of one session may lay their texts
+        // out in another order, and paths compare as paths (`/w/` is `/w`).
         self.started_at == other.started_at
             && self.ended_at == other.ended_at
             && self.exit_code == other.exit_code
-            && Field::ALL.iter().all(|&f| self.bytes(f) == other.bytes(f))
+            && Field::ALL.iter().all(|&f| match f {
+                Field::WorkingDir | Field::SessionDir | Field::LinkTarget => {
+                    self.bytes(f).map(as_path) == other.bytes(f).map(as_path)
+                }
+                _ => self.bytes(f) == other.bytes(f),
+            })
             && self
                 .sidecar_container_names()
                 .eq(other.sidecar_container_names())
@@ -632,6 +643,26 @@ mod tests {
             text(&parsed, Field::ImageConfigName).as_deref(),
             Some("new")
         );
+    }
+
+    #[test]
+    fn records_are_equal_when_their_sessions_are() {
+        let session = Session::from_json(RECORD.as_bytes()).unwrap();
+        let mut same = session.clone();
+        same.working_dir = PathBuf::from("/w/");
+        same.session_dir = PathBuf::from("/s/./d");
+        same.link_target = None;
+        assert_eq!(same, session);
+        assert_eq!(SessionRecord::from(&same), SessionRecord::from(&session));
+        let mut other = session.clone();
+        other.working_dir = PathBuf::from("/w/x");
+        assert_ne!(SessionRecord::from(&other), SessionRecord::from(&session));
+        other = session.clone();
+        other.link_target = Some(PathBuf::from("/t"));
+        assert_ne!(SessionRecord::from(&other), SessionRecord::from(&session));
+        other = session.clone();
+        other.container_name.push('/');
+        assert_ne!(SessionRecord::from(&other), SessionRecord::from(&session));
     }
 
     #[test]

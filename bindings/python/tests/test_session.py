@@ -117,6 +117,12 @@ def test_equality_and_hash(session: outrig.Session) -> None:
     unknown_differs = outrig.Session.from_json(RECORD.replace('"z": 1', '"z": 9'))
     assert session != unknown_differs, "fields unknown to this version count too"
     assert session != RECORD and session != None  # noqa: E711
+    # Paths compare as the Path attributes do: "/home/me/repo/" is "/home/me/repo".
+    slash = outrig.Session.from_json(RECORD.replace('"/home/me/repo"', '"/home/me/repo/"'))
+    assert slash.working_dir == session.working_dir
+    assert slash == session and hash(slash) == hash(session)
+    moved = outrig.Session.from_json(RECORD.replace('"/home/me/repo"', '"/home/me/repo/x"'))
+    assert moved != session
 
 
 def test_repr(session: outrig.Session) -> None:
