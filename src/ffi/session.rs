@@ -25,7 +25,7 @@ pub(crate) struct SessionHandle {
     lease: Option<Box<LiveSession>>,
     /// The logs directory, formed on its first read: it is not a text of the record, and
     /// rarely read.
-    logs_dir: OnceLock<Result<CString, String>>,
+    logs_dir: OnceLock<Option<CString>>,
 }
 
 impl SessionHandle {
@@ -66,14 +66,13 @@ impl SessionHandle {
     }
 
     fn logs_dir(&self) -> Result<*const c_char> {
-        let dir = self.logs_dir.get_or_init(|| {
-            let what = "logs directory";
-            CString::new(self.record.logs_dir().into_os_string().into_vec())
-                .map_err(|_| self.holds_nul(what).message().to_owned())
-        });
+        // `None` when the directory holds a NUL byte.
+        let dir = self
+            .logs_dir
+            .get_or_init(|| CString::new(self.record.logs_dir().into_os_string().into_vec()).ok());
         match dir {
-            Ok(c) => Ok(c.as_ptr()),
-            Err(message) => Err(Error::new(ErrorKind::CorruptRecord, message.clone())),
+            Some(dir) => Ok(dir.as_ptr()),
+            None => Err(self.holds_nul("logs directory")),
         }
     }
 

@@ -285,12 +285,11 @@ impl SessionRecord {
         for name in &s.sidecar_container_names {
             sink.sidecar(name);
         }
-        let unknown = s.unknown_fields();
         sink.finish(Fixed {
             started_at: s.started_at,
             ended_at: s.ended_at,
             exit_code: s.exit_code,
-            unknown: (!unknown.is_empty()).then(|| Box::new(unknown.clone())),
+            unknown: s.unknown.clone(),
         })
     }
 

@@ -56,7 +56,8 @@ static void check_same_session(const outrig_session *a, const outrig_session *b)
     outrig_string_free(jb);
 }
 
-/* A listed session reads as the same record read by path: a NUL in a text, the old name of
+/* A listed session reads as the same record read by path: NULs in texts (and so in the logs
+ * directory), the old name of
  * the image configuration, sidecars, an unknown field, an end and an exit code. */
 static void test_listed_records_read_as_got(void) {
     test_dir tmp;
@@ -69,7 +70,7 @@ static void test_listed_records_read_as_got(void) {
           "\"ended_at\": \"2026-05-01T13:50:00Z\", \"container_name\": \"c\", "
           "\"sidecar_container_names\": [\"side-a\", \"side\\u0000b\"], \"image_tag\": \"t\", "
           "\"container_config_name\": \"legacy\", \"agent_name\": \"a\\u0000b\", "
-          "\"working_dir\": \"/w\", \"session_dir\": \"/s\", \"exit_code\": 3, "
+          "\"working_dir\": \"/w\", \"session_dir\": \"/s\\u0000d\", \"exit_code\": 3, "
           "\"later\": {\"kept\": [1, 2]}}");
     outrig_store *store = NULL;
     CHECK_OK(outrig_store_open(root, &store));
@@ -84,6 +85,10 @@ static void test_listed_records_read_as_got(void) {
     CHECK(outrig_session_agent_name(listed) == NULL);
     CHECK_LAST_ERROR("agent_name");
     CHECK_LAST_ERROR("20260501T134412-0001");
+    CHECK(outrig_session_session_dir(listed) == NULL);
+    CHECK_LAST_ERROR("session_dir");
+    CHECK(outrig_session_logs_dir(listed) == NULL);
+    CHECK_LAST_ERROR("logs directory of session 20260501T134412-0001 holds a NUL byte");
     CHECK_STR(outrig_session_sidecar(listed, 0), "side-a");
     CHECK(outrig_session_sidecar(listed, 1) == NULL);
     CHECK_LAST_ERROR("NUL byte");
