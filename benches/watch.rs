@@ -23,10 +23,39 @@ use std::time::{Duration, Instant};
 use outrig::{ContainerProbe, EventKind, NewSession, SessionId, SessionStore, State, WaitOutcome};
 use rand::RngExt as _;
 
-const SAMPLES: usize = 200;
-const IDLE: Duration = Duration::from_secs(10);
-const STORM_PROCS: usize = 8;
-const STORM_SESSIONS: usize = 10_000;
+/// How much each part measures.
+#[derive(Clone, Copy)]
+struct Scale {
+    /// Sessions per wake-up method, and launchers killed.
+    samples: usize,
+    /// How long the idle waiters wait.
+    idle: Duration,
+    storm_procs: usize,
+    storm_sessions: usize,
+}
+
+/// `cargo bench` (`make bench-watch`): the figures of bench/RESULTS.md, about 90 s.
+const FULL: Scale = Scale {
+    samples: 200,
+    idle: Duration::from_secs(10),
+    storm_procs: 8,
+    storm_sessions: 10_000,
+};
+
+/// `cargo test --all-targets` runs every bench target, this one too (`test = false` does not
+/// keep it out): a few seconds that check each part works, not the measurement.
+const CHECK: Scale = Scale {
+    samples: 5,
+    idle: Duration::from_secs(1),
+    storm_procs: 2,
+    storm_sessions: 200,
+};
+
+static SCALE: std::sync::OnceLock<Scale> = std::sync::OnceLock::new();
+
+fn scale() -> Scale {
+    *SCALE.get().unwrap_or(&FULL)
+}
 
 /// The monotonic clock in nanoseconds: the same clock in every process of the machine.
 fn now_ns() -> i64 {
@@ -51,10 +80,19 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("launcher") => return launcher(&args[1]),
         Some("holder") => return holder(&args[1]),
-        Some("idle") => return idle(&args[1], &args[2], &args[3]),
+        Some("idle") => return idle(&args[1], &args[2], &args[3], &args[4]),
         Some("storm") => return storm_worker(&args[1], args[2].parse().unwrap()),
         _ => {}
     }
+    // `cargo bench` passes `--bench`; `cargo test` runs the target without it.
+    let measure = args.iter().any(|a| a == "--bench");
+    SCALE.set(if measure { FULL } else { CHECK }).ok();
+    let Scale {
+        samples,
+        idle: idle_for,
+        storm_procs,
+        storm_sessions,
+    } = scale();
     let write = args
         .iter()
         .position(|a| a == "--write")
@@ -62,7 +100,7 @@ fn main() {
     let tmp = tempfile::tempdir().unwrap();
     let mut report = String::new();
 
-    eprintln!("watch bench: wake-up latency ({SAMPLES} sessions per method)...");
+    eprintln!("watch bench: wake-up latency ({samples} sessions per method)...");
     let (wait, finalize) = latency(&tmp.path().join("latency-wait"), Method::Wait);
     let (poll200, _) = latency(
         &tmp.path().join("latency-200"),
@@ -73,7 +111,7 @@ fn main() {
         Method::Poll(Duration::from_millis(10)),
     );
     report += &format!(
-        "### Wake-up latency: `finalize` in another process to the waiter returning ({SAMPLES} \
+        "### Wake-up latency: `finalize` in another process to the waiter returning ({samples} \
          sessions each)\n\n\
          | waiter | p50 | p99 |\n|---|---|---|\n\
          | `wait` (inotify) | {} | {} |\n\
@@ -92,16 +130,16 @@ fn main() {
         pct(&poll10, 50) / pct(&wait, 50),
     );
 
-    eprintln!("watch bench: kill -9 to abandoned ({SAMPLES} launchers)...");
+    eprintln!("watch bench: kill -9 to abandoned ({samples} launchers)...");
     let abandoned = kill_to_abandoned(&tmp.path().join("abandoned"));
     report += &format!(
-        "### A launcher's `kill -9` to the watcher's `abandoned` event ({SAMPLES} launchers)\n\n\
+        "### A launcher's `kill -9` to the watcher's `abandoned` event ({samples} launchers)\n\n\
          | p50 | p99 |\n|---|---|\n| {} | {} |\n\n",
         ms(pct(&abandoned, 50)),
         ms(pct(&abandoned, 99)),
     );
 
-    eprintln!("watch bench: idle CPU over {} s...", IDLE.as_secs());
+    eprintln!("watch bench: idle CPU over {} s...", idle_for.as_secs());
     let cpu = idle_cpu(&tmp.path().join("idle"));
     report += &format!(
         "### CPU time of a process waiting {} s for a session that runs on\n\n\
@@ -111,21 +149,21 @@ fn main() {
          | `state()` every 200 ms | {} |\n\n\
          Each waits for its own session: a waiter also wakes when another process opens and \
          closes the directory it watches (a lease probe, a listing), and asks the lease then.\n\n",
-        IDLE.as_secs(),
+        idle_for.as_secs(),
         ms(cpu[0]),
         ms(cpu[1]),
         ms(cpu[2]),
     );
 
-    eprintln!("watch bench: storm ({STORM_PROCS} processes, {STORM_SESSIONS} sessions)...");
+    eprintln!("watch bench: storm ({storm_procs} processes, {storm_sessions} sessions)...");
     let storm = storm(&tmp.path().join("storm"));
     report += &format!(
-        "### Events lost while {STORM_PROCS} processes create and finalize {STORM_SESSIONS} \
+        "### Events lost while {storm_procs} processes create and finalize {storm_sessions} \
          sessions and one watcher runs\n\n\
          | sessions | created events | finalized events | lost | duplicated | queue overflows (re-listed) | storm took |\n\
          |---|---|---|---|---|---|---|\n\
          | {} | {} | {} | {} | {} | {} | {:.1} s |\n",
-        STORM_SESSIONS,
+        storm_sessions,
         storm.created,
         storm.finalized,
         storm.lost,
@@ -135,6 +173,21 @@ fn main() {
     );
 
     println!("\n{report}");
+    if !measure {
+        // What the check asserts: every part ran to its end, and the watcher saw every
+        // session created and finalized.
+        assert_eq!((wait.len(), abandoned.len()), (samples, samples));
+        assert!(cpu.iter().all(|&ns| ns > 0.0));
+        assert_eq!(
+            (
+                storm.lost,
+                storm.created.min(storm.finalized) >= storm_sessions
+            ),
+            (0, true)
+        );
+        eprintln!("watch bench: checked at a small scale; `cargo bench --bench watch` measures");
+        return;
+    }
     if let Some(file) = write {
         write_section(&file, &report);
         eprintln!("watch bench: wrote its section of {}", file.display());
@@ -263,13 +316,13 @@ enum Method {
     Poll(Duration),
 }
 
-/// Latencies (ns) of `method` over [`SAMPLES`] sessions, and finalize's own durations.
+/// Latencies (ns) of `method` over [`Scale::samples`] sessions, and finalize's own durations.
 fn latency(root: &Path, method: Method) -> (Vec<f64>, Vec<f64>) {
     let store = store(root);
     let mut w = Worker::start(&["launcher", root.to_str().unwrap()]);
     let mut rng = rand::rng();
     let (mut lat, mut fin) = (Vec::new(), Vec::new());
-    for _ in 0..SAMPLES {
+    for _ in 0..scale().samples {
         w.send("create");
         let id = SessionId::parse(&w.line()).unwrap();
         let (tx, rx) = mpsc::channel();
@@ -327,7 +380,7 @@ fn kill_to_abandoned(root: &Path) -> Vec<f64> {
     let store = store(root);
     let mut watcher = store.watch().unwrap();
     let mut out = Vec::new();
-    for _ in 0..SAMPLES {
+    for _ in 0..scale().samples {
         let mut w = Worker::start(&["holder", root.to_str().unwrap()]);
         let id = w.line();
         // Its creation seen first, so the kill is the only news after.
@@ -354,14 +407,15 @@ fn kill_to_abandoned(root: &Path) -> Vec<f64> {
     out
 }
 
-/// Child: waits `IDLE` for session `id` as `how` says (`wait`, or a polling period in ms), then
-/// prints its own CPU time in ns.
-fn idle(root: &str, id: &str, how: &str) {
+/// Child: waits `idle_ms` for session `id` as `how` says (`wait`, or a polling period in ms),
+/// then prints its own CPU time in ns.
+fn idle(root: &str, id: &str, how: &str, idle_ms: &str) {
+    let idle = Duration::from_millis(idle_ms.parse().unwrap());
     let store = store(Path::new(root));
     let id = SessionId::parse(id).unwrap();
-    let until = Instant::now() + IDLE;
+    let until = Instant::now() + idle;
     if how == "wait" {
-        let outcome = store.wait(&id, Some(IDLE)).unwrap();
+        let outcome = store.wait(&id, Some(idle)).unwrap();
         assert_eq!(outcome, WaitOutcome::TimedOut);
     } else {
         let every = Duration::from_millis(how.parse().unwrap());
@@ -382,6 +436,7 @@ fn idle(root: &str, id: &str, how: &str) {
 fn idle_cpu(root: &Path) -> [f64; 3] {
     let store = store(root);
     let r = root.to_str().unwrap();
+    let idle_ms = scale().idle.as_millis().to_string();
     let mut held = Vec::new();
     let workers: Vec<Worker> = ["wait", "10", "200"]
         .iter()
@@ -389,12 +444,18 @@ fn idle_cpu(root: &Path) -> [f64; 3] {
             let live = store.create(&spec("idle")).unwrap();
             let id = live.id.to_string();
             held.push(live);
-            Worker::start(&["idle", r, &id, how])
+            Worker::start(&["idle", r, &id, how, &idle_ms])
         })
         .collect();
     let cpu: Vec<f64> = workers
         .iter()
-        .map(|w| w.lines.recv_timeout(IDLE * 3).unwrap().parse().unwrap())
+        .map(|w| {
+            w.lines
+                .recv_timeout(scale().idle * 3)
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
         .collect();
     for mut w in workers {
         w.child.wait().unwrap();
@@ -427,8 +488,13 @@ fn storm(root: &Path) -> Storm {
     let store = store(root);
     let mut watcher = store.watch().unwrap();
     let started = Instant::now();
-    let each = STORM_SESSIONS / STORM_PROCS;
-    let workers: Vec<Worker> = (0..STORM_PROCS)
+    let Scale {
+        storm_procs,
+        storm_sessions,
+        ..
+    } = scale();
+    let each = storm_sessions / storm_procs;
+    let workers: Vec<Worker> = (0..storm_procs)
         .map(|_| Worker::start(&["storm", root.to_str().unwrap(), &each.to_string()]))
         .collect();
     let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
@@ -436,14 +502,14 @@ fn storm(root: &Path) -> Storm {
     let mut done = 0;
     let mut took = None;
     loop {
-        while done < STORM_PROCS
+        while done < storm_procs
             && workers
                 .iter()
                 .any(|w| w.lines.try_recv().is_ok_and(|l| l == "done"))
         {
             done += 1;
         }
-        if done == STORM_PROCS && took.is_none() {
+        if done == storm_procs && took.is_none() {
             took = Some(started.elapsed());
         }
         match watcher
@@ -465,7 +531,7 @@ fn storm(root: &Path) -> Storm {
                 }
             }
             // Quiet after every worker finished: everything there was to see was seen.
-            None if done == STORM_PROCS => break,
+            None if done == storm_procs => break,
             None => {}
         }
     }
@@ -473,12 +539,12 @@ fn storm(root: &Path) -> Storm {
         w.child.wait().unwrap();
     }
     let on_disk = store.list().unwrap().sessions.len();
-    assert_eq!(on_disk, STORM_SESSIONS);
+    assert_eq!(on_disk, storm_sessions);
     let complete = seen.values().filter(|(c, f)| *c >= 1 && *f >= 1).count();
     Storm {
         created,
         finalized,
-        lost: STORM_SESSIONS - complete,
+        lost: storm_sessions - complete,
         duplicated: seen.values().filter(|(c, f)| *c > 1 || *f > 1).count(),
         overflows: watcher.overflows(),
         took: took.unwrap_or_else(|| started.elapsed()),
