@@ -589,7 +589,7 @@ fn newest_first(a: &Key, b: &Key) -> std::cmp::Ordering {
 pub(crate) struct Ordered<T> {
     parts: Vec<Vec<T>>,
     /// Where each session of the listing is, newest first: (part, index in the part).
-    order: Vec<(usize, usize)>,
+    order: Vec<(u32, u32)>,
 }
 
 // Indexing in place is for the C ABI; Rust and Python take the vector.
@@ -600,21 +600,36 @@ impl<T> Ordered<T> {
     fn new<S>(parts: Vec<Part<T, S>>) -> (Self, Vec<Skipped>) {
         // Placed by their entries' rank by name, which ids carry their start time in, the
         // sessions are usually in order by time already: checked in one pass, sorted only
-        // when not.
+        // when not. A place holds where its session is, 8 bytes, not a copy of its key: this
+        // runs on the calling thread after the readers, so its time is the listing's.
+        const EMPTY: u64 = u64::MAX;
         let ranks = parts
             .iter()
             .flat_map(|part| part.keys.iter().map(|key| key.rank as usize + 1))
             .max()
             .unwrap_or(0);
-        let mut by_rank: Vec<Option<(usize, Key)>> = vec![None; ranks];
+        let mut by_rank = vec![EMPTY; ranks];
         for (p, part) in parts.iter().enumerate() {
-            for &key in &part.keys {
-                by_rank[key.rank as usize] = Some((p, key));
+            let p = u64::try_from(p).expect("a part per thread") << 32;
+            for key in &part.keys {
+                by_rank[key.rank as usize] = p | u64::from(key.item);
             }
         }
-        let mut order: Vec<(usize, Key)> = by_rank.into_iter().flatten().collect();
-        if !order.is_sorted_by(|(_, a), (_, b)| newest_first(a, b).is_le()) {
-            order.sort_unstable_by(|(_, a), (_, b)| newest_first(a, b));
+        let mut order: Vec<(u32, u32)> = by_rank
+            .into_iter()
+            .filter(|&at| at != EMPTY)
+            .map(|at| ((at >> 32) as u32, at as u32))
+            .collect();
+        // A key sits at its item's index in its part.
+        debug_assert!(parts.iter().all(|part| {
+            part.keys
+                .iter()
+                .enumerate()
+                .all(|(i, key)| key.item as usize == i)
+        }));
+        let key = |&(p, j): &(u32, u32)| &parts[p as usize].keys[j as usize];
+        if !order.is_sorted_by(|a, b| newest_first(key(a), key(b)).is_le()) {
+            order.sort_unstable_by(|a, b| newest_first(key(a), key(b)));
         }
         let mut skipped: Vec<(Vec<u8>, Skipped)> = Vec::new();
         let mut items = Vec::with_capacity(parts.len());
@@ -625,10 +640,7 @@ impl<T> Ordered<T> {
         skipped.sort_unstable_by(|a, b| b.0.cmp(&a.0));
         let ordered = Self {
             parts: items,
-            order: order
-                .into_iter()
-                .map(|(p, key)| (p, key.item as usize))
-                .collect(),
+            order,
         };
         (ordered, skipped.into_iter().map(|(_, s)| s).collect())
     }
@@ -636,7 +648,9 @@ impl<T> Ordered<T> {
     /// Values already in order (what a clean removed, one session read alone).
     pub(crate) fn from_vec(items: Vec<T>) -> Self {
         Self {
-            order: (0..items.len()).map(|j| (0, j)).collect(),
+            order: (0..items.len())
+                .map(|j| (0, u32::try_from(j).expect("fewer than 2^32 sessions")))
+                .collect(),
             parts: vec![items],
         }
     }
@@ -649,12 +663,14 @@ impl<T> Ordered<T> {
     /// Session `i` of the listing (0 is the newest).
     pub(crate) fn get(&self, i: usize) -> Option<&T> {
         let &(p, j) = self.order.get(i)?;
-        Some(&self.parts[p][j])
+        Some(&self.parts[p as usize][j as usize])
     }
 
     /// The sessions, newest first.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
-        self.order.iter().map(|&(p, j)| &self.parts[p][j])
+        self.order
+            .iter()
+            .map(|&(p, j)| &self.parts[p as usize][j as usize])
     }
 
     /// The sessions as one vector, newest first. Each part is first put in the order the
@@ -663,13 +679,13 @@ impl<T> Ordered<T> {
     /// sessions are moved once, and no vector as large as the listing is made but the one
     /// returned.
     pub(crate) fn into_vec(self) -> Vec<T> {
-        let mut visits: Vec<Vec<usize>> = self
+        let mut visits: Vec<Vec<u32>> = self
             .parts
             .iter()
             .map(|part| Vec::with_capacity(part.len()))
             .collect();
         for &(p, j) in &self.order {
-            visits[p].push(j);
+            visits[p as usize].push(j);
         }
         let mut parts = self.parts;
         for (part, visit) in parts.iter_mut().zip(&visits) {
@@ -678,21 +694,25 @@ impl<T> Ordered<T> {
         let mut parts: Vec<_> = parts.into_iter().map(Vec::into_iter).collect();
         self.order
             .iter()
-            .map(|&(p, _)| parts[p].next().expect("the order names each session once"))
+            .map(|&(p, _)| {
+                parts[p as usize]
+                    .next()
+                    .expect("the order names each session once")
+            })
             .collect()
     }
 }
 
 /// Puts `items[order[i]]` at `i`, for every `i`, in place: `order` is a permutation of the
 /// places. One swap per item out of place, following each cycle once.
-fn permute<T>(items: &mut [T], order: &[usize]) {
+fn permute<T>(items: &mut [T], order: &[u32]) {
     debug_assert_eq!(items.len(), order.len());
     let mut placed = vec![false; items.len()];
     for start in 0..items.len() {
         let mut i = start;
         while !placed[i] {
             placed[i] = true;
-            let from = order[i];
+            let from = order[i] as usize;
             if from == start {
                 break;
             }
@@ -1016,7 +1036,7 @@ mod tests {
         let mut rng = rand::rng();
         for len in [0usize, 1, 2, 3, 10, 257] {
             for _ in 0..20 {
-                let mut order: Vec<usize> = (0..len).collect();
+                let mut order: Vec<u32> = (0..len as u32).collect();
                 // Mostly in place, as a listing's parts are, or shuffled whole.
                 if rng.random_bool(0.5) {
                     order.shuffle(&mut rng);
@@ -1027,7 +1047,7 @@ mod tests {
                     }
                 }
                 let mut items: Vec<String> = (0..len).map(|i| format!("item {i}")).collect();
-                let want: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
+                let want: Vec<String> = order.iter().map(|&i| items[i as usize].clone()).collect();
                 permute(&mut items, &order);
                 assert_eq!(items, want, "{order:?}");
             }
