@@ -506,6 +506,21 @@ From `make bench-profile` (perf, 3 listings of 10k sessions in one fresh C-face 
   (`grow_thread_heap` in src/store/list.rs): 423 and 427 calls. Converting the C strings on
   the reading threads, rather than on the caller's first read, was measured again and is
   slower (10k: 131 against 121 ms fresh; 100k: 1.32 against 1.19 s).
+- **After the readers**: what the calling thread does once both readers are done runs with
+  nothing beside it, so all of it is the listing's time: 2-4 ms of a fresh 10k listing. Placing
+  the order by rank copied each session's 48-byte sort key twice (0.7-1.9 ms); it now places
+  8-byte (part, index) pairs (0.1-0.2 ms). Rust's `list()` and `list_records()` then move the
+  sessions into one vector (1.2-2 ms, most of it faulting in the new vector's pages); the C
+  face indexes in place and the Python face moves 8-byte `Arc`s. Records are also checked as
+  UTF-8 once, whole, and read as text: read as bytes, serde_json checked each key and string
+  on its own (3% of the samples). In alternating fresh processes at 10k: `list_records` 0.96x
+  then 0.92x, `list()` 0.98x then 0.97x.
+- **A fresh process's first listing** takes about 5 ms longer than its later ones at 10k, for
+  the same CPU time (70-76 ms a listing): the two readers overlap less. Starting a thread,
+  growing the heap, or listing another root first does not change that; listing the same root
+  first does (in the same process; in 5 of 6 tries also in the process before). So it is the
+  machine's state for that root's files after a one-threaded reader (the floor that warms the
+  page cache), not the process's start, and every face that reads on two threads pays it.
 - **Memory**: `ls --json` holds each session's rendered line, not its parsed record, until the
   listing is sorted (newest first needs every start time before the first line can be printed).
   At 100k sessions that took its peak RSS from 89 MB to 60 MB, next to 36 MB of output."""
