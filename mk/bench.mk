@@ -3,7 +3,7 @@
 # and 10k sessions (BENCH_FULL=1 adds 100k). Each listing face is a fresh process, as users run
 # it; bench/run.py says what is measured. Prints a table and writes bench/RESULTS.md. Variables
 # used in the recipes come from the other mk files (expanded when the recipe runs).
-.PHONY: bench bench-tools bench-profile bench-watch
+.PHONY: bench bench-tools bench-profile bench-watch bench-ab
 BENCH_BUILD := $(BUILD)/bench
 # The root `bench-profile` records (run.py writes it; `make bench` first).
 PROFILE_ROOT ?= $(BENCH_BUILD)/data/root-10000
@@ -41,3 +41,18 @@ bench-profile: bench-tools
 	perf script -i $(BENCH_BUILD)/c-list.perf 2>/dev/null | $(VENV_PY) bench/flamegraph.py \
 		--title "C face: 3 listings of $(notdir $(PROFILE_ROOT)) in a fresh process" \
 		--folded $(BENCH_BUILD)/c-list.folded bench/flamegraph-c-list.svg
+
+# The Rust face's listing of this build against revision BASE's, in alternating fresh processes
+# (bench/ab.py): what a change did to a listing, as medians of per-round ratios, where one
+# `make bench` run cannot tell a few percent from noise. BASE is checked out in a worktree of
+# its own and built beside it; AB_ROOT is a root `make bench` wrote.
+AB_DIR := $(BUILD)/ab
+AB_ROOT ?= $(BENCH_BUILD)/data/root-10000
+AB_ROUNDS ?= 21
+bench-ab: bench-tools
+	@test -n "$(BASE)" || { echo "usage: make bench-ab BASE=<revision> [AB_ROOT=...] [AB_ROUNDS=...]" >&2; exit 2; }
+	git worktree remove --force $(AB_DIR)/base 2>/dev/null || rm -rf $(AB_DIR)/base
+	git worktree prune
+	git worktree add --force --detach $(AB_DIR)/base $(BASE)
+	$(VENV_PY) bench/ab.py --floor $(BENCH_BUILD)/floor --root $(AB_ROOT) --rounds $(AB_ROUNDS) \
+		--base $(AB_DIR)/base --base-target $(abspath $(AB_DIR))/target
