@@ -9,7 +9,7 @@ it). A command lists REPS times and prints one time per line: the first is its f
 the median of the others its warm one. Printed: each command's median times, and the medians
 of its per-round ratios to the floor and to the first command.
 
-    python bench/ab.py --floor BIN --root DIR [--rounds N] [--reps N]
+    python bench/ab.py --floor BIN --root DIR [--cargo CARGO] [--rounds N] [--reps N]
                        [--base WORKTREE --base-target DIR] [NAME=COMMAND ...]
 
 `--base` builds that worktree's Rust bench face (benches/store.rs, in every revision since the
@@ -32,11 +32,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def store_bench(workdir: Path, target_dir: Path | None = None) -> str:
+def store_bench(cargo: list[str], workdir: Path, target_dir: Path | None = None) -> str:
     """Builds the Rust bench face of the checkout at `workdir`; returns its executable."""
     env = dict(os.environ, **({"CARGO_TARGET_DIR": str(target_dir)} if target_dir else {}))
     out = subprocess.run(
-        ["cargo", "bench", "-q", "--bench", "store", "--no-run", "--message-format=json"],
+        cargo + ["bench", "-q", "--bench", "store", "--no-run", "--message-format=json"],
         cwd=workdir, env=env, check=True, capture_output=True, text=True,
     ).stdout
     for line in out.splitlines():
@@ -51,6 +51,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--floor", required=True, help="bench/floor.c, built")
     ap.add_argument("--root", required=True, help="a session root (make bench writes some)")
+    ap.add_argument("--cargo", default="cargo", help="the cargo command that builds the Rust faces")
     ap.add_argument("--rounds", type=int, default=21)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--base", type=Path, help="a worktree of the revision to compare with")
@@ -62,9 +63,10 @@ def main() -> None:
 
     floor = shlex.split(args.floor)
     commands: dict[str, list[str]] = {}
-    mine = store_bench(HERE.parent)
+    cargo = shlex.split(args.cargo)
+    mine = store_bench(cargo, HERE.parent)
     if args.base:
-        base = store_bench(args.base, args.base_target)
+        base = store_bench(cargo, args.base, args.base_target)
         commands["base list"] = [base, "list"]
         if "list_records" in (args.base / "benches" / "store.rs").read_text():
             commands["base list_records"] = [base, "list_records"]

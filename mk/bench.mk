@@ -54,5 +54,5 @@ bench-ab: bench-tools
 	git worktree remove --force $(AB_DIR)/base 2>/dev/null || rm -rf $(AB_DIR)/base
 	git worktree prune
 	git worktree add --force --detach $(AB_DIR)/base $(BASE)
-	$(VENV_PY) bench/ab.py --floor $(BENCH_BUILD)/floor --root $(AB_ROOT) --rounds $(AB_ROUNDS) \
-		--base $(AB_DIR)/base --base-target $(abspath $(AB_DIR))/target
+	$(VENV_PY) bench/ab.py --cargo "$(CARGO)" --floor $(BENCH_BUILD)/floor --root $(AB_ROOT) \
+		--rounds $(AB_ROUNDS) --base $(AB_DIR)/base --base-target $(abspath $(AB_DIR))/target
